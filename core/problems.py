@@ -1,0 +1,243 @@
+"""RFC 9457 problem details for every error the API returns.
+
+One exception handler renders DRF's exceptions, Django's Http404/PermissionDenied/
+ValidationError and our DomainErrors as `application/problem+json`; handler404 and
+handler500 do the same for errors raised outside DRF views.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from http import HTTPStatus
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.views import defaults
+from rest_framework import exceptions
+from rest_framework.response import Response
+from rest_framework.settings import api_settings
+
+from core.errors import DomainError
+
+logger = logging.getLogger(__name__)
+
+PROBLEM_CONTENT_TYPE = "application/problem+json"
+PROBLEM_BASE = "/problems/"
+
+# slug -> (title, what it means and what to do). Served as documentation at /problems/<slug>.
+PROBLEM_TYPES: dict[str, tuple[str, str]] = {
+    "validation-error": (
+        "Your request is not valid",
+        "One or more fields are missing or have bad values. `errors` maps each field "
+        "(camelCase, dotted for nested fields) to its messages. Fix them and retry.",
+    ),
+    "malformed-request": (
+        "The request body could not be read",
+        "The body is not valid JSON. Send a JSON object with Content-Type application/json.",
+    ),
+    "unauthenticated": (
+        "Authentication required",
+        "Send a valid, unrevoked API key as `Authorization: Bearer <key>`.",
+    ),
+    "forbidden": (
+        "Not allowed",
+        "Your API key is valid but may not perform this operation (for example, "
+        "staff-only operations).",
+    ),
+    "not-found": (
+        "Not found",
+        "Nothing with this id exists among the resources your key can see.",
+    ),
+    "method-not-allowed": (
+        "Method not allowed",
+        "This path does not support that HTTP method; the Allow header lists those it does.",
+    ),
+    "not-acceptable": ("Not acceptable", "The API answers with JSON only."),
+    "unsupported-media-type": (
+        "Unsupported media type",
+        "Request bodies must be JSON, sent with Content-Type application/json.",
+    ),
+    "rate-limited": (
+        "Too many requests",
+        "You have sent too many requests. Wait for the number of seconds in Retry-After.",
+    ),
+    "conflict": (
+        "Conflict with the current state",
+        "The request is valid but conflicts with the current state of the resource.",
+    ),
+    "number-exists": (
+        "The phone number already exists",
+        "A non-released phone number with this E.164 value exists and cannot be created "
+        "or claimed again. `inventoryState` says what state it is in.",
+    ),
+    "id-taken": (
+        "The id is already taken",
+        "A resource with the client-chosen id exists. Choose another id or omit it.",
+    ),
+    "inventory-exhausted": (
+        "Inventory exhausted",
+        "No unassigned, enabled, Available number is left in the pool to claim. "
+        "Create the number explicitly with `number`, or add inventory.",
+    ),
+    "server-error": (
+        "Internal server error",
+        "Something failed on our side. The request may be retried; if it keeps failing, "
+        "contact support with the time of the request.",
+    ),
+}
+
+_STATUS_TYPES = {
+    400: "malformed-request",
+    401: "unauthenticated",
+    403: "forbidden",
+    404: "not-found",
+    405: "method-not-allowed",
+    406: "not-acceptable",
+    409: "conflict",
+    415: "unsupported-media-type",
+    429: "rate-limited",
+    500: "server-error",
+}
+
+
+def problem_body(
+    *,
+    status: int,
+    problem_type: str | None = None,
+    title: str | None = None,
+    detail: str,
+    instance: str,
+    **extensions: Any,
+) -> dict[str, Any]:
+    slug = problem_type or _STATUS_TYPES.get(status)
+    if slug in PROBLEM_TYPES:
+        type_uri = PROBLEM_BASE + slug
+        title = title or PROBLEM_TYPES[slug][0]
+    else:
+        type_uri = "about:blank"
+        title = title or HTTPStatus(status).phrase
+    return {
+        "type": type_uri,
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "instance": instance,
+        **extensions,
+    }
+
+
+def flatten_errors(detail: Any, prefix: str = "") -> dict[str, list[str]]:
+    """Turn DRF's nested error structure into {"field.sub": ["message", ...]}."""
+    if isinstance(detail, Mapping):
+        flat: dict[str, list[str]] = {}
+        for key, value in detail.items():
+            name = api_settings.NON_FIELD_ERRORS_KEY if key == "non_field_errors" else str(key)
+            flat.update(flatten_errors(value, f"{prefix}.{name}" if prefix else name))
+        return flat
+    if isinstance(detail, list | tuple):
+        if all(not isinstance(item, Mapping | list | tuple) for item in detail):
+            return {prefix or api_settings.NON_FIELD_ERRORS_KEY: [str(item) for item in detail]}
+        flat = {}
+        for index, item in enumerate(detail):
+            flat.update(flatten_errors(item, f"{prefix}[{index}]"))
+        return flat
+    return {prefix or api_settings.NON_FIELD_ERRORS_KEY: [str(detail)]}
+
+
+def _validation_detail(errors: dict[str, list[str]]) -> str:
+    fields = ", ".join(errors)
+    first = next(iter(errors.values()))[0] if errors else ""
+    if len(errors) == 1:
+        return f"{fields}: {first}"
+    return f"{len(errors)} fields are invalid: {fields}."
+
+
+def _problem_response(body: dict[str, Any], headers: dict[str, str] | None = None) -> Response:
+    return Response(body, status=body["status"], headers=headers, content_type=PROBLEM_CONTENT_TYPE)
+
+
+def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
+    request = context.get("request")
+    instance = request.get_full_path() if request is not None else ""
+
+    if isinstance(exc, DomainError):
+        return _problem_response(
+            problem_body(
+                status=exc.status,
+                problem_type=exc.problem_type,
+                title=exc.title,
+                detail=exc.detail,
+                instance=instance,
+                **exc.extensions,
+            )
+        )
+    if isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(
+            exc.message_dict if hasattr(exc, "error_dict") else {"body": exc.messages}
+        )
+    elif isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied()
+
+    if isinstance(exc, exceptions.ValidationError):
+        errors = flatten_errors(exc.detail)
+        return _problem_response(
+            problem_body(
+                status=400,
+                problem_type="validation-error",
+                detail=_validation_detail(errors),
+                instance=instance,
+                errors=errors,
+            )
+        )
+    if isinstance(exc, exceptions.APIException):
+        headers: dict[str, str] = {}
+        if isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed):
+            exc.status_code = 401
+            headers["WWW-Authenticate"] = 'Bearer realm="api"'
+        if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
+            headers["Retry-After"] = str(int(exc.wait) + (exc.wait % 1 > 0))
+        if isinstance(exc, exceptions.MethodNotAllowed) and context.get("view") is not None:
+            headers["Allow"] = ", ".join(context["view"].allowed_methods)
+        detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
+        return _problem_response(
+            problem_body(status=exc.status_code, detail=str(detail), instance=instance),
+            headers=headers,
+        )
+
+    logger.exception("Unhandled error in API view", exc_info=exc)
+    return _problem_response(
+        problem_body(
+            status=500,
+            detail="An unexpected error occurred. It has been logged.",
+            instance=instance,
+        )
+    )
+
+
+def problem_json_response(request: HttpRequest, status: int, detail: str) -> JsonResponse:
+    return JsonResponse(
+        problem_body(status=status, detail=detail, instance=request.get_full_path()),
+        status=status,
+        content_type=PROBLEM_CONTENT_TYPE,
+    )
+
+
+# Pages for people (admin, operator pages) keep Django's HTML error pages.
+HTML_PATH_PREFIXES = ("/admin/", "/ops/")
+
+
+def handler404(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if request.path.startswith(HTML_PATH_PREFIXES):
+        return defaults.page_not_found(request, exception)
+    return problem_json_response(request, 404, f"No resource at {request.path}.")
+
+
+def handler500(request: HttpRequest) -> HttpResponse:
+    if request.path.startswith(HTML_PATH_PREFIXES):
+        return defaults.server_error(request)
+    return problem_json_response(request, 500, "An unexpected error occurred. It has been logged.")

@@ -1,0 +1,163 @@
+"""The contract's request and response shapes for phone numbers (camelCase, as published)."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from core.serializers import (
+    StrictBooleanField,
+    StrictCharField,
+    StrictInputSerializer,
+    StrictUUIDField,
+)
+from phonenumbers_app.vocabularies import InventoryState, PhoneNumberStatus, WarmupHealthState
+
+NUMBER_NULL = "Must be a string; omit number to claim one from the inventory pool."
+
+
+class PhoneNumberCreateInput(StrictInputSerializer):
+    """`POST /phone-numbers` body, exactly the seed's request fields."""
+
+    name = StrictCharField(max_length=255, help_text="Label for the number, 1-255 characters.")
+    number = StrictCharField(
+        required=False,
+        help_text="The number in any common format; stored as E.164. Omit to claim one "
+        "from the inventory pool for the business.",
+        error_messages={"null": NUMBER_NULL},
+    )
+    businessId = StrictUUIDField(required=False, allow_null=True)
+    enabled = StrictBooleanField(required=False, default=True)
+    id = StrictUUIDField(required=False, allow_null=True)
+
+
+class RefOutput(serializers.Serializer):
+    id = serializers.CharField()
+    name = serializers.CharField()
+
+
+class UserRefOutput(serializers.Serializer):
+    id = serializers.CharField()
+    name = serializers.CharField(source="display_name")
+
+
+class CapabilitiesOutput(serializers.Serializer):
+    sms = serializers.BooleanField(source="capability_sms")
+    voice = serializers.BooleanField(source="capability_voice")
+    warmup = serializers.BooleanField(source="capability_warmup")
+    testing = serializers.BooleanField(source="capability_testing")
+
+
+class RoutingOutput(serializers.Serializer):
+    smsEnabled = serializers.BooleanField(source="routing_sms_enabled")
+    voiceEnabled = serializers.BooleanField(source="routing_voice_enabled")
+    warmupOnly = serializers.BooleanField(source="routing_warmup_only")
+    internalTestOnly = serializers.BooleanField(source="routing_internal_test_only")
+    teamId = serializers.CharField(source="team_id", allow_null=True)
+    sourceId = serializers.CharField(source="source_id", allow_null=True)
+    campaignId = serializers.CharField(source="campaign_id", allow_null=True)
+    messagingProfileId = serializers.CharField(
+        source="routing_messaging_profile_id", allow_null=True
+    )
+    voiceConnectionId = serializers.CharField(source="routing_voice_connection_id", allow_null=True)
+
+
+class TenDlcOutput(serializers.Serializer):
+    brandId = serializers.CharField(source="brand_id", allow_null=True)
+    campaignId = serializers.CharField(source="campaign_id", allow_null=True)
+    campaignStatus = serializers.CharField(source="campaign_status", allow_null=True)
+    assignmentStatus = serializers.CharField(source="assignment_status", allow_null=True)
+    messagingProfileId = serializers.CharField(source="messaging_profile_id", allow_null=True)
+    statusUpdatedAt = serializers.DateTimeField(source="status_updated_at", allow_null=True)
+    failureReason = serializers.CharField(source="failure_reason", allow_null=True)
+    lastProviderEventId = serializers.CharField(source="last_provider_event_id", allow_null=True)
+
+
+class BillingOutput(serializers.Serializer):
+    businessId = serializers.CharField(source="business_id", allow_null=True)
+    businessName = serializers.CharField(source="business.name", allow_null=True)
+    userId = serializers.CharField(source="user_id", allow_null=True)
+    userName = serializers.CharField(source="user.display_name", allow_null=True)
+    subscriptionItemId = serializers.CharField(source="subscription_item_id", allow_null=True)
+    monthlyAmount = serializers.DecimalField(
+        source="monthly_amount",
+        max_digits=10,
+        decimal_places=2,
+        coerce_to_string=True,
+        allow_null=True,
+    )
+    channel = serializers.CharField(allow_null=True)
+
+
+class LocationOutput(serializers.Serializer):
+    location = serializers.CharField(source="location_description", allow_null=True)
+    state = serializers.CharField(source="location_state", allow_null=True)
+    countryCode = serializers.CharField(source="location_country_code", allow_null=True)
+
+
+class PhoneNumberEventOutput(serializers.Serializer):
+    id = serializers.CharField()
+    type = serializers.CharField()
+    title = serializers.CharField()
+    details = serializers.CharField(allow_null=True)
+    actorId = serializers.CharField(source="actor_id", allow_null=True)
+    actorName = serializers.CharField(source="actor_name", allow_null=True)
+    createdAt = serializers.DateTimeField(source="created_at")
+
+
+class PhoneNumberOutput(serializers.Serializer):
+    """The full representation of the seed's response, in the seed's field order.
+
+    Expects a PhoneNumber from `phone_number_detail_queryset` (joins and the
+    prefetched `recent_events`), so rendering runs no query of its own.
+    """
+
+    number = serializers.CharField()
+    business = RefOutput(allow_null=True)
+    user = UserRefOutput(allow_null=True)
+    teamId = serializers.CharField(source="team_id", allow_null=True)
+    campaignId = serializers.CharField(source="campaign_id", allow_null=True)
+    sourceId = serializers.CharField(source="source_id", allow_null=True)
+    leadpingOwned = serializers.BooleanField(source="leadping_owned")
+    provider = serializers.CharField(allow_null=True)
+    providerPhoneNumberId = serializers.CharField(
+        source="provider_phone_number_id", allow_null=True
+    )
+    providerOrderId = serializers.CharField(source="provider_order_id", allow_null=True)
+    providerOrderStatus = serializers.CharField(source="provider_order_status", allow_null=True)
+    providerStatus = serializers.CharField(source="provider_status", allow_null=True)
+    providerError = serializers.CharField(source="provider_error", allow_null=True)
+    providerSyncedAt = serializers.DateTimeField(source="provider_synced_at", allow_null=True)
+    providerReleasedAt = serializers.DateTimeField(source="provider_released_at", allow_null=True)
+    inventoryState = serializers.ChoiceField(
+        source="inventory_state", choices=InventoryState.choices
+    )
+    capabilities = CapabilitiesOutput(source="*")
+    routing = RoutingOutput(source="*")
+    tenDlc = TenDlcOutput(source="ten_dlc")
+    billing = BillingOutput()
+    isPreferred = serializers.BooleanField(source="is_preferred")
+    isDefault = serializers.BooleanField(source="is_default")
+    location = LocationOutput(source="*")
+    status = serializers.ChoiceField(choices=PhoneNumberStatus.choices)
+    enabled = serializers.BooleanField()
+    isInternalPool = serializers.BooleanField(source="is_internal_pool")
+    isApprovedTestDestination = serializers.BooleanField(source="is_approved_test_destination")
+    isMessagingProgramApproved = serializers.BooleanField(source="is_messaging_program_approved")
+    warmupEnabled = serializers.BooleanField(source="warmup_enabled")
+    warmupState = serializers.ChoiceField(
+        source="warmup_state", choices=WarmupHealthState.choices, allow_null=True
+    )
+    healthStatus = serializers.ChoiceField(
+        source="health_status", choices=WarmupHealthState.choices, allow_null=True
+    )
+    # Integer metrics travel as integer strings, as in the published contract.
+    warmupHealthScore = serializers.CharField(source="warmup_health_score")
+    warmupProgressPercent = serializers.CharField(source="warmup_progress_percent")
+    warmupNextActionAt = serializers.DateTimeField(source="warmup_next_action_at", allow_null=True)
+    warmupPauseReason = serializers.CharField(source="warmup_pause_reason", allow_null=True)
+    healthReason = serializers.CharField(source="health_reason", allow_null=True)
+    events = PhoneNumberEventOutput(source="recent_events", many=True)
+    name = serializers.CharField()
+    id = serializers.CharField()
+    createdAt = serializers.DateTimeField(source="created_at")
+    modifiedAt = serializers.DateTimeField(source="modified_at", allow_null=True)

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class PhoneNumbersConfig(AppConfig):
+    name = "phonenumbers_app"
+    verbose_name = "Phone numbers"

@@ -1,0 +1,48 @@
+"""What can go wrong when writing phone numbers, with the words callers will see."""
+
+from __future__ import annotations
+
+import uuid
+
+from core.errors import Conflict
+
+NUMBER_EXISTS = "{number} already exists and is {state}; it cannot be created or claimed again."
+NUMBER_NOT_CLAIMABLE = (
+    "{number} is unassigned Available inventory but {why}, so it cannot be assigned."
+)
+ID_TAKEN = "A phone number with id {id} already exists."
+INVENTORY_EXHAUSTED = (
+    "Inventory exhausted: no unassigned, enabled, Available number is left to claim."
+)
+BUSINESS_REQUIRED_TO_CLAIM = "Required when number is omitted: the business to claim a number for."
+BUSINESS_REQUIRED_FOR_NON_STAFF = (
+    "Required: only staff may create unassigned inventory (a number without a business)."
+)
+
+
+class NumberExists(Conflict):
+    problem_type = "number-exists"
+    title = "The phone number already exists"
+
+    def __init__(self, *, number: str, inventory_state: str, detail: str | None = None) -> None:
+        super().__init__(
+            detail or NUMBER_EXISTS.format(number=number, state=inventory_state),
+            number=number,
+            inventoryState=inventory_state,
+        )
+
+
+class IdTaken(Conflict):
+    problem_type = "id-taken"
+    title = "The id is already taken"
+
+    def __init__(self, *, id: uuid.UUID) -> None:
+        super().__init__(ID_TAKEN.format(id=id), id=str(id))
+
+
+class InventoryExhausted(Conflict):
+    problem_type = "inventory-exhausted"
+    title = "Inventory exhausted"
+
+    def __init__(self) -> None:
+        super().__init__(INVENTORY_EXHAUSTED)

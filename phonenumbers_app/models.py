@@ -1,0 +1,324 @@
+"""Phone numbers, their 10DLC registration, billing, and their audit trail.
+
+Every scalar of the contract's response is a real column so that operators can
+filter and index on it. The rules that must hold under concurrency live in the
+database as constraints, not only in Python.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from businesses.models import Business
+from core.models import TimeStampedModel
+from phonenumbers_app.vocabularies import (
+    EventType,
+    InventoryState,
+    PhoneNumberStatus,
+    WarmupHealthState,
+)
+
+
+def _in(field: str, choices: type[models.TextChoices], *, nullable: bool = False) -> Q:
+    condition = Q(**{f"{field}__in": choices.values})
+    return condition | Q(**{f"{field}__isnull": True}) if nullable else condition
+
+
+class PhoneNumberQuerySet(models.QuerySet):
+    def not_released(self) -> PhoneNumberQuerySet:
+        return self.exclude(inventory_state=InventoryState.RELEASED)
+
+    def pool(self) -> PhoneNumberQuerySet:
+        """Claimable inventory: unassigned, enabled, Available, not held for internal use."""
+        return self.filter(
+            business__isnull=True,
+            enabled=True,
+            inventory_state=InventoryState.AVAILABLE,
+            is_internal_pool=False,
+        )
+
+
+class PhoneNumber(TimeStampedModel):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4)
+    number = models.CharField(max_length=16, help_text="E.164, e.g. +14155552671.")
+    name = models.CharField(max_length=255)
+
+    # --- Ownership ---
+    business = models.ForeignKey(
+        Business, null=True, blank=True, on_delete=models.PROTECT, related_name="phone_numbers"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="phone_numbers",
+        help_text="The user the number was created or claimed for.",
+    )
+    # teamId/sourceId/campaignId are also shown as routing.teamId/sourceId/campaignId.
+    team_id = models.CharField(max_length=255, null=True, blank=True)
+    campaign_id = models.CharField(max_length=255, null=True, blank=True)
+    source_id = models.CharField(max_length=255, null=True, blank=True)
+    leadping_owned = models.BooleanField(default=False)
+
+    # --- Provider ---
+    provider = models.CharField(max_length=64, null=True, blank=True)
+    provider_phone_number_id = models.CharField(max_length=255, null=True, blank=True)
+    provider_order_id = models.CharField(max_length=255, null=True, blank=True)
+    provider_order_status = models.CharField(max_length=64, null=True, blank=True)
+    provider_status = models.CharField(max_length=64, null=True, blank=True)
+    provider_error = models.TextField(null=True, blank=True)
+    provider_synced_at = models.DateTimeField(null=True, blank=True)
+    provider_released_at = models.DateTimeField(null=True, blank=True)
+
+    # --- State ---
+    inventory_state = models.CharField(
+        max_length=32, choices=InventoryState.choices, default=InventoryState.AVAILABLE
+    )
+    status = models.CharField(
+        max_length=32, choices=PhoneNumberStatus.choices, default=PhoneNumberStatus.UNREGISTERED
+    )
+    enabled = models.BooleanField(default=True)
+
+    # --- Capabilities ---
+    capability_sms = models.BooleanField(default=True)
+    capability_voice = models.BooleanField(default=True)
+    capability_warmup = models.BooleanField(default=True)
+    capability_testing = models.BooleanField(default=False)
+
+    # --- Routing ---
+    routing_sms_enabled = models.BooleanField(default=False)
+    routing_voice_enabled = models.BooleanField(default=False)
+    routing_warmup_only = models.BooleanField(default=False)
+    routing_internal_test_only = models.BooleanField(default=False)
+    routing_messaging_profile_id = models.CharField(max_length=255, null=True, blank=True)
+    routing_voice_connection_id = models.CharField(max_length=255, null=True, blank=True)
+
+    # --- Flags ---
+    is_preferred = models.BooleanField(default=False)
+    is_default = models.BooleanField(default=False)
+    is_internal_pool = models.BooleanField(default=False)
+    is_approved_test_destination = models.BooleanField(default=False)
+    is_messaging_program_approved = models.BooleanField(default=False)
+
+    # --- Location (derived from the number unless known) ---
+    location_description = models.CharField(max_length=255, null=True, blank=True)
+    location_state = models.CharField(max_length=64, null=True, blank=True)
+    location_country_code = models.CharField(max_length=2, null=True, blank=True)
+
+    # --- Warmup and health ---
+    warmup_enabled = models.BooleanField(default=False)
+    warmup_state = models.CharField(
+        max_length=32,
+        choices=WarmupHealthState.choices,
+        null=True,
+        blank=True,
+        default=WarmupHealthState.NOT_STARTED,
+    )
+    health_status = models.CharField(
+        max_length=32,
+        choices=WarmupHealthState.choices,
+        null=True,
+        blank=True,
+        default=WarmupHealthState.NOT_STARTED,
+    )
+    warmup_health_score = models.PositiveSmallIntegerField(default=0)
+    warmup_progress_percent = models.PositiveSmallIntegerField(default=0)
+    warmup_next_action_at = models.DateTimeField(null=True, blank=True)
+    warmup_pause_reason = models.TextField(null=True, blank=True)
+    health_reason = models.TextField(null=True, blank=True)
+
+    objects = PhoneNumberQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            # A number can be re-created after release, so uniqueness excludes Released rows.
+            models.UniqueConstraint(
+                fields=["number"],
+                condition=~Q(inventory_state=InventoryState.RELEASED),
+                name="phone_number_unique_unreleased",
+                violation_error_message="This number already exists and is not released.",
+            ),
+            models.UniqueConstraint(
+                fields=["business"],
+                condition=Q(is_default=True),
+                name="phone_number_one_default_per_business",
+                violation_error_message="The business already has a default number.",
+            ),
+            models.CheckConstraint(condition=Q(number__startswith="+"), name="phone_number_e164"),
+            models.CheckConstraint(
+                condition=Q(warmup_health_score__gte=0, warmup_health_score__lte=100),
+                name="phone_number_health_score_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(warmup_progress_percent__gte=0, warmup_progress_percent__lte=100),
+                name="phone_number_progress_range",
+            ),
+            models.CheckConstraint(
+                condition=_in("inventory_state", InventoryState),
+                name="phone_number_inventory_state_valid",
+            ),
+            models.CheckConstraint(
+                condition=_in("status", PhoneNumberStatus), name="phone_number_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=_in("warmup_state", WarmupHealthState, nullable=True),
+                name="phone_number_warmup_state_valid",
+            ),
+            models.CheckConstraint(
+                condition=_in("health_status", WarmupHealthState, nullable=True),
+                name="phone_number_health_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=~Q(inventory_state=InventoryState.ASSIGNED) | Q(business__isnull=False),
+                name="phone_number_assigned_has_business",
+            ),
+            models.CheckConstraint(
+                condition=Q(is_default=False) | Q(business__isnull=False),
+                name="phone_number_default_has_business",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["number"], name="phone_number_number_idx"),
+            models.Index(fields=["inventory_state"], name="phone_number_inv_state_idx"),
+            models.Index(fields=["status"], name="phone_number_status_idx"),
+            models.Index(fields=["warmup_state"], name="phone_number_warmup_idx"),
+            models.Index(fields=["health_status"], name="phone_number_health_idx"),
+            models.Index(fields=["business", "-created_at"], name="phone_number_business_idx"),
+            models.Index(fields=["-created_at", "-id"], name="phone_number_created_idx"),
+            # The claim query walks exactly this index: preferred first, then oldest.
+            models.Index(
+                fields=["-is_preferred", "created_at", "id"],
+                condition=Q(
+                    business__isnull=True,
+                    enabled=True,
+                    inventory_state=InventoryState.AVAILABLE,
+                    is_internal_pool=False,
+                ),
+                name="phone_number_pool_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} ({self.name})"
+
+
+class TenDlc(models.Model):
+    """A2P 10DLC registration of one number: brand, campaign and their statuses."""
+
+    phone_number = models.OneToOneField(
+        PhoneNumber, primary_key=True, on_delete=models.CASCADE, related_name="ten_dlc"
+    )
+    brand_id = models.CharField(max_length=255, null=True, blank=True)
+    campaign_id = models.CharField(max_length=255, null=True, blank=True)
+    campaign_status = models.CharField(max_length=64, null=True, blank=True, db_index=True)
+    assignment_status = models.CharField(max_length=64, null=True, blank=True)
+    messaging_profile_id = models.CharField(max_length=255, null=True, blank=True)
+    status_updated_at = models.DateTimeField(null=True, blank=True)
+    failure_reason = models.TextField(null=True, blank=True)
+    last_provider_event_id = models.CharField(max_length=255, null=True, blank=True)
+
+    class Meta:
+        verbose_name = "10DLC registration"
+
+    def __str__(self) -> str:
+        return f"10DLC of {self.phone_number_id}"
+
+
+class Billing(models.Model):
+    """Who pays for one number, and how much per month."""
+
+    phone_number = models.OneToOneField(
+        PhoneNumber, primary_key=True, on_delete=models.CASCADE, related_name="billing"
+    )
+    business = models.ForeignKey(
+        Business, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    subscription_item_id = models.CharField(max_length=255, null=True, blank=True)
+    monthly_amount = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
+    channel = models.CharField(max_length=64, null=True, blank=True)
+
+    class Meta:
+        verbose_name = "billing"
+        verbose_name_plural = "billing"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(monthly_amount__gte=0) | Q(monthly_amount__isnull=True),
+                name="billing_amount_not_negative",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Billing of {self.phone_number_id}"
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise TypeError("Phone number events are append-only; they cannot be updated.")
+
+    def delete(self):
+        raise TypeError("Phone number events are append-only; they cannot be deleted.")
+
+
+class PhoneNumberEvent(models.Model):
+    """One thing that happened to a phone number. Append-only: never updated or deleted.
+
+    - `type`: what happened, from EventType, e.g. "assigned".
+    - `title`: one line for people, e.g. "Claimed from the inventory pool".
+    - `details`: a longer sentence, e.g. "Assigned +14155552671 to Acme Roofing.".
+    - `actor`/`actor_name`: who did it; the name is copied so the trail still reads
+      right after the user is renamed or deleted (then `actor` becomes null).
+    - `data`: before → after of the fields that changed, e.g.
+      {"before": {"inventoryState": "Available"}, "after": {"inventoryState": "Assigned"}}.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    phone_number = models.ForeignKey(PhoneNumber, on_delete=models.PROTECT, related_name="events")
+    type = models.CharField(max_length=32, choices=EventType.choices)
+    title = models.CharField(max_length=255)
+    details = models.TextField(null=True, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    actor_name = models.CharField(max_length=255, null=True, blank=True)
+    data = models.JSONField(default=dict, blank=True, encoder=DjangoJSONEncoder)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True, editable=False)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["phone_number", "-created_at", "-id"], name="event_timeline_idx"),
+            models.Index(fields=["type", "-created_at"], name="event_type_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=_in("type", EventType), name="event_type_valid")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.type} on {self.phone_number_id} at {self.created_at:%Y-%m-%d %H:%M:%S}"
+
+    def save(self, *args, **kwargs) -> None:
+        if not self._state.adding:
+            raise TypeError("Phone number events are append-only; they cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError("Phone number events are append-only; they cannot be deleted.")

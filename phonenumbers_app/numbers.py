@@ -1,0 +1,99 @@
+"""Parsing numbers to E.164 and describing where they are, with the `phonenumbers` library.
+
+(This module is not called `phonenumbers.py`: that would shadow the library.)
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+import phonenumbers
+from django.conf import settings
+
+NUMBER_UNREADABLE = "Not a phone number: {reason}. Use E.164, e.g. +14155552671."
+NUMBER_INVALID = "{number} is not a valid phone number in any numbering plan."
+NUMBER_NOT_TEXT = 'Must be a string, e.g. "+14155552671".'
+
+# "San Francisco, CA" -> "CA": NANP descriptions end with a two-letter state or province.
+_TRAILING_STATE = re.compile(r",\s*([A-Z]{2})$")
+
+
+# Descriptions without a city name the whole state or province: "New Jersey".
+_REGION_CODES = {
+    "Alabama": "AL", "Alaska": "AK", "Arizona": "AZ", "Arkansas": "AR", "California": "CA",
+    "Colorado": "CO", "Connecticut": "CT", "Delaware": "DE", "District of Columbia": "DC",
+    "Washington D.C.": "DC", "Florida": "FL", "Georgia": "GA", "Hawaii": "HI", "Idaho": "ID",
+    "Illinois": "IL", "Indiana": "IN", "Iowa": "IA", "Kansas": "KS", "Kentucky": "KY",
+    "Louisiana": "LA", "Maine": "ME", "Maryland": "MD", "Massachusetts": "MA",
+    "Michigan": "MI", "Minnesota": "MN", "Mississippi": "MS", "Missouri": "MO",
+    "Montana": "MT", "Nebraska": "NE", "Nevada": "NV", "New Hampshire": "NH",
+    "New Jersey": "NJ", "New Mexico": "NM", "New York": "NY", "North Carolina": "NC",
+    "North Dakota": "ND", "Ohio": "OH", "Oklahoma": "OK", "Oregon": "OR",
+    "Pennsylvania": "PA", "Rhode Island": "RI", "South Carolina": "SC", "South Dakota": "SD",
+    "Tennessee": "TN", "Texas": "TX", "Utah": "UT", "Vermont": "VT", "Virginia": "VA",
+    "Washington": "WA", "West Virginia": "WV", "Wisconsin": "WI", "Wyoming": "WY",
+    "Puerto Rico": "PR", "Alberta": "AB", "British Columbia": "BC", "Manitoba": "MB",
+    "New Brunswick": "NB", "Newfoundland and Labrador": "NL", "Nova Scotia": "NS",
+    "Ontario": "ON", "Prince Edward Island": "PE", "Quebec": "QC", "Saskatchewan": "SK",
+    "Northwest Territories": "NT", "Nunavut": "NU", "Yukon": "YT",
+}  # fmt: skip
+
+
+class InvalidNumber(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Location:
+    description: str | None
+    state: str | None
+    country_code: str | None
+
+
+def normalize_number(raw: str, *, region: str | None = None) -> str:
+    """`raw` in any common format → E.164, e.g. "(415) 555-2671" → "+14155552671".
+
+    Numbers without a country code are read in `region` (the
+    PHONE_NUMBER_DEFAULT_REGION setting by default). Raises InvalidNumber.
+    """
+    if not isinstance(raw, str):
+        raise InvalidNumber(NUMBER_NOT_TEXT)
+    try:
+        parsed = phonenumbers.parse(raw, region or settings.PHONE_NUMBER_DEFAULT_REGION)
+    except phonenumbers.NumberParseException as exc:
+        raise InvalidNumber(NUMBER_UNREADABLE.format(reason=_reason(exc))) from None
+    e164 = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+    if not phonenumbers.is_valid_number(parsed):
+        raise InvalidNumber(NUMBER_INVALID.format(number=e164))
+    return e164
+
+
+def _reason(exc: phonenumbers.NumberParseException) -> str:
+    return {
+        phonenumbers.NumberParseException.INVALID_COUNTRY_CODE: "unknown country code",
+        phonenumbers.NumberParseException.NOT_A_NUMBER: "it does not look like a number",
+        phonenumbers.NumberParseException.TOO_SHORT_AFTER_IDD: "too short",
+        phonenumbers.NumberParseException.TOO_SHORT_NSN: "too short",
+        phonenumbers.NumberParseException.TOO_LONG: "too long",
+    }.get(exc.error_type, str(exc))
+
+
+@lru_cache(maxsize=65_536)
+def describe_location(e164: str) -> Location:
+    """Country, state and place of an E.164 number, from the library's offline data.
+
+    The geocoder's data costs about 100 MB per process, so it is imported on first
+    use rather than at start-up; results are cached per number.
+    """
+    from phonenumbers import geocoder  # lazy: see docstring
+
+    parsed = phonenumbers.parse(e164, None)
+    country = phonenumbers.region_code_for_number(parsed)
+    description = geocoder.description_for_number(parsed, "en") or None
+    state = None
+    if description and country in {"US", "CA"}:
+        match = _TRAILING_STATE.search(description)
+        state = match.group(1) if match else _REGION_CODES.get(description)
+    return Location(description=description, state=state, country_code=country)

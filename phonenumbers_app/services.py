@@ -1,0 +1,320 @@
+"""Every write to phone numbers.
+
+Each public function is one state change: it validates its input, runs in a
+transaction, and writes its PhoneNumberEvent in that same transaction. The API,
+the admin, the operator pages and the commands all call these.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts.models import User
+from businesses.models import Business
+from phonenumbers_app.errors import (
+    BUSINESS_REQUIRED_FOR_NON_STAFF,
+    BUSINESS_REQUIRED_TO_CLAIM,
+    NUMBER_NOT_CLAIMABLE,
+    IdTaken,
+    InventoryExhausted,
+    NumberExists,
+)
+from phonenumbers_app.models import Billing, PhoneNumber, PhoneNumberEvent, TenDlc
+from phonenumbers_app.numbers import InvalidNumber, describe_location, normalize_number
+from phonenumbers_app.vocabularies import EventType, InventoryState
+
+NAME_INVALID = "Must be 1 to 255 characters."
+ID_ONLY_FOR_NEW = "Only for new numbers: a number claimed from the pool keeps its own id."
+ID_FOR_POOL_NUMBER = (
+    "{number} is unassigned Available inventory with its own id; omit id to assign it."
+)
+
+# Fields whose before → after an ownership change records.
+_OWNERSHIP_FIELDS = ("name", "business_id", "user_id", "inventory_state", "enabled")
+
+
+def _camel(field: str) -> str:
+    head, *rest = field.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+def _snapshot(phone_number: PhoneNumber, fields: tuple[str, ...]) -> dict[str, Any]:
+    return {_camel(field): getattr(phone_number, field) for field in fields}
+
+
+def _changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    changed = [key for key in after if before.get(key) != after[key]]
+    return {
+        "before": {key: before.get(key) for key in changed},
+        "after": {key: after[key] for key in changed},
+    }
+
+
+def event_record(
+    *,
+    phone_number: PhoneNumber,
+    type: EventType,
+    title: str,
+    details: str | None,
+    acting_user: User | None,
+    data: dict[str, Any] | None = None,
+) -> PhoneNumberEvent:
+    """Append one event to `phone_number`'s trail; call inside the write's transaction."""
+    return PhoneNumberEvent.objects.create(
+        phone_number=phone_number,
+        type=type,
+        title=title,
+        details=details,
+        actor=acting_user,
+        actor_name=acting_user.display_name if acting_user else None,
+        data=data or {},
+    )
+
+
+def _clean_name(name: str) -> str:
+    name = name.strip() if isinstance(name, str) else ""
+    if not 1 <= len(name) <= 255:
+        raise ValidationError({"name": [NAME_INVALID]})
+    return name
+
+
+def _clean_number(number: str) -> str:
+    try:
+        return normalize_number(number)
+    except InvalidNumber as exc:
+        raise ValidationError({"number": [str(exc)]}) from None
+
+
+def _is_claimable(phone_number: PhoneNumber) -> bool:
+    return (
+        phone_number.business_id is None
+        and phone_number.inventory_state == InventoryState.AVAILABLE
+        and phone_number.enabled
+        and not phone_number.is_internal_pool
+    )
+
+
+def _why_not_claimable(phone_number: PhoneNumber) -> str:
+    if not phone_number.enabled:
+        return "disabled"
+    return "held in the internal pool"
+
+
+@transaction.atomic
+def phone_number_create(
+    *,
+    acting_user: User,
+    name: str,
+    number: str | None = None,
+    business: Business | None = None,
+    enabled: bool = True,
+    id: uuid.UUID | None = None,
+) -> PhoneNumber:
+    """Create a number, or claim/assign one from the inventory pool.
+
+    - `number` omitted: claim the best pool number for `business` (see phone_number_claim).
+    - `number` new: a new row, Assigned to `business`, or unassigned Available
+      inventory when there is no business (staff only).
+    - `number` already unassigned pool inventory and `business` given: assign it.
+    - otherwise: NumberExists (409); a taken `id`: IdTaken (409).
+
+    Uniqueness is left to the database: the insert runs in a savepoint and a
+    violation is turned into the right conflict, so there is no racy pre-check.
+    """
+    name = _clean_name(name)
+    if number is None:
+        if business is None:
+            raise ValidationError({"businessId": [BUSINESS_REQUIRED_TO_CLAIM]})
+        if id is not None:
+            raise ValidationError({"id": [ID_ONLY_FOR_NEW]})
+        return phone_number_claim(
+            business=business, acting_user=acting_user, name=name, enabled=enabled
+        )
+
+    e164 = _clean_number(number)
+    if business is None and not acting_user.is_staff:
+        raise ValidationError({"businessId": [BUSINESS_REQUIRED_FOR_NON_STAFF]})
+
+    try:
+        with transaction.atomic():
+            return _insert_new(
+                acting_user=acting_user,
+                name=name,
+                number=e164,
+                business=business,
+                enabled=enabled,
+                id=id,
+            )
+    except IntegrityError:
+        # Which constraint failed is found by looking, not by parsing driver messages.
+        if id is not None and PhoneNumber.objects.filter(pk=id).exists():
+            raise IdTaken(id=id) from None
+        existing = PhoneNumber.objects.not_released().filter(number=e164).first()
+        if existing is None:
+            raise
+    if business is None or not _is_claimable(existing):
+        raise NumberExists(number=e164, inventory_state=existing.inventory_state)
+    if id is not None:
+        raise NumberExists(
+            number=e164,
+            inventory_state=existing.inventory_state,
+            detail=ID_FOR_POOL_NUMBER.format(number=e164),
+        )
+    return phone_number_assign(
+        phone_number=existing,
+        business=business,
+        acting_user=acting_user,
+        name=name,
+        enabled=enabled,
+    )
+
+
+def _insert_new(
+    *,
+    acting_user: User,
+    name: str,
+    number: str,
+    business: Business | None,
+    enabled: bool,
+    id: uuid.UUID | None,
+) -> PhoneNumber:
+    location = describe_location(number)
+    owner = acting_user if business else None
+    phone_number = PhoneNumber(
+        id=id or uuid.uuid4(),
+        number=number,
+        name=name,
+        business=business,
+        user=owner,
+        enabled=enabled,
+        inventory_state=InventoryState.ASSIGNED if business else InventoryState.AVAILABLE,
+        # Unassigned inventory is stock we bought; a number created straight into a
+        # business is the customer's own.
+        leadping_owned=business is None,
+        location_description=location.description,
+        location_state=location.state,
+        location_country_code=location.country_code,
+    )
+    phone_number.save(force_insert=True)
+    TenDlc.objects.create(phone_number=phone_number)
+    Billing.objects.create(phone_number=phone_number, business=business, user=owner)
+    if business:
+        title = f"Created for {business.name}"
+        details = f"{acting_user.display_name} created {number} as Assigned to {business.name}."
+    else:
+        title = "Added to the inventory pool"
+        details = f"{acting_user.display_name} added {number} to the pool as Available."
+    event_record(
+        phone_number=phone_number,
+        type=EventType.CREATED,
+        title=title,
+        details=details,
+        acting_user=acting_user,
+        data={"after": _snapshot(phone_number, ("number", *_OWNERSHIP_FIELDS, "status"))},
+    )
+    return phone_number
+
+
+@transaction.atomic
+def phone_number_claim(
+    *, business: Business, acting_user: User, name: str, enabled: bool = True
+) -> PhoneNumber:
+    """Assign the best pool number to `business`: preferred first, then the oldest.
+
+    SKIP LOCKED lets concurrent claims each take a different row instead of queuing
+    on the same one (PostgreSQL; SQLite serialises writers, so it needs no lock).
+    Raises InventoryExhausted when the pool is empty.
+    """
+    name = _clean_name(name)
+    candidate = (
+        PhoneNumber.objects.pool()
+        .select_for_update(skip_locked=True)
+        .order_by("-is_preferred", "created_at", "id")
+        .first()
+    )
+    if candidate is None:
+        raise InventoryExhausted()
+    return _assign_locked(
+        phone_number=candidate,
+        business=business,
+        acting_user=acting_user,
+        name=name,
+        enabled=enabled,
+        title="Claimed from the inventory pool",
+    )
+
+
+@transaction.atomic
+def phone_number_assign(
+    *,
+    phone_number: PhoneNumber,
+    business: Business,
+    acting_user: User,
+    name: str | None = None,
+    enabled: bool | None = None,
+) -> PhoneNumber:
+    """Assign one unassigned pool number to `business`; NumberExists if it is not in the pool."""
+    locked = PhoneNumber.objects.select_for_update().get(pk=phone_number.pk)
+    if not _is_claimable(locked):
+        if locked.business_id is None and locked.inventory_state == InventoryState.AVAILABLE:
+            raise NumberExists(
+                number=locked.number,
+                inventory_state=locked.inventory_state,
+                detail=NUMBER_NOT_CLAIMABLE.format(
+                    number=locked.number, why=_why_not_claimable(locked)
+                ),
+            )
+        raise NumberExists(number=locked.number, inventory_state=locked.inventory_state)
+    return _assign_locked(
+        phone_number=locked,
+        business=business,
+        acting_user=acting_user,
+        name=_clean_name(name) if name is not None else None,
+        enabled=enabled,
+        title="Assigned from the inventory pool",
+    )
+
+
+def _assign_locked(
+    *,
+    phone_number: PhoneNumber,
+    business: Business,
+    acting_user: User,
+    name: str | None,
+    enabled: bool | None,
+    title: str,
+) -> PhoneNumber:
+    before = _snapshot(phone_number, _OWNERSHIP_FIELDS)
+    phone_number.business = business
+    phone_number.user = acting_user
+    phone_number.inventory_state = InventoryState.ASSIGNED
+    if name is not None:
+        phone_number.name = name
+    if enabled is not None:
+        phone_number.enabled = enabled
+    phone_number.modified_at = timezone.now()
+    phone_number.save(
+        update_fields=[
+            "business",
+            "user",
+            "inventory_state",
+            "name",
+            "enabled",
+            "modified_at",
+        ]
+    )
+    Billing.objects.filter(phone_number=phone_number).update(business=business, user=acting_user)
+    event_record(
+        phone_number=phone_number,
+        type=EventType.ASSIGNED,
+        title=title,
+        details=(f"{acting_user.display_name} assigned {phone_number.number} to {business.name}."),
+        acting_user=acting_user,
+        data=_changes(before, _snapshot(phone_number, _OWNERSHIP_FIELDS)),
+    )
+    return phone_number
