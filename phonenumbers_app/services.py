@@ -157,7 +157,10 @@ def phone_number_create(
         existing = PhoneNumber.objects.not_released().filter(number=e164).first()
         if existing is None:
             raise
-    if business is None or not _is_claimable(existing):
+    in_pool_states = existing.business_id is None and (
+        existing.inventory_state == InventoryState.AVAILABLE
+    )
+    if business is None or not in_pool_states:
         raise NumberExists(number=e164, inventory_state=existing.inventory_state)
     if id is not None:
         raise NumberExists(

@@ -1,0 +1,134 @@
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import jsonschema
+import pytest
+from django.db import connection
+from rest_framework.test import APIClient
+
+from accounts.services import api_key_create
+from businesses.models import Business, Membership
+from phonenumbers_app.models import Billing, PhoneNumber, PhoneNumberEvent, TenDlc
+from tests.factories import BusinessFactory, MembershipFactory, UserFactory
+
+CONTRACT = (
+    Path(__file__).resolve().parent.parent.parent / "shared/contract/phone-number.schema.json"
+)
+# CI and developers have the contract beside the repository; a copy travels with the tests
+# so that the suite runs on a machine that only has this repository.
+CONTRACT_COPY = Path(__file__).resolve().parent / "contract" / "phone-number.schema.json"
+
+
+def _contract() -> dict:
+    path = CONTRACT if CONTRACT.exists() else CONTRACT_COPY
+    return json.loads(path.read_text())
+
+
+@pytest.fixture(scope="session")
+def contract() -> dict:
+    return _contract()
+
+
+def _validator(contract: dict, definition: str) -> jsonschema.Draft202012Validator:
+    schema = {**contract, "$ref": f"#/$defs/{definition}"}
+    return jsonschema.Draft202012Validator(
+        schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
+    )
+
+
+@pytest.fixture(scope="session")
+def assert_matches_contract(contract) -> Callable[[dict], None]:
+    """Validate a response body against the contract's PhoneNumberResponse."""
+    validator = _validator(contract, "PhoneNumberResponse")
+
+    def check(body: dict) -> None:
+        errors = sorted(validator.iter_errors(body), key=lambda e: list(e.path))
+        assert not errors, "\n".join(f"{list(e.path)}: {e.message}" for e in errors)
+
+    return check
+
+
+@pytest.fixture(scope="session")
+def request_validator(contract) -> jsonschema.Draft202012Validator:
+    return _validator(contract, "PhoneNumberRequest")
+
+
+def db_state() -> dict:
+    """Everything a failed write must leave untouched, compared before and after."""
+    return {
+        "phone_numbers": list(PhoneNumber.objects.order_by("pk").values()),
+        "ten_dlc": list(TenDlc.objects.order_by("pk").values()),
+        "billing": list(Billing.objects.order_by("pk").values()),
+        "events": list(PhoneNumberEvent.objects.order_by("pk").values()),
+        "businesses": list(Business.objects.order_by("pk").values()),
+        "memberships": list(Membership.objects.order_by("pk").values()),
+    }
+
+
+@pytest.fixture
+def unchanged_db(db):
+    """Use as `with unchanged_db(): ...` around a call that must fail without writing."""
+    from contextlib import contextmanager
+
+    @contextmanager
+    def check():
+        before = db_state()
+        yield
+        assert db_state() == before
+
+    return check
+
+
+@pytest.fixture
+def business(db) -> Business:
+    return BusinessFactory(name="Acme Roofing")
+
+
+@pytest.fixture
+def other_business(db) -> Business:
+    return BusinessFactory(name="Other Co")
+
+
+@pytest.fixture
+def staff_user(db):
+    return UserFactory(username="staff", is_staff=True)
+
+
+@pytest.fixture
+def member(db, business):
+    """A non-staff user who belongs to `business` only."""
+    user = UserFactory(username="member")
+    MembershipFactory(user=user, business=business)
+    return user
+
+
+def client_for(user) -> APIClient:
+    _, key = api_key_create(user=user, name="test")
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
+    return client
+
+
+@pytest.fixture
+def staff_client(staff_user) -> APIClient:
+    return client_for(staff_user)
+
+
+@pytest.fixture
+def member_client(member) -> APIClient:
+    return client_for(member)
+
+
+@pytest.fixture
+def on_postgres() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def pytest_collection_modifyitems(config, items):
+    if connection.vendor == "postgresql":
+        return
+    skip = pytest.mark.skip(reason="needs PostgreSQL: set DATABASE_URL=postgres://...")
+    for item in items:
+        if "postgres" in item.keywords:
+            item.add_marker(skip)

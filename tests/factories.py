@@ -1,0 +1,64 @@
+import factory
+from factory.django import DjangoModelFactory
+
+from accounts.models import User
+from businesses.models import Business, Membership
+from phonenumbers_app.models import Billing, PhoneNumber, TenDlc
+from phonenumbers_app.vocabularies import InventoryState
+
+
+class UserFactory(DjangoModelFactory):
+    class Meta:
+        model = User
+        django_get_or_create = ["username"]
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    first_name = factory.Faker("first_name")
+    last_name = factory.Faker("last_name")
+
+
+class BusinessFactory(DjangoModelFactory):
+    class Meta:
+        model = Business
+
+    name = factory.Sequence(lambda n: f"Business {n}")
+
+
+class MembershipFactory(DjangoModelFactory):
+    class Meta:
+        model = Membership
+
+    user = factory.SubFactory(UserFactory)
+    business = factory.SubFactory(BusinessFactory)
+
+
+class PhoneNumberFactory(DjangoModelFactory):
+    """Rows for test set-up only (pool stock, odd states); tests of writes use the services."""
+
+    class Meta:
+        model = PhoneNumber
+        skip_postgeneration_save = True
+
+    # 555-01XX: fictional NANP numbers, valid for the library; 100 per area code.
+    number = factory.Sequence(lambda n: f"+1{201 + n // 100}55501{n % 100:02d}")
+    name = factory.Sequence(lambda n: f"Line {n}")
+    business = None
+    inventory_state = InventoryState.AVAILABLE
+    ten_dlc = factory.RelatedFactory("tests.factories.TenDlcFactory", "phone_number")
+    billing = factory.RelatedFactory("tests.factories.BillingFactory", "phone_number")
+
+    class Params:
+        assigned = factory.Trait(
+            business=factory.SubFactory(BusinessFactory),
+            inventory_state=InventoryState.ASSIGNED,
+        )
+
+
+class TenDlcFactory(DjangoModelFactory):
+    class Meta:
+        model = TenDlc
+
+
+class BillingFactory(DjangoModelFactory):
+    class Meta:
+        model = Billing
