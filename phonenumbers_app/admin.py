@@ -6,8 +6,11 @@ here can change a number.
 """
 
 from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
 
 from phonenumbers_app.models import Billing, PhoneNumber, PhoneNumberEvent, TenDlc
+from phonenumbers_app.selectors import RECENT_EVENTS_LIMIT, event_timeline
 
 
 class ReadOnlyAdminMixin:
@@ -30,14 +33,6 @@ class BillingInline(ReadOnlyAdminMixin, admin.StackedInline):
     raw_id_fields = ["business", "user"]
 
 
-class EventInline(ReadOnlyAdminMixin, admin.TabularInline):
-    model = PhoneNumberEvent
-    fields = ["created_at", "type", "title", "actor_name", "details"]
-    ordering = ["-created_at", "-id"]
-    max_num = 20
-    show_change_link = True
-
-
 @admin.register(PhoneNumber)
 class PhoneNumberAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = [
@@ -56,7 +51,26 @@ class PhoneNumberAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     search_fields = ["=number", "name"]
     show_full_result_count = False
     raw_id_fields = ["business", "user"]
-    inlines = [TenDlcInline, BillingInline, EventInline]
+    readonly_fields = ["latest_events"]
+    inlines = [TenDlcInline, BillingInline]
+
+    @admin.display(description="Latest events")
+    def latest_events(self, obj: PhoneNumber) -> str:
+        # An inline would render every event of the number; the page needs only the newest.
+        events = event_timeline().filter(phone_number=obj)[:RECENT_EVENTS_LIMIT]
+        rows = format_html_join(
+            "",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            ((e.created_at, e.title, e.actor_name or "—", e.details or "") for e in events),
+        )
+        all_events = reverse("admin:phonenumbers_app_phonenumberevent_changelist")
+        return format_html(
+            '<table><tbody>{}</tbody></table><p><a href="{}?phone_number__id__exact={}">'
+            "All events of this number</a></p>",
+            rows,
+            all_events,
+            obj.pk,
+        )
 
 
 @admin.register(PhoneNumberEvent)

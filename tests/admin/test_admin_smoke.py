@@ -1,0 +1,82 @@
+from http import HTTPStatus
+
+import pytest
+from django.urls import reverse
+
+from phonenumbers_app.models import PhoneNumberEvent
+from phonenumbers_app.services import phone_number_create
+from tests.factories import BusinessFactory
+
+pytestmark = pytest.mark.django_db
+
+MODELS = [
+    "accounts_user",
+    "accounts_userapikey",
+    "businesses_business",
+    "phonenumbers_app_phonenumber",
+    "phonenumbers_app_phonenumberevent",
+]
+
+
+@pytest.fixture
+def created_number(admin_user):
+    return phone_number_create(
+        acting_user=admin_user, name="A", number="+14155552671", business=BusinessFactory()
+    )
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_changelist_and_change_pages_render(admin_client, created_number, model):
+    response = admin_client.get(reverse(f"admin:{model}_changelist"))
+
+    assert response.status_code == HTTPStatus.OK
+
+
+def test_phone_number_page_shows_its_events(admin_client, created_number):
+    response = admin_client.get(
+        reverse("admin:phonenumbers_app_phonenumber_change", args=[created_number.pk])
+    )
+
+    assert response.status_code == HTTPStatus.OK
+    assert b"Created for" in response.content
+
+
+def test_events_cannot_be_added_changed_or_deleted_in_the_admin(admin_client, created_number):
+    event = PhoneNumberEvent.objects.get()
+
+    assert (
+        admin_client.get(reverse("admin:phonenumbers_app_phonenumberevent_add")).status_code == 403
+    )
+    delete = reverse("admin:phonenumbers_app_phonenumberevent_delete", args=[event.pk])
+    assert admin_client.post(delete, {"post": "yes"}).status_code == 403
+    assert PhoneNumberEvent.objects.filter(pk=event.pk).exists()
+
+
+def test_search_by_number_typed_as_e164(admin_client, created_number):
+    response = admin_client.get(
+        reverse("admin:phonenumbers_app_phonenumber_changelist"), {"q": "+14155552671"}
+    )
+
+    assert created_number.number.encode() in response.content
+
+
+def test_business_created_in_the_admin(admin_client):
+    response = admin_client.post(
+        reverse("admin:businesses_business_add"),
+        {
+            "name": "Admin Made",
+            "memberships-TOTAL_FORMS": "0",
+            "memberships-INITIAL_FORMS": "0",
+        },
+    )
+
+    assert response.status_code == HTTPStatus.FOUND
+
+
+def test_link_to_all_events_of_a_number_filters_the_event_list(admin_client, created_number):
+    url = reverse("admin:phonenumbers_app_phonenumberevent_changelist")
+
+    response = admin_client.get(url, {"phone_number__id__exact": str(created_number.pk)})
+
+    assert response.status_code == HTTPStatus.OK
+    assert b"Created for" in response.content

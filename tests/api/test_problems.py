@@ -1,0 +1,80 @@
+"""Every error the API returns is an RFC 9457 problem."""
+
+from http import HTTPStatus
+
+import pytest
+from django.test import Client
+
+pytestmark = pytest.mark.django_db
+PROBLEM_MEMBERS = {"type", "title", "status", "detail", "instance"}
+
+
+def assert_problem(response, status: int) -> dict:
+    assert response.status_code == status
+    assert response["Content-Type"] == "application/problem+json"
+    body = response.json()
+    assert set(body) >= PROBLEM_MEMBERS
+    assert body["status"] == status
+    return body
+
+
+def test_unknown_path_is_a_404_problem(staff_client):
+    body = assert_problem(staff_client.get("/no-such-thing"), HTTPStatus.NOT_FOUND)
+    assert body["instance"] == "/no-such-thing"
+
+
+def test_malformed_id_is_a_404_problem(staff_client):
+    assert_problem(staff_client.get("/phone-numbers/not-a-uuid"), HTTPStatus.NOT_FOUND)
+
+
+def test_missing_number_is_a_404_problem(staff_client):
+    body = assert_problem(
+        staff_client.get("/phone-numbers/3fa85f64-5717-4562-b3fc-2c963f66afa6"),
+        HTTPStatus.NOT_FOUND,
+    )
+    assert body["type"] == "/problems/not-found"
+
+
+def test_wrong_method_is_a_405_problem_with_allow(staff_client):
+    response = staff_client.delete("/phone-numbers")
+    assert_problem(response, HTTPStatus.METHOD_NOT_ALLOWED)
+    assert "POST" in response["Allow"]
+
+
+def test_non_json_accept_is_a_406_problem(staff_client):
+    response = staff_client.post(
+        "/phone-numbers", {"name": "A"}, format="json", HTTP_ACCEPT="text/html"
+    )
+    assert_problem(response, HTTPStatus.NOT_ACCEPTABLE)
+
+
+def test_staff_only_operation_is_a_403_problem(member_client):
+    response = member_client.post("/businesses", {"name": "X"}, format="json")
+    body = assert_problem(response, HTTPStatus.FORBIDDEN)
+    assert body["type"] == "/problems/forbidden"
+
+
+def test_unexpected_error_is_a_500_problem(staff_client, monkeypatch):
+    from phonenumbers_app.api import views
+
+    def explode(**kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(views.services, "phone_number_create", explode)
+    body = assert_problem(
+        staff_client.post("/phone-numbers", {"name": "A"}, format="json"),
+        HTTPStatus.INTERNAL_SERVER_ERROR,
+    )
+    assert "boom" not in body["detail"]
+
+
+def test_problem_type_uris_resolve_to_documentation():
+    response = Client().get("/problems/inventory-exhausted")
+    assert response.status_code == HTTPStatus.OK
+    assert b"Inventory exhausted" in response.content
+
+
+def test_admin_404_stays_an_html_page(admin_client):
+    response = admin_client.get("/admin/no-such-page/")
+    assert response.status_code == HTTPStatus.NOT_FOUND
+    assert response["Content-Type"].startswith("text/html")

@@ -1,0 +1,105 @@
+"""Races on PostgreSQL: real concurrent transactions through the HTTP layer.
+
+Each thread has its own database connection (Django's are per thread), so these
+are separate sessions contending for the same rows, as in production.
+"""
+
+import threading
+from collections import Counter
+from http import HTTPStatus
+
+import pytest
+from django.db import connection
+
+from phonenumbers_app.models import PhoneNumber, PhoneNumberEvent
+from phonenumbers_app.vocabularies import InventoryState
+from tests.conftest import client_for
+from tests.factories import BusinessFactory, PhoneNumberFactory, UserFactory
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+def post_concurrently(bodies: list[dict]) -> list[tuple[int, dict]]:
+    """POST every body at the same moment from its own thread; (status, json) in order."""
+    staff = UserFactory(username="racer", is_staff=True)
+    clients = [client_for(staff) for _ in bodies]
+    barrier = threading.Barrier(len(bodies))
+    results: list[tuple[int, dict] | None] = [None] * len(bodies)
+
+    def run(index: int) -> None:
+        try:
+            barrier.wait()
+            response = clients[index].post("/phone-numbers", bodies[index], format="json")
+            results[index] = (response.status_code, response.json())
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(bodies))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert all(result is not None for result in results)
+    return results
+
+
+def test_twenty_concurrent_claims_on_a_pool_of_ten_share_no_number():
+    business = BusinessFactory()
+    pool = [PhoneNumberFactory() for _ in range(10)]
+
+    results = post_concurrently(
+        [{"name": f"Claim {i}", "businessId": str(business.pk)} for i in range(20)]
+    )
+
+    statuses = Counter(status for status, _ in results)
+    assert statuses == {HTTPStatus.CREATED: 10, HTTPStatus.CONFLICT: 10}
+    claimed = [body["number"] for status, body in results if status == HTTPStatus.CREATED]
+    assert sorted(claimed) == sorted(number.number for number in pool)
+    assert all(
+        body["type"] == "/problems/inventory-exhausted"
+        for status, body in results
+        if status == HTTPStatus.CONFLICT
+    )
+    assert PhoneNumber.objects.filter(business=business).count() == 10
+    assert PhoneNumberEvent.objects.filter(type="assigned").count() == 10
+
+
+def test_ten_concurrent_creates_of_one_number_make_exactly_one_row():
+    business = BusinessFactory()
+
+    results = post_concurrently(
+        [
+            {"name": f"Create {i}", "number": "+14155552671", "businessId": str(business.pk)}
+            for i in range(10)
+        ]
+    )
+
+    statuses = Counter(status for status, _ in results)
+    assert statuses == {HTTPStatus.CREATED: 1, HTTPStatus.CONFLICT: 9}
+    assert all(
+        body["type"] == "/problems/number-exists" and body["inventoryState"] == "Assigned"
+        for status, body in results
+        if status == HTTPStatus.CONFLICT
+    )
+    assert PhoneNumber.objects.filter(number="+14155552671").count() == 1
+    assert PhoneNumberEvent.objects.count() == 1
+
+
+def test_ten_concurrent_assignments_of_one_pool_number_assign_it_once():
+    businesses = [BusinessFactory() for _ in range(10)]
+    stock = PhoneNumberFactory(number="+14155552671")
+
+    results = post_concurrently(
+        [
+            {"name": f"Mine {i}", "number": "+14155552671", "businessId": str(business.pk)}
+            for i, business in enumerate(businesses)
+        ]
+    )
+
+    statuses = Counter(status for status, _ in results)
+    assert statuses == {HTTPStatus.CREATED: 1, HTTPStatus.CONFLICT: 9}
+    winner = next(body for status, body in results if status == HTTPStatus.CREATED)
+    stock.refresh_from_db()
+    assert stock.inventory_state == InventoryState.ASSIGNED
+    assert str(stock.business_id) == winner["business"]["id"]
+    assert PhoneNumberEvent.objects.filter(phone_number=stock).count() == 1
