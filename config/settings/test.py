@@ -5,7 +5,9 @@ from .base import *  # noqa: F403
 SECRET_KEY = "test-only-not-a-secret"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-# Tests read static files through finders; no collectstatic step.
+# Tests read static files through finders; no collectstatic step, so no WhiteNoise
+# (it would warn that STATIC_ROOT does not exist yet).
+MIDDLEWARE = [item for item in MIDDLEWARE if not item.startswith("whitenoise.")]  # noqa: F405
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
