@@ -78,3 +78,19 @@ def test_admin_404_stays_an_html_page(admin_client):
     response = admin_client.get("/admin/no-such-page/")
     assert response.status_code == HTTPStatus.NOT_FOUND
     assert response["Content-Type"].startswith("text/html")
+
+
+def test_throttled_requests_become_a_429_problem_with_retry_after(rf):
+    """Rate limits arrive with the API issue; the problem shape for them is fixed here."""
+    from rest_framework.exceptions import Throttled
+
+    from core.problems import problem_exception_handler
+
+    response = problem_exception_handler(
+        Throttled(wait=12.5), {"request": rf.post("/phone-numbers"), "view": None}
+    )
+
+    assert response.status_code == HTTPStatus.TOO_MANY_REQUESTS
+    assert response["Retry-After"] == "13"
+    assert response.data["type"] == "/problems/rate-limited"
+    assert response.content_type == "application/problem+json"
