@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from businesses.models import Business
+from core.errors import Conflict
 from phonenumbers_app.errors import (
     BUSINESS_REQUIRED_FOR_NON_STAFF,
     BUSINESS_REQUIRED_TO_CLAIM,
@@ -30,6 +31,7 @@ from phonenumbers_app.vocabularies import EventType, InventoryState
 
 NAME_INVALID = "Must be 1 to 255 characters."
 ID_ONLY_FOR_NEW = "Only for new numbers: a number claimed from the pool keeps its own id."
+CHANGED_CONCURRENTLY = "The number changed while this request ran; retry it."
 ID_FOR_POOL_NUMBER = (
     "{number} is unassigned Available inventory with its own id; omit id to assign it."
 )
@@ -105,6 +107,38 @@ def _why_not_claimable(phone_number: PhoneNumber) -> str:
     return "held in the internal pool"
 
 
+def _validate_create(
+    *,
+    acting_user: User,
+    name: str,
+    number: str | None,
+    business: Business | None,
+    id: uuid.UUID | None,
+) -> tuple[str, str | None]:
+    """Check every input of a create at once, so a caller sees all of its mistakes."""
+    errors: dict[str, list[str]] = {}
+    clean_name = e164 = None
+    try:
+        clean_name = _clean_name(name)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    if number is None:
+        if business is None:
+            errors["businessId"] = [BUSINESS_REQUIRED_TO_CLAIM]
+        if id is not None:
+            errors["id"] = [ID_ONLY_FOR_NEW]
+    else:
+        try:
+            e164 = _clean_number(number)
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
+        if business is None and not acting_user.is_staff:
+            errors["businessId"] = [BUSINESS_REQUIRED_FOR_NON_STAFF]
+    if errors:
+        raise ValidationError(errors)
+    return clean_name, e164
+
+
 @transaction.atomic
 def phone_number_create(
     *,
@@ -126,19 +160,13 @@ def phone_number_create(
     Uniqueness is left to the database: the insert runs in a savepoint and a
     violation is turned into the right conflict, so there is no racy pre-check.
     """
-    name = _clean_name(name)
-    if number is None:
-        if business is None:
-            raise ValidationError({"businessId": [BUSINESS_REQUIRED_TO_CLAIM]})
-        if id is not None:
-            raise ValidationError({"id": [ID_ONLY_FOR_NEW]})
+    name, e164 = _validate_create(
+        acting_user=acting_user, name=name, number=number, business=business, id=id
+    )
+    if e164 is None:
         return phone_number_claim(
             business=business, acting_user=acting_user, name=name, enabled=enabled
         )
-
-    e164 = _clean_number(number)
-    if business is None and not acting_user.is_staff:
-        raise ValidationError({"businessId": [BUSINESS_REQUIRED_FOR_NON_STAFF]})
 
     try:
         with transaction.atomic():
@@ -156,7 +184,9 @@ def phone_number_create(
             raise IdTaken(id=id) from None
         existing = PhoneNumber.objects.not_released().filter(number=e164).first()
         if existing is None:
-            raise
+            # The row that blocked the insert was released (or its business deleted) in
+            # the meantime: a race, not bad input, and a retry will succeed.
+            raise Conflict(CHANGED_CONCURRENTLY) from None
     in_pool_states = existing.business_id is None and (
         existing.inventory_state == InventoryState.AVAILABLE
     )

@@ -10,6 +10,7 @@ from core.serializers import (
     StrictInputSerializer,
     StrictUUIDField,
 )
+from phonenumbers_app.numbers import InvalidNumber, normalize_number
 from phonenumbers_app.vocabularies import InventoryState, PhoneNumberStatus, WarmupHealthState
 
 NUMBER_NULL = "Must be a string; omit number to claim one from the inventory pool."
@@ -28,6 +29,14 @@ class PhoneNumberCreateInput(StrictInputSerializer):
     businessId = StrictUUIDField(required=False, allow_null=True)
     enabled = StrictBooleanField(required=False, default=True)
     id = StrictUUIDField(required=False, allow_null=True)
+
+    def validate_number(self, value: str) -> str:
+        # Checked here too so that a bad number is reported with the other bad fields;
+        # the service normalises again (idempotent) for callers other than the API.
+        try:
+            return normalize_number(value)
+        except InvalidNumber as exc:
+            raise serializers.ValidationError(str(exc)) from None
 
 
 class RefOutput(serializers.Serializer):

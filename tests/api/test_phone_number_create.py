@@ -332,6 +332,14 @@ class TestValidation:
         )
         assert field in problem["detail"]
 
+    def test_all_bad_fields_are_reported_at_once(self, staff_client):
+        response = post(
+            staff_client, {"name": " ", "number": "+1 999 999 9999", "businessId": "x", "y": 1}
+        )
+
+        assert set(response.json()["errors"]) == {"name", "number", "businessId", "y"}
+        assert response.json()["detail"] == "4 fields are invalid: name, number, businessId, y."
+
     def test_unknown_and_bad_fields_are_reported_together(self, staff_client):
         response = post(staff_client, {"name": "A", "enabled": "yes", "colour": "red"})
 

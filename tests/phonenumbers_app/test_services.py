@@ -87,3 +87,13 @@ def test_an_invalid_name_fails_before_the_pool_is_touched(staff, business):
         phone_number_claim(business=business, acting_user=staff, name=" ")
 
     assert db_state() == before
+
+
+def test_create_reports_every_bad_input_at_once_and_writes_nothing(member):
+    before = db_state()
+
+    with pytest.raises(ValidationError) as error:
+        phone_number_create(acting_user=member, name="", number="nope")
+
+    assert set(error.value.message_dict) == {"name", "number", "businessId"}
+    assert db_state() == before
