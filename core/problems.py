@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from http import HTTPStatus
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.views import defaults
@@ -56,6 +56,11 @@ PROBLEM_TYPES: dict[str, tuple[str, str]] = {
         "This path does not support that HTTP method; the Allow header lists those it does.",
     ),
     "not-acceptable": ("Not acceptable", "The API answers with JSON only."),
+    "payload-too-large": (
+        "Request body too large",
+        "The body is larger than the server accepts (DATA_UPLOAD_MAX_MEMORY_SIZE, 2.5 MB "
+        "by default). Send less data per request.",
+    ),
     "unsupported-media-type": (
         "Unsupported media type",
         "Request bodies must be JSON, sent with Content-Type application/json.",
@@ -96,6 +101,7 @@ _STATUS_TYPES = {
     404: "not-found",
     405: "method-not-allowed",
     406: "not-acceptable",
+    413: "payload-too-large",
     409: "conflict",
     415: "unsupported-media-type",
     429: "rate-limited",
@@ -178,6 +184,11 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
         exc = exceptions.ValidationError(
             exc.message_dict if hasattr(exc, "error_dict") else {"body": exc.messages}
         )
+    elif isinstance(exc, RequestDataTooBig):
+        exc = exceptions.APIException(str(exc))
+        exc.status_code = 413
+    elif isinstance(exc, SuspiciousOperation):
+        exc = exceptions.ParseError(str(exc))
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):

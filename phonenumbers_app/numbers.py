@@ -14,6 +14,7 @@ from django.conf import settings
 
 NUMBER_UNREADABLE = "Not a phone number: {reason}. Use E.164, e.g. +14155552671."
 NUMBER_INVALID = "{number} is not a valid phone number in any numbering plan."
+NUMBER_HAS_EXTENSION = "Extensions cannot be texted or called directly; send the number alone."
 NUMBER_NOT_TEXT = 'Must be a string, e.g. "+14155552671".'
 
 # "San Francisco, CA" -> "CA": NANP descriptions end with a two-letter state or province.
@@ -64,6 +65,8 @@ def normalize_number(raw: str, *, region: str | None = None) -> str:
         parsed = phonenumbers.parse(raw, region or settings.PHONE_NUMBER_DEFAULT_REGION)
     except phonenumbers.NumberParseException as exc:
         raise InvalidNumber(NUMBER_UNREADABLE.format(reason=_reason(exc))) from None
+    if parsed.extension:
+        raise InvalidNumber(NUMBER_HAS_EXTENSION)
     e164 = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
     if not phonenumbers.is_valid_number(parsed):
         raise InvalidNumber(NUMBER_INVALID.format(number=e164))

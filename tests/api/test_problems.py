@@ -94,3 +94,13 @@ def test_throttled_requests_become_a_429_problem_with_retry_after(rf):
     assert response["Retry-After"] == "13"
     assert response.data["type"] == "/problems/rate-limited"
     assert response.content_type == "application/problem+json"
+
+
+def test_oversized_body_is_a_413_problem(staff_client, unchanged_db):
+    body = '{"name": "' + "a" * 3_000_000 + '"}'
+
+    with unchanged_db():
+        response = staff_client.generic("POST", "/phone-numbers", body, "application/json")
+
+    problem = assert_problem(response, HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
+    assert problem["type"] == "/problems/payload-too-large"

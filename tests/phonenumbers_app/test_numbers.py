@@ -33,7 +33,17 @@ def test_a_number_without_country_code_is_read_in_the_given_region():
 
 
 @pytest.mark.parametrize(
-    "raw", ["", "hello", "123", "+1 999 999 9999", "+999 1234 5678", "4155552671999999999"]
+    "raw",
+    [
+        "",
+        "hello",
+        "123",
+        "+1 999 999 9999",
+        "+999 1234 5678",
+        "4155552671999999999",
+        "415-555-2671 ext. 12",
+        "+1 415 555 2671 x3",
+    ],
 )
 def test_unreadable_or_invalid_numbers_are_rejected(raw):
     with pytest.raises(InvalidNumber):
