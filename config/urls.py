@@ -1,11 +1,15 @@
 from django.contrib import admin
 from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from core import views as core_views
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("healthz", core_views.healthz, name="healthz"),
     path("problems/<slug:slug>", core_views.problem_type_page, name="problem-type"),
+    path("openapi.json", SpectacularAPIView.as_view(), name="openapi"),
+    path("docs", SpectacularSwaggerView.as_view(url_name="openapi"), name="docs"),
     path("", include("phonenumbers_app.api.urls")),
     path("", include("businesses.api.urls")),
 ]

@@ -26,3 +26,9 @@ class Conflict(DomainError):
     status = 409
     problem_type = "conflict"
     title = "Conflict with the current state"
+
+
+class PreconditionFailed(DomainError):
+    status = 412
+    problem_type = "precondition-failed"
+    title = "The resource has changed"

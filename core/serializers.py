@@ -6,9 +6,11 @@ published contract is not, so the API uses these instead.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 UNKNOWN_FIELD = "Unknown field. Allowed fields: {allowed}."
@@ -70,3 +72,76 @@ def validated(serializer_class: type[serializers.Serializer], data: Any) -> dict
     serializer = serializer_class(data=data)
     serializer.is_valid(raise_exception=True)
     return serializer.validated_data
+
+
+INTEGER_STRING_PATTERN = r"^-?(?:0|[1-9]\d*)$"
+
+
+@extend_schema_field(
+    {
+        "type": "string",
+        "pattern": INTEGER_STRING_PATTERN,
+        "description": 'An integer written as a string, e.g. "42".',
+    }
+)
+class IntegerStringField(serializers.Field):
+    """An integer sent as a string, as the contract has `warmupHealthScore`.
+
+    Reads "42" (and, leniently, 42); writes "42". `min_value`/`max_value` bound it.
+    """
+
+    default_error_messages = {
+        "invalid": 'Must be an integer or an integer string, e.g. "42".',
+        "range": "Must be from {min_value} to {max_value}.",
+    }
+
+    def __init__(self, *, min_value: int | None = None, max_value: int | None = None, **kwargs):
+        self.min_value, self.max_value = min_value, max_value
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data: Any) -> int:
+        if isinstance(data, bool):
+            self.fail("invalid")
+        if isinstance(data, int):
+            value = data
+        elif isinstance(data, str) and re.fullmatch(INTEGER_STRING_PATTERN, data):
+            value = int(data)
+        else:
+            self.fail("invalid")
+        if (self.min_value is not None and value < self.min_value) or (
+            self.max_value is not None and value > self.max_value
+        ):
+            self.fail("range", min_value=self.min_value, max_value=self.max_value)
+        return value
+
+    def to_representation(self, value: int) -> str:
+        return str(int(value))
+
+
+class StrictChoiceField(serializers.ChoiceField):
+    default_error_messages = {"invalid_choice": "{input!r} is not one of: {choices}."}
+
+    def to_internal_value(self, data: Any) -> str:
+        if data == "" and self.allow_blank:
+            return ""
+        if not isinstance(data, str) or data not in self.choice_strings_to_values:
+            self.fail(
+                "invalid_choice", input=data, choices=", ".join(self.choice_strings_to_values)
+            )
+        return self.choice_strings_to_values[data]
+
+
+class ProblemOutput(serializers.Serializer):
+    """RFC 9457 problem details, as every error of this API is sent (for the schema)."""
+
+    type = serializers.CharField(help_text="A URI reference; GET it for documentation.")
+    title = serializers.CharField()
+    status = serializers.IntegerField()
+    detail = serializers.CharField()
+    instance = serializers.CharField(help_text="The path of the request.")
+    errors = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        required=False,
+        help_text="On validation errors: each field (camelCase, dotted when nested) and "
+        "its messages.",
+    )

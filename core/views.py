@@ -1,7 +1,9 @@
-from django.http import Http404, HttpRequest, HttpResponse
+from django.db import DatabaseError, connection
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.views.decorators.cache import never_cache
 
-from core.problems import PROBLEM_TYPES
+from core.problems import PROBLEM_TYPES, problem_json_response
 
 
 def problem_type_page(request: HttpRequest, slug: str) -> HttpResponse:
@@ -14,3 +16,14 @@ def problem_type_page(request: HttpRequest, slug: str) -> HttpResponse:
         "problem_type.html",
         {"slug": slug, "title": title, "description": description, "types": PROBLEM_TYPES},
     )
+
+
+@never_cache
+def healthz(request: HttpRequest) -> HttpResponse:
+    """For load balancers: 200 when the database answers, 503 when it does not. No auth."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except DatabaseError:
+        return problem_json_response(request, 503, "The database is not answering.")
+    return JsonResponse({"status": "ok", "database": "ok"})

@@ -46,3 +46,41 @@ class InventoryExhausted(Conflict):
 
     def __init__(self) -> None:
         super().__init__(INVENTORY_EXHAUSTED)
+
+
+NUMBER_RELEASED = "{number} was released on {when}; a released number cannot be changed."
+TRANSITION_NOT_ALLOWED = (
+    "{field} cannot change from {current} to {requested}. Allowed next: {allowed}."
+)
+
+
+class NumberReleased(Conflict):
+    problem_type = "number-released"
+    title = "The phone number is released"
+
+    def __init__(self, *, number: str, when: object) -> None:
+        super().__init__(NUMBER_RELEASED.format(number=number, when=when), number=number)
+
+
+class InvalidTransition(Conflict):
+    problem_type = "invalid-transition"
+    title = "State change not allowed"
+
+    def __init__(self, *, field: str, current: str, requested: str, allowed: tuple[str, ...]):
+        super().__init__(
+            TRANSITION_NOT_ALLOWED.format(
+                field=field,
+                current=current,
+                requested=requested,
+                allowed=", ".join(allowed) or "nothing (terminal state)",
+            ),
+            field=field,
+            current=current,
+            requested=requested,
+            allowed=list(allowed),
+        )
+
+
+class WarmupConflict(Conflict):
+    problem_type = "warmup-conflict"
+    title = "Warmup cannot do that now"

@@ -134,6 +134,9 @@ class PhoneNumber(TimeStampedModel):
     warmup_pause_reason = models.TextField(null=True, blank=True)
     health_reason = models.TextField(null=True, blank=True)
 
+    # Bumped by every service that changes the row; the API's ETag is derived from it.
+    version = models.PositiveIntegerField(default=1, editable=False)
+
     objects = PhoneNumberQuerySet.as_manager()
 
     class Meta:
@@ -183,6 +186,11 @@ class PhoneNumber(TimeStampedModel):
                 condition=Q(is_default=False) | Q(business__isnull=False),
                 name="phone_number_default_has_business",
             ),
+            # Available means "in the pool": a number of a business is never Available.
+            models.CheckConstraint(
+                condition=~Q(inventory_state=InventoryState.AVAILABLE) | Q(business__isnull=True),
+                name="phone_number_available_is_unassigned",
+            ),
         ]
         indexes = [
             models.Index(fields=["number"], name="phone_number_number_idx"),
@@ -207,6 +215,15 @@ class PhoneNumber(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.number} ({self.name})"
+
+    @property
+    def etag(self) -> str:
+        """Strong entity tag of the current representation, for If-Match."""
+        return f'"{self.pk.hex[:12]}-{self.version}"'
+
+    @property
+    def is_released(self) -> bool:
+        return self.inventory_state == InventoryState.RELEASED
 
 
 class TenDlc(models.Model):

@@ -8,9 +8,15 @@ from django.db.models import Prefetch, QuerySet
 
 from accounts.models import User
 from businesses.selectors import business_ids_of
+from core.filtering import filter_queryset
+from phonenumbers_app.filters import PhoneNumberEventFilter, PhoneNumberFilter
 from phonenumbers_app.models import PhoneNumber, PhoneNumberEvent
+from phonenumbers_app.vocabularies import EventType
 
 RECENT_EVENTS_LIMIT = 20
+WARMUP_EVENT_TYPES = (EventType.WARMUP_PAUSED, EventType.WARMUP_RESUMED)
+# Everything the representation of a number shows, fetched with it in one query.
+REPRESENTATION_JOINS = ("business", "user", "ten_dlc", "billing__business", "billing__user")
 
 
 def phone_number_visible_to(*, user: User) -> QuerySet[PhoneNumber]:
@@ -34,7 +40,7 @@ def phone_number_detail_queryset(*, user: User) -> QuerySet[PhoneNumber]:
     """
     return (
         phone_number_visible_to(user=user)
-        .select_related("business", "user", "ten_dlc", "billing__business", "billing__user")
+        .select_related(*REPRESENTATION_JOINS)
         .prefetch_related(
             Prefetch(
                 "events",
@@ -46,4 +52,29 @@ def phone_number_detail_queryset(*, user: User) -> QuerySet[PhoneNumber]:
 
 
 def phone_number_get(*, user: User, id: uuid.UUID) -> PhoneNumber | None:
+    """One number with its latest events, or None if it is missing or not the caller's."""
     return phone_number_detail_queryset(user=user).filter(pk=id).first()
+
+
+def phone_number_list(*, user: User, params) -> QuerySet[PhoneNumber]:
+    """The caller's numbers filtered by the API's query parameters (PhoneNumberFilter).
+
+    Raises ValidationError for unknown parameters and bad values.
+    """
+    queryset = phone_number_visible_to(user=user).select_related(*REPRESENTATION_JOINS)
+    return filter_queryset(PhoneNumberFilter, params, queryset)
+
+
+def phone_number_event_list(*, phone_number: PhoneNumber, params) -> QuerySet[PhoneNumberEvent]:
+    queryset = PhoneNumberEvent.objects.filter(phone_number=phone_number)
+    return filter_queryset(
+        PhoneNumberEventFilter, params, queryset, also_allowed=("pageSize", "continuationToken")
+    )
+
+
+def phone_number_warmup_events(*, phone_number: PhoneNumber) -> list[PhoneNumberEvent]:
+    return list(
+        event_timeline().filter(phone_number=phone_number, type__in=WARMUP_EVENT_TYPES)[
+            :RECENT_EVENTS_LIMIT
+        ]
+    )

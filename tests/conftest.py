@@ -132,3 +132,13 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "postgres" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.fixture
+def locmem_cache(settings):
+    """Count rate limits in memory, so query-count assertions see only the endpoint's SQL.
+
+    The default database cache adds its own queries (4-6 per request, more on the
+    first request of a rate-limit window); that cost is the cache's, not the endpoint's.
+    """
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

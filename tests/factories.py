@@ -43,7 +43,9 @@ class PhoneNumberFactory(DjangoModelFactory):
     number = factory.Sequence(lambda n: f"+1{201 + n // 100}55501{n % 100:02d}")
     name = factory.Sequence(lambda n: f"Line {n}")
     business = None
-    inventory_state = InventoryState.AVAILABLE
+    inventory_state = factory.LazyAttribute(
+        lambda o: InventoryState.ASSIGNED if o.business else InventoryState.AVAILABLE
+    )
     ten_dlc = factory.RelatedFactory("tests.factories.TenDlcFactory", "phone_number")
     billing = factory.RelatedFactory("tests.factories.BillingFactory", "phone_number")
 

@@ -1,11 +1,9 @@
-from django.urls import path, re_path
-
 from businesses.api import views
+from core.urls import with_and_without_slash as both
 
 app_name = "businesses_api"
 
 urlpatterns = [
-    re_path(r"^businesses/?$", views.BusinessCollectionApi.as_view(), name="collection"),
-    path("businesses/<uuid:id>", views.BusinessDetailApi.as_view(), name="detail"),
-    path("businesses/<uuid:id>/", views.BusinessDetailApi.as_view()),
+    *both("businesses", views.BusinessCollectionApi.as_view(), "collection"),
+    *both("businesses/<uuid:id>", views.BusinessDetailApi.as_view(), "detail"),
 ]

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import dj_database_url
 
-from .environment import env_bool, env_list
+from .environment import env_bool, env_int, env_list
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -32,6 +32,9 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework_api_key",
     "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "core",
     "accounts",
     "businesses",
     "phonenumbers_app",
@@ -84,6 +87,23 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
 
+# --- Cache -------------------------------------------------------------------
+# Shared by every web process (rate limits): the database by default, Redis when
+# REDIS_URL is set. Never per-process memory.
+REDIS_URL = os.environ.get("REDIS_URL")
+if REDIS_URL:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "cache_entries",
+            "OPTIONS": {"MAX_ENTRIES": 100_000},
+        }
+    }
+
 # --- Auth -------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -119,6 +139,35 @@ REST_FRAMEWORK = {
     "UNAUTHENTICATED_USER": None,
     "DATETIME_FORMAT": "iso-8601",
     "COERCE_DECIMAL_TO_STRING": True,
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_THROTTLE_CLASSES": ["core.throttling.CallerRateThrottle"],
+}
+
+# Requests per caller (API key's user; client IP when unauthenticated), DRF rate syntax.
+API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "300/min")
+# How long the first response to an Idempotency-Key is kept and replayed.
+IDEMPOTENCY_KEY_TTL_SECONDS = env_int("IDEMPOTENCY_KEY_TTL_SECONDS", 24 * 60 * 60)
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Phone-number inventory API",
+    "DESCRIPTION": (
+        "Phone numbers a business texts and calls from: ownership, provider, A2P 10DLC, "
+        "billing, warmup and their audit trail. `POST /phone-numbers` follows the published "
+        "Leadping contract. Errors are RFC 9457 problem details "
+        "(`application/problem+json`). Writes accept an `Idempotency-Key` header."
+    ),
+    "VERSION": "1.0.0",
+    "OAS_VERSION": "3.1.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "InventoryStateEnum": "phonenumbers_app.vocabularies.InventoryState",
+        "PhoneNumberStatusEnum": "phonenumbers_app.vocabularies.PhoneNumberStatus",
+        "WarmupHealthStateEnum": "phonenumbers_app.vocabularies.WarmupHealthState",
+    },
 }
 
 # --- Logging -----------------------------------------------------------------

@@ -1,42 +1,11 @@
-"""The contract's request and response shapes for phone numbers (camelCase, as published)."""
+"""The contract's response shapes for phone numbers (camelCase, as published)."""
 
 from __future__ import annotations
 
 from rest_framework import serializers
 
-from core.serializers import (
-    StrictBooleanField,
-    StrictCharField,
-    StrictInputSerializer,
-    StrictUUIDField,
-)
-from phonenumbers_app.numbers import InvalidNumber, normalize_number
+from core.serializers import IntegerStringField
 from phonenumbers_app.vocabularies import InventoryState, PhoneNumberStatus, WarmupHealthState
-
-NUMBER_NULL = "Must be a string; omit number to claim one from the inventory pool."
-
-
-class PhoneNumberCreateInput(StrictInputSerializer):
-    """`POST /phone-numbers` body, exactly the seed's request fields."""
-
-    name = StrictCharField(max_length=255, help_text="Label for the number, 1-255 characters.")
-    number = StrictCharField(
-        required=False,
-        help_text="The number in any common format; stored as E.164. Omit to claim one "
-        "from the inventory pool for the business.",
-        error_messages={"null": NUMBER_NULL},
-    )
-    businessId = StrictUUIDField(required=False, allow_null=True)
-    enabled = StrictBooleanField(required=False, default=True)
-    id = StrictUUIDField(required=False, allow_null=True)
-
-    def validate_number(self, value: str) -> str:
-        # Checked here too so that a bad number is reported with the other bad fields;
-        # the service normalises again (idempotent) for callers other than the API.
-        try:
-            return normalize_number(value)
-        except InvalidNumber as exc:
-            raise serializers.ValidationError(str(exc)) from None
 
 
 class RefOutput(serializers.Serializer):
@@ -160,8 +129,8 @@ class PhoneNumberOutput(serializers.Serializer):
         source="health_status", choices=WarmupHealthState.choices, allow_null=True
     )
     # Integer metrics travel as integer strings, as in the published contract.
-    warmupHealthScore = serializers.CharField(source="warmup_health_score")
-    warmupProgressPercent = serializers.CharField(source="warmup_progress_percent")
+    warmupHealthScore = IntegerStringField(source="warmup_health_score")
+    warmupProgressPercent = IntegerStringField(source="warmup_progress_percent")
     warmupNextActionAt = serializers.DateTimeField(source="warmup_next_action_at", allow_null=True)
     warmupPauseReason = serializers.CharField(source="warmup_pause_reason", allow_null=True)
     healthReason = serializers.CharField(source="health_reason", allow_null=True)
@@ -170,3 +139,47 @@ class PhoneNumberOutput(serializers.Serializer):
     id = serializers.CharField()
     createdAt = serializers.DateTimeField(source="created_at")
     modifiedAt = serializers.DateTimeField(source="modified_at", allow_null=True)
+
+
+class PhoneNumberSummaryOutput(PhoneNumberOutput):
+    """A number as lists show it: the full representation without `events`."""
+
+    events = None
+
+
+class PhoneNumberPageOutput(serializers.Serializer):
+    items = PhoneNumberSummaryOutput(many=True)
+    pageSize = serializers.IntegerField()
+    totalCount = serializers.IntegerField(
+        allow_null=True, help_text="Null unless the request says includeCount=true."
+    )
+    continuationToken = serializers.CharField(
+        allow_null=True, help_text="Pass back to get the next page; null on the last page."
+    )
+
+
+class PhoneNumberEventPageOutput(serializers.Serializer):
+    items = PhoneNumberEventOutput(many=True)
+    pageSize = serializers.IntegerField()
+    totalCount = serializers.IntegerField(allow_null=True)
+    continuationToken = serializers.CharField(allow_null=True)
+
+
+class WarmupOutput(serializers.Serializer):
+    """`GET /phone-numbers/{id}/warmup`: warmup status and what can be done about it."""
+
+    warmupEnabled = serializers.BooleanField(source="warmup_enabled")
+    warmupState = serializers.ChoiceField(
+        source="warmup_state", choices=WarmupHealthState.choices, allow_null=True
+    )
+    healthStatus = serializers.ChoiceField(
+        source="health_status", choices=WarmupHealthState.choices, allow_null=True
+    )
+    warmupHealthScore = IntegerStringField(source="warmup_health_score")
+    warmupProgressPercent = IntegerStringField(source="warmup_progress_percent")
+    warmupNextActionAt = serializers.DateTimeField(source="warmup_next_action_at", allow_null=True)
+    warmupPauseReason = serializers.CharField(source="warmup_pause_reason", allow_null=True)
+    healthReason = serializers.CharField(source="health_reason", allow_null=True)
+    canPause = serializers.BooleanField(source="can_pause")
+    canResume = serializers.BooleanField(source="can_resume")
+    events = PhoneNumberEventOutput(source="warmup_events", many=True)

@@ -1,12 +1,21 @@
-from django.urls import path, re_path
-
+from core.urls import with_and_without_slash as both
 from phonenumbers_app.api import views
 
 app_name = "phonenumbers_api"
 
-# Paths answer with and without the trailing slash, never with a redirect.
 urlpatterns = [
-    re_path(r"^phone-numbers/?$", views.PhoneNumberCollectionApi.as_view(), name="collection"),
-    path("phone-numbers/<uuid:id>", views.PhoneNumberDetailApi.as_view(), name="detail"),
-    path("phone-numbers/<uuid:id>/", views.PhoneNumberDetailApi.as_view()),
+    *both("phone-numbers", views.PhoneNumberCollectionApi.as_view(), "collection"),
+    *both("phone-numbers/<uuid:id>", views.PhoneNumberDetailApi.as_view(), "detail"),
+    *both("phone-numbers/<uuid:id>/events", views.PhoneNumberEventsApi.as_view(), "events"),
+    *both("phone-numbers/<uuid:id>/warmup", views.PhoneNumberWarmupApi.as_view(), "warmup"),
+    *both(
+        "phone-numbers/<uuid:id>/warmup/pause",
+        views.PhoneNumberWarmupPauseApi.as_view(),
+        "warmup-pause",
+    ),
+    *both(
+        "phone-numbers/<uuid:id>/warmup/resume",
+        views.PhoneNumberWarmupResumeApi.as_view(),
+        "warmup-resume",
+    ),
 ]

@@ -6,24 +6,117 @@ import uuid
 
 from django.http import Http404
 from django.urls import reverse
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from businesses.selectors import business_resolve_for_caller
+from core.api import ApiView, if_match_tags
+from core.keyset import Ordering, keyset_envelope, parse_ordering
+from core.openapi import (
+    IDEMPOTENCY_KEY,
+    IF_MATCH,
+    PAGING,
+    WRITE_PROBLEMS,
+    filterset_parameters,
+    problems,
+)
 from core.serializers import validated
 from phonenumbers_app import selectors, services
-from phonenumbers_app.api.serializers import PhoneNumberCreateInput, PhoneNumberOutput
+from phonenumbers_app.api.inputs import (
+    EmptyInput,
+    PhoneNumberCreateInput,
+    PhoneNumberPatchInput,
+    WarmupPauseInput,
+)
+from phonenumbers_app.api.serializers import (
+    PhoneNumberEventOutput,
+    PhoneNumberEventPageOutput,
+    PhoneNumberOutput,
+    PhoneNumberPageOutput,
+    PhoneNumberSummaryOutput,
+    WarmupOutput,
+)
+from phonenumbers_app.filters import (
+    PHONE_NUMBER_DEFAULT_ORDER,
+    PHONE_NUMBER_SORT_FIELDS,
+    PhoneNumberEventFilter,
+    PhoneNumberFilter,
+)
+from phonenumbers_app.models import PhoneNumber
+
+NUMBER_IMMUTABLE = "The number of a phone number cannot change; release it and create another."
+ID_MISMATCH = "Must match the id in the path, or be omitted."
+EVENT_ORDER = parse_ordering(
+    "-createdAt",
+    allowed={"createdAt": PHONE_NUMBER_SORT_FIELDS["createdAt"]},
+    default="-createdAt",
+)
+TAG = ["Phone numbers"]
 
 
-def _render(request: Request, phone_number_id: uuid.UUID) -> dict:
-    phone_number = selectors.phone_number_get(user=request.user, id=phone_number_id)
+def _visible_or_404(request: Request, id: uuid.UUID) -> PhoneNumber:
+    phone_number = selectors.phone_number_visible_to(user=request.user).filter(pk=id).first()
     if phone_number is None:
         raise Http404
-    return PhoneNumberOutput(phone_number).data
+    return phone_number
 
 
-class PhoneNumberCollectionApi(APIView):
+def _representation(request: Request, id: uuid.UUID, status: int = 200, **headers) -> Response:
+    """The full representation (with latest events and ETag) of a number the caller sees."""
+    phone_number = selectors.phone_number_get(user=request.user, id=id)
+    if phone_number is None:
+        raise Http404
+    return Response(
+        PhoneNumberOutput(phone_number).data,
+        status=status,
+        headers={"ETag": phone_number.etag, **headers},
+    )
+
+
+class PhoneNumberCollectionApi(ApiView):
+    @extend_schema(
+        tags=TAG,
+        summary="List phone numbers",
+        parameters=[
+            *filterset_parameters(PhoneNumberFilter),
+            OpenApiParameter(
+                "orderBy",
+                str,
+                description="Comma-separated fields, `-` for descending, e.g. `-createdAt,name`. "
+                f"Fields: {', '.join(PHONE_NUMBER_SORT_FIELDS)}.",
+            ),
+            *PAGING,
+        ],
+        responses={200: PhoneNumberPageOutput, **problems(400)},
+    )
+    def get(self, request: Request) -> Response:
+        params = request.query_params
+        ordering: Ordering = parse_ordering(
+            params.get("orderBy"),
+            allowed=PHONE_NUMBER_SORT_FIELDS,
+            default=PHONE_NUMBER_DEFAULT_ORDER,
+        )
+        queryset = selectors.phone_number_list(user=request.user, params=params)
+        return Response(
+            keyset_envelope(
+                queryset,
+                params,
+                ordering=ordering,
+                serialize=lambda rows: PhoneNumberSummaryOutput(rows, many=True).data,
+            )
+        )
+
+    @extend_schema(
+        tags=TAG,
+        summary="Create a phone number",
+        description="Creates a number, assigns an unassigned pool number, or (without "
+        "`number`) claims one from the pool for the business.",
+        request=PhoneNumberCreateInput,
+        parameters=[IDEMPOTENCY_KEY],
+        responses={201: PhoneNumberOutput, **problems(*WRITE_PROBLEMS)},
+    )
     def post(self, request: Request) -> Response:
         data = validated(PhoneNumberCreateInput, request.data)
         business = business_resolve_for_caller(
@@ -40,11 +133,168 @@ class PhoneNumberCollectionApi(APIView):
         location = request.build_absolute_uri(
             reverse("phonenumbers_api:detail", kwargs={"id": phone_number.pk})
         )
+        return _representation(request, phone_number.pk, status=201, Location=location)
+
+
+class PhoneNumberDetailApi(ApiView):
+    @extend_schema(
+        tags=TAG,
+        summary="Get a phone number",
+        responses={200: PhoneNumberOutput, **problems(404)},
+    )
+    def get(self, request: Request, id: uuid.UUID) -> Response:
+        return _representation(request, id)
+
+    @extend_schema(
+        tags=TAG,
+        summary="Change some fields of a phone number",
+        description="inventoryState and status changes must follow the transition table "
+        "(409 lists the allowed next states). Every change writes an event.",
+        request=PhoneNumberPatchInput,
+        parameters=[IF_MATCH, IDEMPOTENCY_KEY],
+        responses={200: PhoneNumberOutput, **problems(*WRITE_PROBLEMS, 403, 404, 412)},
+    )
+    def patch(self, request: Request, id: uuid.UUID) -> Response:
+        phone_number = _visible_or_404(request, id)
+        data = dict(validated(PhoneNumberPatchInput, request.data))
+        ten_dlc = data.pop("ten_dlc", None)
+        billing = data.pop("billing", None)
+        business = services.UNSET
+        if "businessId" in data:
+            business = self._business(request, data.pop("businessId"))
+        services.phone_number_update(
+            phone_number=phone_number,
+            acting_user=request.user,
+            fields=data,
+            ten_dlc=ten_dlc,
+            billing=billing,
+            business=business,
+            if_match=if_match_tags(request),
+        )
+        return _representation(request, id)
+
+    @extend_schema(
+        tags=TAG,
+        summary="Replace the label, owner and enabled flag of a phone number",
+        description="The create body. `number` and `id`, if sent, must be the number's own; "
+        "`enabled` defaults to true; `businessId` moves the number (null: back to the pool).",
+        request=PhoneNumberCreateInput,
+        parameters=[IF_MATCH, IDEMPOTENCY_KEY],
+        responses={200: PhoneNumberOutput, **problems(*WRITE_PROBLEMS, 403, 404, 412)},
+    )
+    def put(self, request: Request, id: uuid.UUID) -> Response:
+        phone_number = _visible_or_404(request, id)
+        data = validated(PhoneNumberCreateInput, request.data)
+        errors = {}
+        if "number" in data and data["number"] != phone_number.number:
+            errors["number"] = [NUMBER_IMMUTABLE]
+        if data.get("id") not in (None, phone_number.pk):
+            errors["id"] = [ID_MISMATCH]
+        if errors:
+            raise ValidationError(errors)
+        business = services.UNSET
+        if "businessId" in data:
+            business = self._business(request, data["businessId"])
+        services.phone_number_update(
+            phone_number=phone_number,
+            acting_user=request.user,
+            fields={"name": data["name"], "enabled": data["enabled"]},
+            business=business,
+            if_match=if_match_tags(request),
+        )
+        return _representation(request, id)
+
+    @extend_schema(
+        tags=TAG,
+        summary="Release a phone number",
+        description="Sets inventoryState Released and providerReleasedAt; the row and its "
+        "history stay. Releasing again is a no-op.",
+        parameters=[IF_MATCH, IDEMPOTENCY_KEY],
+        responses={204: None, **problems(404, 412)},
+    )
+    def delete(self, request: Request, id: uuid.UUID) -> Response:
+        phone_number = _visible_or_404(request, id)
+        services.phone_number_release(
+            phone_number=phone_number, acting_user=request.user, if_match=if_match_tags(request)
+        )
+        return Response(status=204)
+
+    @staticmethod
+    def _business(request: Request, business_id: uuid.UUID | None):
+        if business_id is None:
+            return None  # back to the pool; the service allows it for staff only
+        return business_resolve_for_caller(user=request.user, business_id=business_id)
+
+
+class PhoneNumberEventsApi(ApiView):
+    @extend_schema(
+        tags=TAG,
+        summary="List a phone number's events",
+        description="Newest first.",
+        parameters=[*filterset_parameters(PhoneNumberEventFilter), *PAGING[:2]],
+        responses={200: PhoneNumberEventPageOutput, **problems(400, 404)},
+    )
+    def get(self, request: Request, id: uuid.UUID) -> Response:
+        phone_number = _visible_or_404(request, id)
+        queryset = selectors.phone_number_event_list(
+            phone_number=phone_number, params=request.query_params
+        )
         return Response(
-            _render(request, phone_number.pk), status=201, headers={"Location": location}
+            keyset_envelope(
+                queryset,
+                request.query_params,
+                ordering=EVENT_ORDER,
+                serialize=lambda rows: PhoneNumberEventOutput(rows, many=True).data,
+            )
         )
 
 
-class PhoneNumberDetailApi(APIView):
+def _warmup(request: Request, phone_number: PhoneNumber) -> Response:
+    phone_number.can_pause = services.warmup_can_pause(phone_number)
+    phone_number.can_resume = services.warmup_can_resume(phone_number)
+    phone_number.warmup_events = selectors.phone_number_warmup_events(phone_number=phone_number)
+    return Response(WarmupOutput(phone_number).data, headers={"ETag": phone_number.etag})
+
+
+class PhoneNumberWarmupApi(ApiView):
+    @extend_schema(
+        tags=TAG,
+        summary="Get a phone number's warmup status",
+        responses={200: WarmupOutput, **problems(404)},
+    )
     def get(self, request: Request, id: uuid.UUID) -> Response:
-        return Response(_render(request, id))
+        return _warmup(request, _visible_or_404(request, id))
+
+
+class PhoneNumberWarmupPauseApi(ApiView):
+    @extend_schema(
+        tags=TAG,
+        summary="Pause a phone number's warmup",
+        request=WarmupPauseInput,
+        parameters=[IDEMPOTENCY_KEY],
+        responses={200: WarmupOutput, **problems(*WRITE_PROBLEMS, 404)},
+    )
+    def post(self, request: Request, id: uuid.UUID) -> Response:
+        phone_number = _visible_or_404(request, id)
+        data = validated(WarmupPauseInput, request.data)
+        phone_number = services.phone_number_warmup_pause(
+            phone_number=phone_number, acting_user=request.user, reason=data["reason"]
+        )
+        return _warmup(request, phone_number)
+
+
+class PhoneNumberWarmupResumeApi(ApiView):
+    @extend_schema(
+        tags=TAG,
+        summary="Resume a phone number's paused warmup",
+        request=EmptyInput,
+        parameters=[IDEMPOTENCY_KEY],
+        responses={200: WarmupOutput, **problems(*WRITE_PROBLEMS, 404)},
+    )
+    def post(self, request: Request, id: uuid.UUID) -> Response:
+        phone_number = _visible_or_404(request, id)
+        validated(EmptyInput, request.data)
+        phone_number = services.phone_number_warmup_resume(
+            phone_number=phone_number, acting_user=request.user
+        )
+        return _warmup(request, phone_number)

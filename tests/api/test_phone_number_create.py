@@ -413,7 +413,7 @@ class TestRequestContract:
 
 class TestQueryCount:
     def test_create_costs_the_same_queries_whatever_the_event_history(
-        self, staff_client, business, django_assert_num_queries
+        self, staff_client, business, django_assert_num_queries, locmem_cache
     ):
         from phonenumbers_app.services import event_record
 
@@ -441,7 +441,7 @@ class TestQueryCount:
         assert len(staff_client.get(f"{URL}/{busy.pk}").json()["events"]) == 20
 
     def test_create_of_a_new_number_runs_a_fixed_number_of_queries(
-        self, staff_client, business, django_assert_num_queries
+        self, staff_client, business, django_assert_num_queries, locmem_cache
     ):
         with django_assert_num_queries(QUERIES_TO_CREATE):
             response = post(

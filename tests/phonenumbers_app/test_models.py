@@ -58,6 +58,10 @@ def test_values_outside_the_vocabularies_and_rules_are_rejected(fields):
     assert_rejected(**fields)
 
 
+def test_a_number_of_a_business_is_never_available():
+    assert_rejected(inventory_state=InventoryState.AVAILABLE, business=BusinessFactory())
+
+
 def test_events_are_append_only():
     event = PhoneNumberEvent.objects.create(
         phone_number=PhoneNumberFactory(), type=EventType.UPDATED, title="t"

@@ -1,14 +1,8 @@
-"""Every write to phone numbers.
-
-Each public function is one state change: it validates its input, runs in a
-transaction, and writes its PhoneNumberEvent in that same transaction. The API,
-the admin, the operator pages and the commands all call these.
-"""
+"""Creating numbers, and claiming or assigning them from the inventory pool."""
 
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -25,8 +19,9 @@ from phonenumbers_app.errors import (
     InventoryExhausted,
     NumberExists,
 )
-from phonenumbers_app.models import Billing, PhoneNumber, PhoneNumberEvent, TenDlc
+from phonenumbers_app.models import Billing, PhoneNumber, TenDlc
 from phonenumbers_app.numbers import InvalidNumber, describe_location, normalize_number
+from phonenumbers_app.services.events import changes, event_record, snapshot
 from phonenumbers_app.vocabularies import EventType, InventoryState
 
 NAME_INVALID = "Must be 1 to 255 characters."
@@ -37,45 +32,7 @@ ID_FOR_POOL_NUMBER = (
 )
 
 # Fields whose before → after an ownership change records.
-_OWNERSHIP_FIELDS = ("name", "business_id", "user_id", "inventory_state", "enabled")
-
-
-def _camel(field: str) -> str:
-    head, *rest = field.split("_")
-    return head + "".join(part.title() for part in rest)
-
-
-def _snapshot(phone_number: PhoneNumber, fields: tuple[str, ...]) -> dict[str, Any]:
-    return {_camel(field): getattr(phone_number, field) for field in fields}
-
-
-def _changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    changed = [key for key in after if before.get(key) != after[key]]
-    return {
-        "before": {key: before.get(key) for key in changed},
-        "after": {key: after[key] for key in changed},
-    }
-
-
-def event_record(
-    *,
-    phone_number: PhoneNumber,
-    type: EventType,
-    title: str,
-    details: str | None,
-    acting_user: User | None,
-    data: dict[str, Any] | None = None,
-) -> PhoneNumberEvent:
-    """Append one event to `phone_number`'s trail; call inside the write's transaction."""
-    return PhoneNumberEvent.objects.create(
-        phone_number=phone_number,
-        type=type,
-        title=title,
-        details=details,
-        actor=acting_user,
-        actor_name=acting_user.display_name if acting_user else None,
-        data=data or {},
-    )
+OWNERSHIP_FIELDS = ("name", "business_id", "user_id", "inventory_state", "enabled")
 
 
 def _clean_name(name: str) -> str:
@@ -248,7 +205,7 @@ def _insert_new(
         title=title,
         details=details,
         acting_user=acting_user,
-        data={"after": _snapshot(phone_number, ("number", *_OWNERSHIP_FIELDS, "status"))},
+        data={"after": snapshot(phone_number, ("number", *OWNERSHIP_FIELDS, "status"))},
     )
     return phone_number
 
@@ -322,7 +279,7 @@ def _assign_locked(
     enabled: bool | None,
     title: str,
 ) -> PhoneNumber:
-    before = _snapshot(phone_number, _OWNERSHIP_FIELDS)
+    before = snapshot(phone_number, OWNERSHIP_FIELDS)
     phone_number.business = business
     phone_number.user = acting_user
     phone_number.inventory_state = InventoryState.ASSIGNED
@@ -331,6 +288,7 @@ def _assign_locked(
     if enabled is not None:
         phone_number.enabled = enabled
     phone_number.modified_at = timezone.now()
+    phone_number.version += 1
     phone_number.save(
         update_fields=[
             "business",
@@ -339,6 +297,7 @@ def _assign_locked(
             "name",
             "enabled",
             "modified_at",
+            "version",
         ]
     )
     Billing.objects.filter(phone_number=phone_number).update(business=business, user=acting_user)
@@ -348,6 +307,6 @@ def _assign_locked(
         title=title,
         details=(f"{acting_user.display_name} assigned {phone_number.number} to {business.name}."),
         acting_user=acting_user,
-        data=_changes(before, _snapshot(phone_number, _OWNERSHIP_FIELDS)),
+        data=changes(before, snapshot(phone_number, OWNERSHIP_FIELDS)),
     )
     return phone_number

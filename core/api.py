@@ -1,0 +1,73 @@
+"""The base of every API view: rate limit, idempotency keys and entity tags."""
+
+from __future__ import annotations
+
+from django.http import HttpResponse
+from rest_framework.request import Request
+from rest_framework.views import APIView
+
+from core.idempotency import HEADER, idempotency_begin, idempotency_complete
+
+WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
+
+
+class _Replay(Exception):
+    def __init__(self, response: HttpResponse) -> None:
+        self.response = response
+
+
+class ApiView(APIView):
+    """APIView with the API's cross-cutting rules.
+
+    - The rate limit is checked right after authentication, before permissions,
+      so that refused requests count too.
+    - Writes with an `Idempotency-Key` header are run once per key and caller; a
+      retry gets the first response again (see core.idempotency).
+    """
+
+    def initial(self, request: Request, *args, **kwargs) -> None:
+        self.format_kwarg = self.get_format_suffix(**kwargs)
+        negotiated = self.perform_content_negotiation(request)
+        request.accepted_renderer, request.accepted_media_type = negotiated
+        request.version, request.versioning_scheme = self.determine_version(
+            request, *args, **kwargs
+        )
+        self.perform_authentication(request)
+        self.check_throttles(request)
+        self.check_permissions(request)
+        self._idempotency_record = None
+        key = request.headers.get(HEADER)
+        if key is not None and request.method in WRITE_METHODS:
+            outcome = idempotency_begin(
+                user=request.user,
+                key=key,
+                method=request.method,
+                path=request.get_full_path(),
+                body=request.body,
+            )
+            if isinstance(outcome, HttpResponse):
+                raise _Replay(outcome)
+            self._idempotency_record = outcome
+
+    def handle_exception(self, exc: Exception):
+        if isinstance(exc, _Replay):
+            return exc.response
+        return super().handle_exception(exc)
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        record = getattr(self, "_idempotency_record", None)
+        if record is not None:
+            self._idempotency_record = None
+            if hasattr(response, "render") and not response.is_rendered:
+                response.render()
+            idempotency_complete(record=record, response=response)
+        return response
+
+
+def if_match_tags(request: Request) -> list[str] | None:
+    """The entity tags of an If-Match header, or None when there is none."""
+    header = request.headers.get("If-Match")
+    if header is None:
+        return None
+    return [tag.strip() for tag in header.split(",") if tag.strip()]

@@ -1,0 +1,98 @@
+"""OpenAPI helpers: problem responses, the Bearer scheme, parameters from FilterSets."""
+
+from __future__ import annotations
+
+import django_filters
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
+
+from core.problems import PROBLEM_CONTENT_TYPE
+from core.serializers import ProblemOutput
+
+_DESCRIPTIONS = {
+    400: "Invalid request: `errors` lists each bad field.",
+    401: "No API key, or a bad, expired or revoked one.",
+    403: "The API key may not do this.",
+    404: "Not found among what the API key can see.",
+    409: "Conflicts with the current state (see `type`).",
+    412: "If-Match does not match the current ETag.",
+    413: "Request body too large.",
+    415: "The body is not JSON.",
+    422: "Idempotency-Key reused with a different request.",
+    429: "Rate limit exceeded; see Retry-After.",
+}
+
+
+def problems(*statuses: int) -> dict:
+    """Problem responses for `extend_schema(responses=...)`; 401 and 429 always apply."""
+    return {
+        (status, PROBLEM_CONTENT_TYPE): OpenApiResponse(
+            ProblemOutput, description=_DESCRIPTIONS[status]
+        )
+        for status in sorted({*statuses, 401, 429})
+    }
+
+
+WRITE_PROBLEMS = (400, 409, 413, 415, 422)
+
+IDEMPOTENCY_KEY = OpenApiParameter(
+    "Idempotency-Key",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    description="Makes the write safe to retry: the first response for this key is replayed "
+    "for 24 hours (with `Idempotent-Replayed: true`).",
+)
+IF_MATCH = OpenApiParameter(
+    "If-Match",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    description="The ETag from a previous read; the write is refused with 412 if the number "
+    "changed since.",
+)
+PAGING = [
+    OpenApiParameter("pageSize", OpenApiTypes.INT, description="1-500, default 50."),
+    OpenApiParameter("continuationToken", OpenApiTypes.STR, description="From the previous page."),
+    OpenApiParameter(
+        "includeCount", OpenApiTypes.BOOL, description="Also compute totalCount (costs a COUNT)."
+    ),
+]
+
+
+def filterset_parameters(filterset_class: type[django_filters.FilterSet]) -> list[OpenApiParameter]:
+    parameters = []
+    for name, item in filterset_class.base_filters.items():
+        many = isinstance(item, django_filters.MultipleChoiceFilter)
+        boolean = isinstance(item, django_filters.BooleanFilter)
+        choices = None if boolean else item.extra.get("choices")
+        kind = OpenApiTypes.STR
+        if boolean:
+            kind = OpenApiTypes.BOOL
+        elif isinstance(item, django_filters.IsoDateTimeFilter):
+            kind = OpenApiTypes.DATETIME
+        elif isinstance(item, django_filters.UUIDFilter):
+            kind = OpenApiTypes.UUID
+        parameters.append(
+            OpenApiParameter(
+                name,
+                kind,
+                many=many,
+                explode=True if many else None,
+                enum=[value for value, _ in choices] if choices else None,
+                description=item.label or "",
+            )
+        )
+    return parameters
+
+
+class BearerAPIKeyScheme(OpenApiAuthenticationExtension):
+    target_class = "accounts.authentication.BearerAPIKeyAuthentication"
+    name = "bearerAuth"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "An API key from `manage.py create_api_key`, sent as "
+            "`Authorization: Bearer <key>`.",
+        }

@@ -1,0 +1,172 @@
+"""Request bodies of the phone-number endpoints, held to the contract's JSON types.
+
+Fields carry `source=` so that validated data comes out keyed by model field,
+ready for the services; nested groups (`routing`, `capabilities`) flatten into
+the number's own columns, `tenDlc` and `billing` stay apart.
+"""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from core.serializers import (
+    IntegerStringField,
+    StrictBooleanField,
+    StrictCharField,
+    StrictChoiceField,
+    StrictInputSerializer,
+    StrictUUIDField,
+)
+from phonenumbers_app.numbers import InvalidNumber, normalize_number
+from phonenumbers_app.vocabularies import InventoryState, PhoneNumberStatus, WarmupHealthState
+
+MIRRORS_DIFFER = "{top} and routing.{nested} are the same field; they must not differ."
+
+NUMBER_NULL = "Must be a string; omit number to claim one from the inventory pool."
+
+
+class PhoneNumberCreateInput(StrictInputSerializer):
+    """`POST /phone-numbers` body, exactly the seed's request fields."""
+
+    name = StrictCharField(max_length=255, help_text="Label for the number, 1-255 characters.")
+    number = StrictCharField(
+        required=False,
+        help_text="The number in any common format; stored as E.164. Omit to claim one "
+        "from the inventory pool for the business.",
+        error_messages={"null": NUMBER_NULL},
+    )
+    businessId = StrictUUIDField(required=False, allow_null=True)
+    enabled = StrictBooleanField(required=False, default=True)
+    id = StrictUUIDField(required=False, allow_null=True)
+
+    def validate_number(self, value: str) -> str:
+        # Checked here too so that a bad number is reported with the other bad fields;
+        # the service normalises again (idempotent) for callers other than the API.
+        try:
+            return normalize_number(value)
+        except InvalidNumber as exc:
+            raise serializers.ValidationError(str(exc)) from None
+
+
+def _text(source: str, **kwargs) -> StrictCharField:
+    return StrictCharField(
+        source=source, required=False, allow_null=True, allow_blank=True, max_length=255, **kwargs
+    )
+
+
+def _flag(source: str) -> StrictBooleanField:
+    return StrictBooleanField(source=source, required=False)
+
+
+class RoutingInput(StrictInputSerializer):
+    smsEnabled = _flag("routing_sms_enabled")
+    voiceEnabled = _flag("routing_voice_enabled")
+    warmupOnly = _flag("routing_warmup_only")
+    internalTestOnly = _flag("routing_internal_test_only")
+    teamId = _text("team_id")
+    sourceId = _text("source_id")
+    campaignId = _text("campaign_id")
+    messagingProfileId = _text("routing_messaging_profile_id")
+    voiceConnectionId = _text("routing_voice_connection_id")
+
+
+class CapabilitiesInput(StrictInputSerializer):
+    sms = _flag("capability_sms")
+    voice = _flag("capability_voice")
+    warmup = _flag("capability_warmup")
+    testing = _flag("capability_testing")
+
+
+class TenDlcInput(StrictInputSerializer):
+    brandId = _text("brand_id")
+    campaignId = _text("campaign_id")
+    campaignStatus = _text("campaign_status")
+    assignmentStatus = _text("assignment_status")
+    messagingProfileId = _text("messaging_profile_id")
+    statusUpdatedAt = serializers.DateTimeField(
+        source="status_updated_at", required=False, allow_null=True
+    )
+    failureReason = StrictCharField(
+        source="failure_reason", required=False, allow_null=True, allow_blank=True
+    )
+    lastProviderEventId = _text("last_provider_event_id")
+
+
+class BillingInput(StrictInputSerializer):
+    subscriptionItemId = _text("subscription_item_id")
+    monthlyAmount = serializers.DecimalField(
+        source="monthly_amount",
+        max_digits=10,
+        decimal_places=2,
+        min_value=0,
+        required=False,
+        allow_null=True,
+    )
+    channel = StrictCharField(required=False, allow_null=True, allow_blank=True, max_length=64)
+
+
+class PhoneNumberPatchInput(StrictInputSerializer):
+    """`PATCH /phone-numbers/{id}`: any subset of the writable fields."""
+
+    name = StrictCharField(required=False, max_length=255)
+    enabled = StrictBooleanField(required=False)
+    businessId = StrictUUIDField(
+        required=False,
+        allow_null=True,
+        help_text="Move the number to this business; null returns it to the pool (staff).",
+    )
+    teamId = _text("team_id")
+    campaignId = _text("campaign_id")
+    sourceId = _text("source_id")
+    routing = RoutingInput(source="*", required=False)
+    capabilities = CapabilitiesInput(source="*", required=False)
+    isPreferred = _flag("is_preferred")
+    isDefault = StrictBooleanField(
+        source="is_default",
+        required=False,
+        help_text="true makes this the business's default, taking the flag from the previous one.",
+    )
+    inventoryState = StrictChoiceField(
+        source="inventory_state", choices=InventoryState.choices, required=False
+    )
+    status = StrictChoiceField(choices=PhoneNumberStatus.choices, required=False)
+    warmupEnabled = _flag("warmup_enabled")
+    warmupState = StrictChoiceField(
+        source="warmup_state", choices=WarmupHealthState.choices, required=False, allow_null=True
+    )
+    healthStatus = StrictChoiceField(
+        source="health_status", choices=WarmupHealthState.choices, required=False, allow_null=True
+    )
+    warmupHealthScore = IntegerStringField(
+        source="warmup_health_score", required=False, min_value=0, max_value=100
+    )
+    warmupProgressPercent = IntegerStringField(
+        source="warmup_progress_percent", required=False, min_value=0, max_value=100
+    )
+    warmupNextActionAt = serializers.DateTimeField(
+        source="warmup_next_action_at", required=False, allow_null=True
+    )
+    healthReason = StrictCharField(
+        source="health_reason", required=False, allow_null=True, allow_blank=True
+    )
+    tenDlc = TenDlcInput(source="ten_dlc", required=False)
+    billing = BillingInput(required=False)
+
+    def validate(self, attrs: dict) -> dict:
+        routing = self.initial_data.get("routing")
+        if isinstance(routing, dict):
+            for name in ("teamId", "sourceId", "campaignId"):
+                both = name in routing and name in self.initial_data
+                if both and routing[name] != self.initial_data[name]:
+                    raise serializers.ValidationError(
+                        {name: [MIRRORS_DIFFER.format(top=name, nested=name)]}
+                    )
+        return attrs
+
+
+class WarmupPauseInput(StrictInputSerializer):
+    reason = StrictCharField(max_length=500, help_text="Why warmup is paused, shown to operators.")
+
+
+class EmptyInput(StrictInputSerializer):
+    """No fields: the body may be empty or {}."""

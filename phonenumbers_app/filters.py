@@ -1,0 +1,116 @@
+"""The one FilterSet of phone numbers: the API's list and the operator pages share it.
+
+Parameter names are the API's (camelCase). Vocabulary filters repeat
+(`?status=Active&status=Suspended`). Bad values are errors, never ignored: a
+mistyped filter that silently matched everything would be worse than a 400.
+"""
+
+from __future__ import annotations
+
+import re
+
+import django_filters
+from django import forms
+from django.db.models import Q, QuerySet
+
+from core.keyset import SortField
+from phonenumbers_app.models import PhoneNumber, PhoneNumberEvent
+from phonenumbers_app.numbers import InvalidNumber, normalize_number
+from phonenumbers_app.vocabularies import (
+    EventType,
+    InventoryState,
+    PhoneNumberStatus,
+    WarmupHealthState,
+)
+
+# Shortest run of digits worth a substring search on the number (an index needs 3).
+MIN_SEARCH_DIGITS = 3
+
+PHONE_NUMBER_SORT_FIELDS = {
+    field.api: field
+    for field in (
+        SortField("createdAt", "created_at"),
+        SortField("modifiedAt", "modified_at", nullable=True),
+        SortField("name", "name"),
+        SortField("number", "number"),
+        SortField("inventoryState", "inventory_state"),
+        SortField("status", "status"),
+        SortField("warmupState", "warmup_state", nullable=True),
+        SortField("healthStatus", "health_status", nullable=True),
+        SortField("warmupHealthScore", "warmup_health_score"),
+        SortField("warmupProgressPercent", "warmup_progress_percent"),
+    )
+}
+PHONE_NUMBER_DEFAULT_ORDER = "-createdAt"
+
+
+class StrictBooleanFilter(django_filters.BooleanFilter):
+    """true/false (or 1/0); anything else is a 400, not "no filter"."""
+
+    field_class = forms.TypedChoiceField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("choices", [("true", "true"), ("false", "false"), ("1", "1"), ("0", "0")])
+        kwargs.setdefault("coerce", lambda value: value in ("true", "1"))
+        kwargs.setdefault("empty_value", None)
+        super().__init__(*args, **kwargs)
+
+
+class PhoneNumberFilter(django_filters.FilterSet):
+    inventoryState = django_filters.MultipleChoiceFilter(
+        field_name="inventory_state", choices=InventoryState.choices
+    )
+    status = django_filters.MultipleChoiceFilter(choices=PhoneNumberStatus.choices)
+    warmupState = django_filters.MultipleChoiceFilter(
+        field_name="warmup_state", choices=WarmupHealthState.choices
+    )
+    healthStatus = django_filters.MultipleChoiceFilter(
+        field_name="health_status", choices=WarmupHealthState.choices
+    )
+    businessId = django_filters.UUIDFilter(field_name="business_id")
+    enabled = StrictBooleanFilter()
+    provider = django_filters.CharFilter()
+    tenDlcCampaignStatus = django_filters.CharFilter(field_name="ten_dlc__campaign_status")
+    isInternalPool = StrictBooleanFilter(field_name="is_internal_pool")
+    isDefault = StrictBooleanFilter(field_name="is_default")
+    createdAtFrom = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    createdAtTo = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lte")
+    modifiedAtFrom = django_filters.IsoDateTimeFilter(field_name="modified_at", lookup_expr="gte")
+    modifiedAtTo = django_filters.IsoDateTimeFilter(field_name="modified_at", lookup_expr="lte")
+    search = django_filters.CharFilter(method="filter_search")
+
+    class Meta:
+        model = PhoneNumber
+        fields: list[str] = []
+
+    def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset.filter(search_condition(value))
+
+
+def search_condition(text: str) -> Q:
+    """Numbers whose E.164 contains the digits typed, or whose name contains the text.
+
+    A complete number in any format ("(415) 555-2671") matches exactly, which an
+    ordinary index answers; partial digits ("415555", "(415) 555") match as a
+    substring, which the trigram index answers on PostgreSQL.
+    """
+    text = text.strip()
+    condition = Q(name__icontains=text)
+    try:
+        return condition | Q(number=normalize_number(text))
+    except InvalidNumber:
+        pass
+    digits = re.sub(r"\D", "", text)
+    if len(digits) >= MIN_SEARCH_DIGITS:
+        condition |= Q(number__contains=digits)
+    return condition
+
+
+class PhoneNumberEventFilter(django_filters.FilterSet):
+    type = django_filters.MultipleChoiceFilter(choices=EventType.choices)
+    createdAtFrom = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    createdAtTo = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lte")
+
+    class Meta:
+        model = PhoneNumberEvent
+        fields: list[str] = []

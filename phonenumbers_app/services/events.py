@@ -1,0 +1,73 @@
+"""Writing the audit trail: every service records its change through `event_record`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models
+
+from accounts.models import User
+from phonenumbers_app.models import PhoneNumber, PhoneNumberEvent
+from phonenumbers_app.vocabularies import EventType
+
+# Model field → the name the API (and so the event's before/after) uses for it.
+API_NAMES: dict[str, str] = {
+    "business_id": "businessId",
+    "user_id": "userId",
+    "routing_sms_enabled": "routing.smsEnabled",
+    "routing_voice_enabled": "routing.voiceEnabled",
+    "routing_warmup_only": "routing.warmupOnly",
+    "routing_internal_test_only": "routing.internalTestOnly",
+    "routing_messaging_profile_id": "routing.messagingProfileId",
+    "routing_voice_connection_id": "routing.voiceConnectionId",
+    "capability_sms": "capabilities.sms",
+    "capability_voice": "capabilities.voice",
+    "capability_warmup": "capabilities.warmup",
+    "capability_testing": "capabilities.testing",
+    "location_description": "location.location",
+    "location_state": "location.state",
+    "location_country_code": "location.countryCode",
+}
+
+
+def api_name(field: str, prefix: str = "") -> str:
+    if not prefix and field in API_NAMES:
+        return API_NAMES[field]
+    head, *rest = field.split("_")
+    name = head + "".join(part.title() for part in rest)
+    return f"{prefix}.{name}" if prefix else name
+
+
+def snapshot(instance: models.Model, fields: tuple[str, ...], prefix: str = "") -> dict[str, Any]:
+    """{api name: value} of `fields` of `instance`, for an event's before/after."""
+    return {api_name(field, prefix): getattr(instance, field) for field in fields}
+
+
+def changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Only what differs: {"before": {...}, "after": {...}}."""
+    changed = [key for key in after if before.get(key) != after[key]]
+    return {
+        "before": {key: before.get(key) for key in changed},
+        "after": {key: after[key] for key in changed},
+    }
+
+
+def event_record(
+    *,
+    phone_number: PhoneNumber,
+    type: EventType,
+    title: str,
+    details: str | None,
+    acting_user: User | None,
+    data: dict[str, Any] | None = None,
+) -> PhoneNumberEvent:
+    """Append one event to `phone_number`'s trail; call inside the write's transaction."""
+    return PhoneNumberEvent.objects.create(
+        phone_number=phone_number,
+        type=type,
+        title=title,
+        details=details,
+        actor=acting_user,
+        actor_name=acting_user.display_name if acting_user else None,
+        data=data or {},
+    )

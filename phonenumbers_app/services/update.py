@@ -1,0 +1,332 @@
+"""Changing a number: fields, ownership, inventory state and status, the default flag."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import User
+from businesses.models import Business
+from phonenumbers_app.errors import InvalidTransition
+from phonenumbers_app.models import PhoneNumber
+from phonenumbers_app.services.events import api_name, changes, event_record, snapshot
+from phonenumbers_app.services.locking import lock_for_write, touch
+from phonenumbers_app.transitions import (
+    INVENTORY_TRANSITIONS,
+    STATUS_TRANSITIONS,
+    inventory_state_allowed,
+    status_allowed,
+)
+from phonenumbers_app.vocabularies import (
+    EventType,
+    InventoryState,
+    PhoneNumberStatus,
+    WarmupHealthState,
+)
+
+
+class _Unset:
+    def __repr__(self) -> str:
+        return "UNSET"
+
+
+UNSET: Any = _Unset()
+
+# What phone_number_update may change, by model field name.
+TEXT_FIELDS = (
+    "team_id",
+    "campaign_id",
+    "source_id",
+    "routing_messaging_profile_id",
+    "routing_voice_connection_id",
+)
+NULLABLE_TEXT_FIELDS = ("health_reason",)
+BOOLEAN_FIELDS = (
+    "enabled",
+    "is_preferred",
+    "is_default",
+    "warmup_enabled",
+    "capability_sms",
+    "capability_voice",
+    "capability_warmup",
+    "capability_testing",
+    "routing_sms_enabled",
+    "routing_voice_enabled",
+    "routing_warmup_only",
+    "routing_internal_test_only",
+)
+PERCENT_FIELDS = ("warmup_health_score", "warmup_progress_percent")
+WARMUP_STATE_FIELDS = ("warmup_state", "health_status")
+DATETIME_FIELDS = ("warmup_next_action_at",)
+UPDATABLE_FIELDS = (
+    "name",
+    "inventory_state",
+    "status",
+    *TEXT_FIELDS,
+    *NULLABLE_TEXT_FIELDS,
+    *BOOLEAN_FIELDS,
+    *PERCENT_FIELDS,
+    *WARMUP_STATE_FIELDS,
+    *DATETIME_FIELDS,
+)
+TEN_DLC_FIELDS = (
+    "brand_id",
+    "campaign_id",
+    "campaign_status",
+    "assignment_status",
+    "messaging_profile_id",
+    "status_updated_at",
+    "failure_reason",
+    "last_provider_event_id",
+)
+BILLING_FIELDS = ("subscription_item_id", "monthly_amount", "channel")
+
+NOT_UPDATABLE = "Not a field that can be changed here."
+MUST_BE_BOOLEAN = "Must be true or false."
+MUST_BE_PERCENT = "Must be an integer from 0 to 100."
+MUST_BE_TEXT = "Must be a string of at most 255 characters, or null."
+MUST_BE_STATE = "Must be one of: {choices}."
+MUST_BE_AMOUNT = "Must be a non-negative amount with at most 2 decimal places, or null."
+NAME_INVALID = "Must be 1 to 255 characters."
+ASSIGNED_NEEDS_BUSINESS = "Assigned needs a business: set businessId too."
+AVAILABLE_MEANS_POOL = (
+    "Available means unassigned pool inventory: set businessId to null to return the number "
+    "to the pool."
+)
+DEFAULT_NEEDS_BUSINESS = "Only a number of a business can be its default."
+UNASSIGN_IS_STAFF_ONLY = "Only staff can return a number to the pool (businessId null)."
+USE_RELEASE = "Release a number with DELETE /phone-numbers/{id}, not by setting Released."
+
+
+def _is_amount(value: Any) -> bool:
+    if value is None:
+        return True
+    return isinstance(value, Decimal) and value >= 0 and value.as_tuple().exponent >= -2
+
+
+def _validate(
+    fields: dict[str, Any], ten_dlc: dict[str, Any], billing: dict[str, Any]
+) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+
+    def fail(field: str, message: str, prefix: str = "") -> None:
+        errors.setdefault(api_name(field, prefix), []).append(message)
+
+    for field, value in fields.items():
+        if field not in UPDATABLE_FIELDS:
+            fail(field, NOT_UPDATABLE)
+        elif field == "name":
+            if not isinstance(value, str) or not 1 <= len(value.strip()) <= 255:
+                fail(field, NAME_INVALID)
+        elif field in BOOLEAN_FIELDS and not isinstance(value, bool):
+            fail(field, MUST_BE_BOOLEAN)
+        elif field in PERCENT_FIELDS and (
+            isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 100
+        ):
+            fail(field, MUST_BE_PERCENT)
+        elif (field in TEXT_FIELDS and not (
+            value is None or (isinstance(value, str) and len(value) <= 255)
+        )) or (field in NULLABLE_TEXT_FIELDS and not (value is None or isinstance(value, str))):
+            fail(field, MUST_BE_TEXT)
+        elif field == "inventory_state" and value not in InventoryState.values:
+            fail(field, MUST_BE_STATE.format(choices=", ".join(InventoryState.values)))
+        elif field == "status" and value not in PhoneNumberStatus.values:
+            fail(field, MUST_BE_STATE.format(choices=", ".join(PhoneNumberStatus.values)))
+        elif field in WARMUP_STATE_FIELDS and not (
+            value is None or value in WarmupHealthState.values
+        ):
+            fail(field, MUST_BE_STATE.format(choices=", ".join(WarmupHealthState.values)))
+    for field in ten_dlc:
+        if field not in TEN_DLC_FIELDS:
+            fail(field, NOT_UPDATABLE, "tenDlc")
+    for field, value in billing.items():
+        if field not in BILLING_FIELDS:
+            fail(field, NOT_UPDATABLE, "billing")
+        elif field == "monthly_amount" and not _is_amount(value):
+            fail(field, MUST_BE_AMOUNT, "billing")
+    return errors
+
+
+def _check_transition(field: str, current: str, requested: str) -> None:
+    allowed_fn, table = (
+        (inventory_state_allowed, INVENTORY_TRANSITIONS)
+        if field == "inventoryState"
+        else (status_allowed, STATUS_TRANSITIONS)
+    )
+    if not allowed_fn(current, requested):
+        raise InvalidTransition(
+            field=field, current=current, requested=requested, allowed=table[current]
+        )
+
+
+def _resolve_ownership(
+    locked: PhoneNumber,
+    *,
+    fields: dict[str, Any],
+    business: Business | _Unset | None,
+    acting_user: User,
+) -> dict[str, Any]:
+    """Field values implied by a change of business, merged under the explicit ones."""
+    if business is UNSET or business == locked.business:
+        return fields
+    implied: dict[str, Any] = {"is_default": False}
+    if business is None:
+        if not acting_user.is_staff:
+            raise ValidationError({"businessId": [UNASSIGN_IS_STAFF_ONLY]})
+        implied.update(inventory_state=InventoryState.AVAILABLE, user=None)
+    else:
+        implied["user"] = acting_user
+        if locked.inventory_state == InventoryState.AVAILABLE:
+            implied["inventory_state"] = InventoryState.ASSIGNED
+    implied["business"] = business
+    return {**implied, **fields}
+
+
+def _check_invariants(locked: PhoneNumber, target: dict[str, Any]) -> None:
+    business = target.get("business", locked.business)
+    state = target.get("inventory_state", locked.inventory_state)
+    errors: dict[str, list[str]] = {}
+    if state == InventoryState.ASSIGNED and business is None:
+        errors["inventoryState"] = [ASSIGNED_NEEDS_BUSINESS]
+    if state == InventoryState.AVAILABLE and business is not None:
+        errors["inventoryState"] = [AVAILABLE_MEANS_POOL]
+    if target.get("is_default", locked.is_default) and business is None:
+        errors["isDefault"] = [DEFAULT_NEEDS_BUSINESS]
+    if state == InventoryState.RELEASED:
+        errors["inventoryState"] = [USE_RELEASE.format(id=locked.pk)]
+    if errors:
+        raise ValidationError(errors)
+
+
+def _take_default(locked: PhoneNumber, business: Business, acting_user: User) -> None:
+    """Clear the business's current default (its own event) so `locked` can take it."""
+    previous = (
+        PhoneNumber.objects.select_for_update()
+        .filter(business=business, is_default=True)
+        .exclude(pk=locked.pk)
+        .first()
+    )
+    if previous is None:
+        return
+    previous.is_default = False
+    touch(previous)
+    previous.save(update_fields=["is_default", "modified_at", "version"])
+    event_record(
+        phone_number=previous,
+        type=EventType.UPDATED,
+        title="No longer the default number",
+        details=f"{acting_user.display_name} made {locked.number} the default of {business.name}.",
+        acting_user=acting_user,
+        data={"before": {"isDefault": True}, "after": {"isDefault": False}},
+    )
+
+
+def _event_type_and_title(locked: PhoneNumber, diff: dict[str, dict[str, Any]]) -> tuple:
+    after, before = diff["after"], diff["before"]
+    if "inventoryState" in after or "status" in after:
+        parts = [
+            f"{label} {before[key]} → {after[key]}"
+            for key, label in (("inventoryState", "Inventory state"), ("status", "Status"))
+            if key in after
+        ]
+        return EventType.STATE_CHANGED, "; ".join(parts)
+    if "businessId" in after:
+        if locked.business is None:
+            return EventType.ASSIGNED, "Returned to the inventory pool"
+        return EventType.ASSIGNED, f"Moved to {locked.business.name}"
+    return EventType.UPDATED, "Updated " + ", ".join(after)
+
+
+@transaction.atomic
+def phone_number_update(
+    *,
+    phone_number: PhoneNumber,
+    acting_user: User,
+    fields: dict[str, Any] | None = None,
+    ten_dlc: dict[str, Any] | None = None,
+    billing: dict[str, Any] | None = None,
+    business: Business | _Unset | None = UNSET,
+    if_match: list[str] | None = None,
+) -> PhoneNumber:
+    """Change any updatable fields of one number, with one event listing before → after.
+
+    - `fields`: PhoneNumber fields by model name (UPDATABLE_FIELDS); `ten_dlc` and
+      `billing`: fields of those rows. `business`: a new owner, or None to return the
+      number to the pool (staff only); leave UNSET to keep it.
+    - inventoryState/status changes must be allowed by the transition table
+      (InvalidTransition, 409); setting isDefault takes the flag from the business's
+      previous default in the same transaction.
+    - A change to nothing is a no-op: no event, same ETag.
+
+    Raises ValidationError (bad values), PreconditionFailed (stale If-Match),
+    NumberReleased, InvalidTransition.
+    """
+    fields, ten_dlc, billing = dict(fields or {}), dict(ten_dlc or {}), dict(billing or {})
+    errors = _validate(fields, ten_dlc, billing)
+    if errors:
+        raise ValidationError(errors)
+    if "name" in fields:
+        fields["name"] = fields["name"].strip()
+
+    locked = lock_for_write(phone_number=phone_number, if_match=if_match)
+    target = _resolve_ownership(locked, fields=fields, business=business, acting_user=acting_user)
+    if "inventory_state" in target:
+        _check_transition("inventoryState", locked.inventory_state, target["inventory_state"])
+    if "status" in target:
+        _check_transition("status", locked.status, target["status"])
+    _check_invariants(locked, target)
+
+    tracked = tuple(sorted({*target} - {"business", "user"} | {"business_id", "user_id"}))
+    before = {
+        **snapshot(locked, tracked),
+        **snapshot(locked.ten_dlc, tuple(ten_dlc), "tenDlc"),
+        **snapshot(locked.billing, tuple(billing), "billing"),
+    }
+    for field, value in target.items():
+        setattr(locked, field, value)
+    for field, value in ten_dlc.items():
+        setattr(locked.ten_dlc, field, value)
+    for field, value in billing.items():
+        setattr(locked.billing, field, value)
+    diff = changes(
+        before,
+        {
+            **snapshot(locked, tracked),
+            **snapshot(locked.ten_dlc, tuple(ten_dlc), "tenDlc"),
+            **snapshot(locked.billing, tuple(billing), "billing"),
+        },
+    )
+    if not diff["after"]:
+        return locked
+
+    if locked.is_default and "isDefault" in diff["after"]:
+        _take_default(locked, locked.business, acting_user)
+    touch(locked)
+    locked.save(update_fields=[*target, "modified_at", "version"])
+    ten_dlc_fields, billing_fields = list(ten_dlc), list(billing)
+    if "campaign_status" in ten_dlc and "status_updated_at" not in ten_dlc:
+        locked.ten_dlc.status_updated_at = timezone.now()
+        ten_dlc_fields.append("status_updated_at")
+    if "businessId" in diff["after"]:
+        # Billing follows the owner: the business and user the number is billed to.
+        locked.billing.business, locked.billing.user = locked.business, locked.user
+        billing_fields += ["business", "user"]
+    if ten_dlc_fields:
+        locked.ten_dlc.save(update_fields=ten_dlc_fields)
+    if billing_fields:
+        locked.billing.save(update_fields=billing_fields)
+
+    event_type, title = _event_type_and_title(locked, diff)
+    event_record(
+        phone_number=locked,
+        type=event_type,
+        title=title,
+        details=f"{acting_user.display_name} changed {', '.join(diff['after'])}.",
+        acting_user=acting_user,
+        data=diff,
+    )
+    return locked
