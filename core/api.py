@@ -17,13 +17,12 @@ class _Replay(Exception):
 
 
 class ApiView(APIView):
-    """APIView with the API's cross-cutting rules.
-
-    - The rate limit is checked right after authentication, before permissions,
-      so that refused requests count too.
-    - Writes with an `Idempotency-Key` header are run once per key and caller; a
-      retry gets the first response again (see core.idempotency).
-    """
+    # APIView with the API's cross-cutting rules (a comment, not a docstring: the
+    # OpenAPI generator would show a docstring as every operation's description).
+    # - The rate limit is checked right after authentication, before permissions,
+    #   so that refused requests count too.
+    # - Writes with an `Idempotency-Key` header are run once per key and caller; a
+    #   retry gets the first response again (see core.idempotency).
 
     def initial(self, request: Request, *args, **kwargs) -> None:
         self.format_kwarg = self.get_format_suffix(**kwargs)

@@ -96,3 +96,8 @@ class BearerAPIKeyScheme(OpenApiAuthenticationExtension):
             "description": "An API key from `manage.py create_api_key`, sent as "
             "`Authorization: Bearer <key>`.",
         }
+
+
+def drop_trailing_slash_duplicates(endpoints: list) -> list:
+    """Every path also answers with a trailing slash; the schema documents each once."""
+    return [endpoint for endpoint in endpoints if not endpoint[0].endswith("/")]

@@ -87,6 +87,44 @@ PROBLEM_TYPES: dict[str, tuple[str, str]] = {
         "No unassigned, enabled, Available number is left in the pool to claim. "
         "Create the number explicitly with `number`, or add inventory.",
     ),
+    "invalid-transition": (
+        "State change not allowed",
+        "inventoryState or status cannot move from its current value to the one requested. "
+        "`allowed` lists the states it can move to next; Released is terminal.",
+    ),
+    "number-released": (
+        "The phone number is released",
+        "A released number keeps its history but cannot be changed. Create the number again "
+        "to use it: that makes a new row.",
+    ),
+    "precondition-failed": (
+        "The resource has changed",
+        "If-Match named an ETag that is no longer current: someone changed the resource "
+        "since you read it. GET it again, re-apply your change and retry with the new ETag.",
+    ),
+    "warmup-conflict": (
+        "Warmup cannot do that now",
+        "Warmup can be paused only while enabled and running, and resumed only while paused. "
+        "GET .../warmup tells canPause and canResume.",
+    ),
+    "business-not-empty": (
+        "The business still has phone numbers",
+        "A business with phone numbers (released ones included, for their history) cannot "
+        "be deleted.",
+    ),
+    "idempotency-key-reused": (
+        "Idempotency-Key reused for a different request",
+        "An Idempotency-Key identifies one request. Sending it again with a different method, "
+        "path or body is refused; use a new key for a new request.",
+    ),
+    "idempotency-key-in-use": (
+        "A request with this Idempotency-Key is in progress",
+        "The first request with this key has not finished. Retry shortly to get its response.",
+    ),
+    "service-unavailable": (
+        "Service unavailable",
+        "A dependency (the database) is not answering. Retry later.",
+    ),
     "server-error": (
         "Internal server error",
         "Something failed on our side. The request may be retried; if it keeps failing, "
@@ -106,6 +144,7 @@ _STATUS_TYPES = {
     415: "unsupported-media-type",
     429: "rate-limited",
     500: "server-error",
+    503: "service-unavailable",
 }
 
 

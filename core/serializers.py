@@ -10,7 +10,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
 UNKNOWN_FIELD = "Unknown field. Allowed fields: {allowed}."
@@ -131,6 +131,7 @@ class StrictChoiceField(serializers.ChoiceField):
         return self.choice_strings_to_values[data]
 
 
+@extend_schema_serializer(component_name="Problem")
 class ProblemOutput(serializers.Serializer):
     """RFC 9457 problem details, as every error of this API is sent (for the schema)."""
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import uuid
 
 from core.errors import Conflict
@@ -58,8 +59,9 @@ class NumberReleased(Conflict):
     problem_type = "number-released"
     title = "The phone number is released"
 
-    def __init__(self, *, number: str, when: object) -> None:
-        super().__init__(NUMBER_RELEASED.format(number=number, when=when), number=number)
+    def __init__(self, *, number: str, when: datetime.datetime | None) -> None:
+        moment = when.isoformat().replace("+00:00", "Z") if when else "an unknown date"
+        super().__init__(NUMBER_RELEASED.format(number=number, when=moment), number=number)
 
 
 class InvalidTransition(Conflict):

@@ -1,12 +1,15 @@
+from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from core.serializers import StrictCharField, StrictInputSerializer
 
 
+@extend_schema_serializer(component_name="BusinessWrite")
 class BusinessInput(StrictInputSerializer):
     name = StrictCharField(max_length=255)
 
 
+@extend_schema_serializer(component_name="Business")
 class BusinessOutput(serializers.Serializer):
     id = serializers.CharField()
     name = serializers.CharField()
@@ -14,6 +17,7 @@ class BusinessOutput(serializers.Serializer):
     modifiedAt = serializers.DateTimeField(source="modified_at", allow_null=True)
 
 
+@extend_schema_serializer(component_name="BusinessPage")
 class BusinessPageOutput(serializers.Serializer):
     items = BusinessOutput(many=True)
     pageSize = serializers.IntegerField()

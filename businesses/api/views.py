@@ -42,6 +42,7 @@ class BusinessCollectionApi(ApiView):
 
     @extend_schema(
         tags=TAG,
+        operation_id="listBusinesses",
         summary="List the businesses the API key can act on",
         parameters=PAGING,
         responses={200: BusinessPageOutput, **problems(400)},
@@ -59,6 +60,7 @@ class BusinessCollectionApi(ApiView):
 
     @extend_schema(
         tags=TAG,
+        operation_id="createBusiness",
         summary="Create a business (staff)",
         request=BusinessInput,
         parameters=[IDEMPOTENCY_KEY],
@@ -77,13 +79,17 @@ class BusinessDetailApi(ApiView):
     permission_classes = [IsAuthenticated, IsStaffForWrites]
 
     @extend_schema(
-        tags=TAG, summary="Get a business", responses={200: BusinessOutput, **problems(404)}
+        tags=TAG,
+        operation_id="getBusiness",
+        summary="Get a business",
+        responses={200: BusinessOutput, **problems(404)},
     )
     def get(self, request: Request, id: uuid.UUID) -> Response:
         return Response(BusinessOutput(_visible_or_404(request, id)).data)
 
     @extend_schema(
         tags=TAG,
+        operation_id="updateBusiness",
         summary="Rename a business (staff)",
         request=BusinessInput,
         parameters=[IDEMPOTENCY_KEY],
@@ -99,6 +105,7 @@ class BusinessDetailApi(ApiView):
 
     @extend_schema(
         tags=TAG,
+        operation_id="deleteBusiness",
         summary="Delete a business without phone numbers (staff)",
         parameters=[IDEMPOTENCY_KEY],
         responses={204: None, **problems(403, 404, 409)},

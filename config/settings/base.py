@@ -162,7 +162,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-    "COMPONENT_SPLIT_REQUEST": True,
+    "PREPROCESSING_HOOKS": ["core.openapi.drop_trailing_slash_duplicates"],
     "ENUM_NAME_OVERRIDES": {
         "InventoryStateEnum": "phonenumbers_app.vocabularies.InventoryState",
         "PhoneNumberStatusEnum": "phonenumbers_app.vocabularies.PhoneNumberStatus",

@@ -7,6 +7,7 @@ the number's own columns, `tenDlc` and `billing` stay apart.
 
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from core.serializers import (
@@ -25,6 +26,7 @@ MIRRORS_DIFFER = "{top} and routing.{nested} are the same field; they must not d
 NUMBER_NULL = "Must be a string; omit number to claim one from the inventory pool."
 
 
+@extend_schema_serializer(component_name="PhoneNumberCreate")
 class PhoneNumberCreateInput(StrictInputSerializer):
     """`POST /phone-numbers` body, exactly the seed's request fields."""
 
@@ -58,6 +60,7 @@ def _flag(source: str) -> StrictBooleanField:
     return StrictBooleanField(source=source, required=False)
 
 
+@extend_schema_serializer(component_name="RoutingPatch")
 class RoutingInput(StrictInputSerializer):
     smsEnabled = _flag("routing_sms_enabled")
     voiceEnabled = _flag("routing_voice_enabled")
@@ -70,6 +73,7 @@ class RoutingInput(StrictInputSerializer):
     voiceConnectionId = _text("routing_voice_connection_id")
 
 
+@extend_schema_serializer(component_name="CapabilitiesPatch")
 class CapabilitiesInput(StrictInputSerializer):
     sms = _flag("capability_sms")
     voice = _flag("capability_voice")
@@ -77,6 +81,7 @@ class CapabilitiesInput(StrictInputSerializer):
     testing = _flag("capability_testing")
 
 
+@extend_schema_serializer(component_name="TenDlcPatch")
 class TenDlcInput(StrictInputSerializer):
     brandId = _text("brand_id")
     campaignId = _text("campaign_id")
@@ -92,6 +97,7 @@ class TenDlcInput(StrictInputSerializer):
     lastProviderEventId = _text("last_provider_event_id")
 
 
+@extend_schema_serializer(component_name="BillingPatch")
 class BillingInput(StrictInputSerializer):
     subscriptionItemId = _text("subscription_item_id")
     monthlyAmount = serializers.DecimalField(
@@ -105,6 +111,7 @@ class BillingInput(StrictInputSerializer):
     channel = StrictCharField(required=False, allow_null=True, allow_blank=True, max_length=64)
 
 
+@extend_schema_serializer(component_name="PhoneNumberPatch")
 class PhoneNumberPatchInput(StrictInputSerializer):
     """`PATCH /phone-numbers/{id}`: any subset of the writable fields."""
 
@@ -164,9 +171,11 @@ class PhoneNumberPatchInput(StrictInputSerializer):
         return attrs
 
 
+@extend_schema_serializer(component_name="WarmupPause")
 class WarmupPauseInput(StrictInputSerializer):
     reason = StrictCharField(max_length=500, help_text="Why warmup is paused, shown to operators.")
 
 
+@extend_schema_serializer(component_name="Empty")
 class EmptyInput(StrictInputSerializer):
     """No fields: the body may be empty or {}."""

@@ -2,22 +2,26 @@
 
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from core.serializers import IntegerStringField
 from phonenumbers_app.vocabularies import InventoryState, PhoneNumberStatus, WarmupHealthState
 
 
+@extend_schema_serializer(component_name="BusinessRef")
 class RefOutput(serializers.Serializer):
     id = serializers.CharField()
     name = serializers.CharField()
 
 
+@extend_schema_serializer(component_name="UserRef")
 class UserRefOutput(serializers.Serializer):
     id = serializers.CharField()
     name = serializers.CharField(source="display_name")
 
 
+@extend_schema_serializer(component_name="Capabilities")
 class CapabilitiesOutput(serializers.Serializer):
     sms = serializers.BooleanField(source="capability_sms")
     voice = serializers.BooleanField(source="capability_voice")
@@ -25,6 +29,7 @@ class CapabilitiesOutput(serializers.Serializer):
     testing = serializers.BooleanField(source="capability_testing")
 
 
+@extend_schema_serializer(component_name="Routing")
 class RoutingOutput(serializers.Serializer):
     smsEnabled = serializers.BooleanField(source="routing_sms_enabled")
     voiceEnabled = serializers.BooleanField(source="routing_voice_enabled")
@@ -39,6 +44,7 @@ class RoutingOutput(serializers.Serializer):
     voiceConnectionId = serializers.CharField(source="routing_voice_connection_id", allow_null=True)
 
 
+@extend_schema_serializer(component_name="TenDlc")
 class TenDlcOutput(serializers.Serializer):
     brandId = serializers.CharField(source="brand_id", allow_null=True)
     campaignId = serializers.CharField(source="campaign_id", allow_null=True)
@@ -50,6 +56,7 @@ class TenDlcOutput(serializers.Serializer):
     lastProviderEventId = serializers.CharField(source="last_provider_event_id", allow_null=True)
 
 
+@extend_schema_serializer(component_name="Billing")
 class BillingOutput(serializers.Serializer):
     businessId = serializers.CharField(source="business_id", allow_null=True)
     businessName = serializers.CharField(source="business.name", allow_null=True)
@@ -66,12 +73,14 @@ class BillingOutput(serializers.Serializer):
     channel = serializers.CharField(allow_null=True)
 
 
+@extend_schema_serializer(component_name="Location")
 class LocationOutput(serializers.Serializer):
     location = serializers.CharField(source="location_description", allow_null=True)
     state = serializers.CharField(source="location_state", allow_null=True)
     countryCode = serializers.CharField(source="location_country_code", allow_null=True)
 
 
+@extend_schema_serializer(component_name="PhoneNumberEvent")
 class PhoneNumberEventOutput(serializers.Serializer):
     id = serializers.CharField()
     type = serializers.CharField()
@@ -82,12 +91,13 @@ class PhoneNumberEventOutput(serializers.Serializer):
     createdAt = serializers.DateTimeField(source="created_at")
 
 
+@extend_schema_serializer(component_name="PhoneNumber")
 class PhoneNumberOutput(serializers.Serializer):
-    """The full representation of the seed's response, in the seed's field order.
+    """A phone number: owner, provider, capabilities, routing, 10DLC, billing, location,
+    state, warmup, and its most recent events (newest first, at most 20)."""
 
-    Expects a PhoneNumber from `phone_number_detail_queryset` (joins and the
-    prefetched `recent_events`), so rendering runs no query of its own.
-    """
+    # Expects a PhoneNumber from selectors.phone_number_detail_queryset (its joins and
+    # the prefetched `recent_events`), so rendering runs no query of its own.
 
     number = serializers.CharField()
     business = RefOutput(allow_null=True)
@@ -141,12 +151,14 @@ class PhoneNumberOutput(serializers.Serializer):
     modifiedAt = serializers.DateTimeField(source="modified_at", allow_null=True)
 
 
+@extend_schema_serializer(component_name="PhoneNumberSummary")
 class PhoneNumberSummaryOutput(PhoneNumberOutput):
     """A number as lists show it: the full representation without `events`."""
 
     events = None
 
 
+@extend_schema_serializer(component_name="PhoneNumberPage")
 class PhoneNumberPageOutput(serializers.Serializer):
     items = PhoneNumberSummaryOutput(many=True)
     pageSize = serializers.IntegerField()
@@ -158,6 +170,7 @@ class PhoneNumberPageOutput(serializers.Serializer):
     )
 
 
+@extend_schema_serializer(component_name="PhoneNumberEventPage")
 class PhoneNumberEventPageOutput(serializers.Serializer):
     items = PhoneNumberEventOutput(many=True)
     pageSize = serializers.IntegerField()
@@ -165,6 +178,7 @@ class PhoneNumberEventPageOutput(serializers.Serializer):
     continuationToken = serializers.CharField(allow_null=True)
 
 
+@extend_schema_serializer(component_name="Warmup")
 class WarmupOutput(serializers.Serializer):
     """`GET /phone-numbers/{id}/warmup`: warmup status and what can be done about it."""
 

@@ -78,6 +78,7 @@ def _representation(request: Request, id: uuid.UUID, status: int = 200, **header
 class PhoneNumberCollectionApi(ApiView):
     @extend_schema(
         tags=TAG,
+        operation_id="listPhoneNumbers",
         summary="List phone numbers",
         parameters=[
             *filterset_parameters(PhoneNumberFilter),
@@ -110,6 +111,7 @@ class PhoneNumberCollectionApi(ApiView):
 
     @extend_schema(
         tags=TAG,
+        operation_id="createPhoneNumber",
         summary="Create a phone number",
         description="Creates a number, assigns an unassigned pool number, or (without "
         "`number`) claims one from the pool for the business.",
@@ -139,6 +141,7 @@ class PhoneNumberCollectionApi(ApiView):
 class PhoneNumberDetailApi(ApiView):
     @extend_schema(
         tags=TAG,
+        operation_id="getPhoneNumber",
         summary="Get a phone number",
         responses={200: PhoneNumberOutput, **problems(404)},
     )
@@ -147,6 +150,7 @@ class PhoneNumberDetailApi(ApiView):
 
     @extend_schema(
         tags=TAG,
+        operation_id="updatePhoneNumber",
         summary="Change some fields of a phone number",
         description="inventoryState and status changes must follow the transition table "
         "(409 lists the allowed next states). Every change writes an event.",
@@ -175,6 +179,7 @@ class PhoneNumberDetailApi(ApiView):
 
     @extend_schema(
         tags=TAG,
+        operation_id="replacePhoneNumber",
         summary="Replace the label, owner and enabled flag of a phone number",
         description="The create body. `number` and `id`, if sent, must be the number's own; "
         "`enabled` defaults to true; `businessId` moves the number (null: back to the pool).",
@@ -206,6 +211,7 @@ class PhoneNumberDetailApi(ApiView):
 
     @extend_schema(
         tags=TAG,
+        operation_id="releasePhoneNumber",
         summary="Release a phone number",
         description="Sets inventoryState Released and providerReleasedAt; the row and its "
         "history stay. Releasing again is a no-op.",
@@ -229,6 +235,7 @@ class PhoneNumberDetailApi(ApiView):
 class PhoneNumberEventsApi(ApiView):
     @extend_schema(
         tags=TAG,
+        operation_id="listPhoneNumberEvents",
         summary="List a phone number's events",
         description="Newest first.",
         parameters=[*filterset_parameters(PhoneNumberEventFilter), *PAGING[:2]],
@@ -259,6 +266,7 @@ def _warmup(request: Request, phone_number: PhoneNumber) -> Response:
 class PhoneNumberWarmupApi(ApiView):
     @extend_schema(
         tags=TAG,
+        operation_id="getPhoneNumberWarmup",
         summary="Get a phone number's warmup status",
         responses={200: WarmupOutput, **problems(404)},
     )
@@ -269,6 +277,7 @@ class PhoneNumberWarmupApi(ApiView):
 class PhoneNumberWarmupPauseApi(ApiView):
     @extend_schema(
         tags=TAG,
+        operation_id="pausePhoneNumberWarmup",
         summary="Pause a phone number's warmup",
         request=WarmupPauseInput,
         parameters=[IDEMPOTENCY_KEY],
@@ -286,6 +295,7 @@ class PhoneNumberWarmupPauseApi(ApiView):
 class PhoneNumberWarmupResumeApi(ApiView):
     @extend_schema(
         tags=TAG,
+        operation_id="resumePhoneNumberWarmup",
         summary="Resume a phone number's paused warmup",
         request=EmptyInput,
         parameters=[IDEMPOTENCY_KEY],

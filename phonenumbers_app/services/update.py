@@ -128,9 +128,10 @@ def _validate(
             isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 100
         ):
             fail(field, MUST_BE_PERCENT)
-        elif (field in TEXT_FIELDS and not (
-            value is None or (isinstance(value, str) and len(value) <= 255)
-        )) or (field in NULLABLE_TEXT_FIELDS and not (value is None or isinstance(value, str))):
+        elif (
+            field in TEXT_FIELDS
+            and not (value is None or (isinstance(value, str) and len(value) <= 255))
+        ) or (field in NULLABLE_TEXT_FIELDS and not (value is None or isinstance(value, str))):
             fail(field, MUST_BE_TEXT)
         elif field == "inventory_state" and value not in InventoryState.values:
             fail(field, MUST_BE_STATE.format(choices=", ".join(InventoryState.values)))

@@ -104,3 +104,24 @@ def test_oversized_body_is_a_413_problem(staff_client, unchanged_db):
 
     problem = assert_problem(response, HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
     assert problem["type"] == "/problems/payload-too-large"
+
+
+def _subclasses(cls):
+    for sub in cls.__subclasses__():
+        yield sub
+        yield from _subclasses(sub)
+
+
+def test_every_domain_problem_type_is_documented():
+    import core.idempotency  # noqa: F401  (defines problems)
+    import phonenumbers_app.errors  # noqa: F401
+    from businesses.services import BusinessNotEmpty  # noqa: F401
+    from core.errors import DomainError
+    from core.problems import PROBLEM_TYPES
+
+    undocumented = {
+        sub.problem_type
+        for sub in _subclasses(DomainError)
+        if sub.problem_type not in PROBLEM_TYPES
+    }
+    assert not undocumented
