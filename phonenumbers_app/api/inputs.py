@@ -7,6 +7,7 @@ the number's own columns, `tenDlc` and `billing` stay apart.
 
 from __future__ import annotations
 
+from django.db import models
 from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
@@ -18,6 +19,7 @@ from core.serializers import (
     StrictInputSerializer,
     StrictUUIDField,
 )
+from phonenumbers_app.models import Billing, PhoneNumber, TenDlc
 from phonenumbers_app.numbers import InvalidNumber, normalize_number
 from phonenumbers_app.vocabularies import InventoryState, PhoneNumberStatus, WarmupHealthState
 
@@ -50,9 +52,14 @@ class PhoneNumberCreateInput(StrictInputSerializer):
             raise serializers.ValidationError(str(exc)) from None
 
 
-def _text(source: str, **kwargs) -> StrictCharField:
+def _text(source: str, model: type[models.Model] = PhoneNumber) -> StrictCharField:
+    """An optional, nullable text field as long as the column it writes (`source`)."""
     return StrictCharField(
-        source=source, required=False, allow_null=True, allow_blank=True, max_length=255, **kwargs
+        source=source,
+        required=False,
+        allow_null=True,
+        allow_blank=True,
+        max_length=model._meta.get_field(source).max_length,
     )
 
 
@@ -83,23 +90,23 @@ class CapabilitiesInput(StrictInputSerializer):
 
 @extend_schema_serializer(component_name="TenDlcPatch")
 class TenDlcInput(StrictInputSerializer):
-    brandId = _text("brand_id")
-    campaignId = _text("campaign_id")
-    campaignStatus = _text("campaign_status")
-    assignmentStatus = _text("assignment_status")
-    messagingProfileId = _text("messaging_profile_id")
+    brandId = _text("brand_id", TenDlc)
+    campaignId = _text("campaign_id", TenDlc)
+    campaignStatus = _text("campaign_status", TenDlc)
+    assignmentStatus = _text("assignment_status", TenDlc)
+    messagingProfileId = _text("messaging_profile_id", TenDlc)
     statusUpdatedAt = serializers.DateTimeField(
         source="status_updated_at", required=False, allow_null=True
     )
     failureReason = StrictCharField(
         source="failure_reason", required=False, allow_null=True, allow_blank=True
     )
-    lastProviderEventId = _text("last_provider_event_id")
+    lastProviderEventId = _text("last_provider_event_id", TenDlc)
 
 
 @extend_schema_serializer(component_name="BillingPatch")
 class BillingInput(StrictInputSerializer):
-    subscriptionItemId = _text("subscription_item_id")
+    subscriptionItemId = _text("subscription_item_id", Billing)
     monthlyAmount = serializers.DecimalField(
         source="monthly_amount",
         max_digits=10,
@@ -108,7 +115,12 @@ class BillingInput(StrictInputSerializer):
         required=False,
         allow_null=True,
     )
-    channel = StrictCharField(required=False, allow_null=True, allow_blank=True, max_length=64)
+    channel = StrictCharField(
+        required=False,
+        allow_null=True,
+        allow_blank=True,
+        max_length=Billing._meta.get_field("channel").max_length,
+    )
 
 
 @extend_schema_serializer(component_name="PhoneNumberPatch")

@@ -5,10 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import models
+from django.utils.text import Truncator
 
 from accounts.models import User
 from phonenumbers_app.models import PhoneNumber, PhoneNumberEvent
 from phonenumbers_app.vocabularies import EventType
+
+TITLE_MAX_LENGTH = PhoneNumberEvent._meta.get_field("title").max_length
 
 # Model field → the name the API (and so the event's before/after) uses for it.
 API_NAMES: dict[str, str] = {
@@ -65,7 +68,7 @@ def event_record(
     return PhoneNumberEvent.objects.create(
         phone_number=phone_number,
         type=type,
-        title=title,
+        title=Truncator(title).chars(TITLE_MAX_LENGTH),
         details=details,
         actor=acting_user,
         actor_name=acting_user.display_name if acting_user else None,

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+import datetime
 from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 
 from accounts.models import User
 from businesses.models import Business
 from phonenumbers_app.errors import InvalidTransition
-from phonenumbers_app.models import PhoneNumber
+from phonenumbers_app.models import Billing, PhoneNumber, TenDlc
 from phonenumbers_app.services.events import api_name, changes, event_record, snapshot
 from phonenumbers_app.services.locking import lock_for_write, touch
 from phonenumbers_app.transitions import (
@@ -88,7 +89,8 @@ BILLING_FIELDS = ("subscription_item_id", "monthly_amount", "channel")
 NOT_UPDATABLE = "Not a field that can be changed here."
 MUST_BE_BOOLEAN = "Must be true or false."
 MUST_BE_PERCENT = "Must be an integer from 0 to 100."
-MUST_BE_TEXT = "Must be a string of at most 255 characters, or null."
+MUST_BE_TEXT = "Must be a string no longer than the field allows, or null."
+MUST_BE_DATETIME = "Must be a date and time, or null."
 MUST_BE_STATE = "Must be one of: {choices}."
 MUST_BE_AMOUNT = "Must be a non-negative amount with at most 2 decimal places, or null."
 NAME_INVALID = "Must be 1 to 255 characters."
@@ -102,53 +104,76 @@ UNASSIGN_IS_STAFF_ONLY = "Only staff can return a number to the pool (businessId
 USE_RELEASE = "Release a number with DELETE /phone-numbers/{id}, not by setting Released."
 
 
+def _is_text(model: type[models.Model], field: str, value: Any) -> bool:
+    """None, or a string that fits the column."""
+    if value is None:
+        return True
+    max_length = model._meta.get_field(field).max_length
+    return isinstance(value, str) and (max_length is None or len(value) <= max_length)
+
+
 def _is_amount(value: Any) -> bool:
     if value is None:
         return True
     return isinstance(value, Decimal) and value >= 0 and value.as_tuple().exponent >= -2
 
 
+def _is_datetime(value: Any) -> bool:
+    return value is None or isinstance(value, datetime.datetime)
+
+
+def _field_error(field: str, value: Any) -> str | None:
+    """Why `value` cannot go into PhoneNumber.`field`, or None if it can."""
+    if field not in UPDATABLE_FIELDS:
+        return NOT_UPDATABLE
+    if field == "name":
+        ok = isinstance(value, str) and 1 <= len(value.strip()) <= 255
+        return None if ok else NAME_INVALID
+    if field in BOOLEAN_FIELDS:
+        return None if isinstance(value, bool) else MUST_BE_BOOLEAN
+    if field in PERCENT_FIELDS:
+        ok = isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 100
+        return None if ok else MUST_BE_PERCENT
+    if field in (*TEXT_FIELDS, *NULLABLE_TEXT_FIELDS):
+        return None if _is_text(PhoneNumber, field, value) else MUST_BE_TEXT
+    if field in DATETIME_FIELDS:
+        return None if _is_datetime(value) else MUST_BE_DATETIME
+    vocabulary = {
+        "inventory_state": InventoryState.values,
+        "status": PhoneNumberStatus.values,
+    }.get(field)
+    if vocabulary is None:  # warmup_state, health_status: nullable
+        vocabulary = [None, *WarmupHealthState.values]
+    if value not in vocabulary:
+        return MUST_BE_STATE.format(choices=", ".join(v for v in vocabulary if v))
+    return None
+
+
 def _validate(
     fields: dict[str, Any], ten_dlc: dict[str, Any], billing: dict[str, Any]
 ) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
-
-    def fail(field: str, message: str, prefix: str = "") -> None:
-        errors.setdefault(api_name(field, prefix), []).append(message)
-
     for field, value in fields.items():
-        if field not in UPDATABLE_FIELDS:
-            fail(field, NOT_UPDATABLE)
-        elif field == "name":
-            if not isinstance(value, str) or not 1 <= len(value.strip()) <= 255:
-                fail(field, NAME_INVALID)
-        elif field in BOOLEAN_FIELDS and not isinstance(value, bool):
-            fail(field, MUST_BE_BOOLEAN)
-        elif field in PERCENT_FIELDS and (
-            isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 100
-        ):
-            fail(field, MUST_BE_PERCENT)
-        elif (
-            field in TEXT_FIELDS
-            and not (value is None or (isinstance(value, str) and len(value) <= 255))
-        ) or (field in NULLABLE_TEXT_FIELDS and not (value is None or isinstance(value, str))):
-            fail(field, MUST_BE_TEXT)
-        elif field == "inventory_state" and value not in InventoryState.values:
-            fail(field, MUST_BE_STATE.format(choices=", ".join(InventoryState.values)))
-        elif field == "status" and value not in PhoneNumberStatus.values:
-            fail(field, MUST_BE_STATE.format(choices=", ".join(PhoneNumberStatus.values)))
-        elif field in WARMUP_STATE_FIELDS and not (
-            value is None or value in WarmupHealthState.values
-        ):
-            fail(field, MUST_BE_STATE.format(choices=", ".join(WarmupHealthState.values)))
-    for field in ten_dlc:
+        if message := _field_error(field, value):
+            errors[api_name(field)] = [message]
+    for field, value in ten_dlc.items():
         if field not in TEN_DLC_FIELDS:
-            fail(field, NOT_UPDATABLE, "tenDlc")
+            message = NOT_UPDATABLE
+        elif field == "status_updated_at":
+            message = None if _is_datetime(value) else MUST_BE_DATETIME
+        else:
+            message = None if _is_text(TenDlc, field, value) else MUST_BE_TEXT
+        if message:
+            errors[api_name(field, "tenDlc")] = [message]
     for field, value in billing.items():
         if field not in BILLING_FIELDS:
-            fail(field, NOT_UPDATABLE, "billing")
-        elif field == "monthly_amount" and not _is_amount(value):
-            fail(field, MUST_BE_AMOUNT, "billing")
+            message = NOT_UPDATABLE
+        elif field == "monthly_amount":
+            message = None if _is_amount(value) else MUST_BE_AMOUNT
+        else:
+            message = None if _is_text(Billing, field, value) else MUST_BE_TEXT
+        if message:
+            errors[api_name(field, "billing")] = [message]
     return errors
 
 
@@ -239,7 +264,10 @@ def _event_type_and_title(locked: PhoneNumber, diff: dict[str, dict[str, Any]]) 
         if locked.business is None:
             return EventType.ASSIGNED, "Returned to the inventory pool"
         return EventType.ASSIGNED, f"Moved to {locked.business.name}"
-    return EventType.UPDATED, "Updated " + ", ".join(after)
+    names = list(after)
+    if len(names) > 3:
+        names = [*names[:3], f"{len(names) - 3} more"]
+    return EventType.UPDATED, "Updated " + ", ".join(names)
 
 
 @transaction.atomic
@@ -281,7 +309,13 @@ def phone_number_update(
         _check_transition("status", locked.status, target["status"])
     _check_invariants(locked, target)
 
-    tracked = tuple(sorted({*target} - {"business", "user"} | {"business_id", "user_id"}))
+    # In the order the caller gave them, so the event reads like the request.
+    tracked = tuple(
+        dict.fromkeys(
+            [{"business": "business_id", "user": "user_id"}.get(f, f) for f in target]
+            + ["business_id", "user_id"]
+        )
+    )
     before = {
         **snapshot(locked, tracked),
         **snapshot(locked.ten_dlc, tuple(ten_dlc), "tenDlc"),

@@ -79,3 +79,58 @@ class TestRead:
 
     def test_other_business_is_a_404_for_a_member(self, member_client, other_business):
         assert member_client.get(f"/businesses/{other_business.pk}").status_code == 404
+
+
+class TestChange:
+    def test_staff_renames_a_business(self, staff_client, business):
+        response = staff_client.patch(
+            f"/businesses/{business.pk}", {"name": "Acme Roofing & Siding"}, format="json"
+        )
+
+        assert response.status_code == HTTPStatus.OK
+        assert response.json()["name"] == "Acme Roofing & Siding"
+        assert response.json()["modifiedAt"] is not None
+
+    def test_members_cannot_rename_their_business(self, member_client, business, unchanged_db):
+        with unchanged_db():
+            response = member_client.patch(
+                f"/businesses/{business.pk}", {"name": "Mine"}, format="json"
+            )
+
+        assert response.status_code == HTTPStatus.FORBIDDEN
+
+    def test_bad_rename_is_a_400(self, staff_client, business, unchanged_db):
+        with unchanged_db():
+            response = staff_client.patch(f"/businesses/{business.pk}", {"name": ""}, format="json")
+
+        assert response.status_code == HTTPStatus.BAD_REQUEST
+
+
+class TestDelete:
+    def test_staff_deletes_an_empty_business_and_its_memberships(
+        self, staff_client, member, business
+    ):
+        response = staff_client.delete(f"/businesses/{business.pk}")
+
+        assert response.status_code == HTTPStatus.NO_CONTENT
+        assert not Business.objects.filter(pk=business.pk).exists()
+        assert not member.memberships.exists()
+
+    def test_business_with_numbers_cannot_be_deleted(self, staff_client, business, unchanged_db):
+        from tests.factories import PhoneNumberFactory
+
+        PhoneNumberFactory(business=business)
+
+        with unchanged_db():
+            response = staff_client.delete(f"/businesses/{business.pk}")
+
+        assert response.status_code == HTTPStatus.CONFLICT
+        assert response.json()["type"] == "/problems/business-not-empty"
+
+    def test_members_cannot_delete_and_unknown_is_a_404(
+        self, member_client, staff_client, business
+    ):
+        import uuid
+
+        assert member_client.delete(f"/businesses/{business.pk}").status_code == 403
+        assert staff_client.delete(f"/businesses/{uuid.uuid4()}").status_code == 404
