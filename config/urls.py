@@ -14,5 +14,7 @@ urlpatterns = [
     path("", include("businesses.api.urls")),
 ]
 
+handler400 = "core.problems.handler400"
+handler403 = "core.problems.handler403"
 handler404 = "core.problems.handler404"
 handler500 = "core.problems.handler500"

@@ -40,9 +40,13 @@ class Ordering:
     text: str
 
     def order_by(self) -> list:
+        # NULLS LAST only where nulls exist: on a NOT NULL column it would stop
+        # PostgreSQL from reading the order straight off a plain (col DESC) index.
         expressions = [
-            F(field.field).desc(nulls_last=True) if desc else F(field.field).asc(nulls_last=True)
-            for field, desc in self.fields
+            (F(f.field).desc(nulls_last=True) if desc else F(f.field).asc(nulls_last=True))
+            if f.nullable
+            else (F(f.field).desc() if desc else F(f.field).asc())
+            for f, desc in self.fields
         ]
         last_desc = self.fields[-1][1] if self.fields else True
         return [*expressions, "-pk" if last_desc else "pk"]
@@ -116,6 +120,14 @@ class KeysetPage:
             if len(rows) > size
             else None
         )
+
+    @staticmethod
+    def token_after(ordering: Ordering, row: Any) -> str:
+        """A token that continues after `row` (for tools that start mid-way, e.g. benchmarks)."""
+        page = KeysetPage.__new__(KeysetPage)
+        page.ordering = ordering
+        names = [field.field for field, _ in ordering.fields] + ["pk"]
+        return page._write([getattr(row, name) for name in names])
 
     def _read(self, token: str) -> list[Any]:
         try:

@@ -281,6 +281,20 @@ def problem_json_response(request: HttpRequest, status: int, detail: str) -> Jso
 HTML_PATH_PREFIXES = ("/admin/", "/ops/")
 
 
+def handler400(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if request.path.startswith(HTML_PATH_PREFIXES):
+        return defaults.bad_request(request, exception)
+    return problem_json_response(
+        request, 400, "The request could not be accepted (bad Host header?)."
+    )
+
+
+def handler403(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if request.path.startswith(HTML_PATH_PREFIXES):
+        return defaults.permission_denied(request, exception)
+    return problem_json_response(request, 403, "You may not access this resource.")
+
+
 def handler404(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     if request.path.startswith(HTML_PATH_PREFIXES):
         return defaults.page_not_found(request, exception)

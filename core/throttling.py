@@ -1,7 +1,7 @@
 """Per-caller rate limit, counted in the shared cache so every web process sees one count.
 
-A fixed window: the first request of a window `add`s its counter, later ones
-`incr` it (atomic on Redis). 429 answers say in Retry-After when the window ends.
+A fixed window: requests `incr` the window's counter (atomic on Redis), the first
+one `add`s it. 429 answers say in Retry-After when the window ends.
 """
 
 from __future__ import annotations
@@ -44,14 +44,11 @@ class CallerRateThrottle(BaseThrottle):
         now = time.time()
         window = int(now // period)
         key = f"ratelimit:{ident}:{period}:{window}"
-        if cache.add(key, 1, timeout=period + 1):
-            count = 1
-        else:
-            try:
-                count = cache.incr(key)
-            except ValueError:  # the window's key expired between add and incr
-                cache.add(key, 1, timeout=period + 1)
-                count = 1
+        try:
+            count = cache.incr(key)  # the common case: the window's counter exists
+        except ValueError:
+            # First request of the window. If another process adds it first, count on it.
+            count = 1 if cache.add(key, 1, timeout=period + 1) else cache.incr(key)
         self._wait = (window + 1) * period - now
         return count <= limit
 
