@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.http import HttpResponse
+from rest_framework import exceptions
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
@@ -31,7 +32,12 @@ class ApiView(APIView):
         request.version, request.versioning_scheme = self.determine_version(
             request, *args, **kwargs
         )
-        self.perform_authentication(request)
+        try:
+            self.perform_authentication(request)
+        except exceptions.AuthenticationFailed:
+            # Count failed keys too (per client IP), or guessing keys would be free.
+            self.check_throttles(request)
+            raise
         self.check_throttles(request)
         self.check_permissions(request)
         self._idempotency_record = None
@@ -43,6 +49,7 @@ class ApiView(APIView):
                 method=request.method,
                 path=request.get_full_path(),
                 body=request.body,
+                if_match=request.headers.get("If-Match"),
             )
             if isinstance(outcome, HttpResponse):
                 raise _Replay(outcome)

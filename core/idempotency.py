@@ -49,8 +49,9 @@ class IdempotencyKeyInUse(Conflict):
     title = "A request with this Idempotency-Key is in progress"
 
 
-def fingerprint(method: str, path: str, body: bytes) -> str:
-    digest = hashlib.sha256(f"{method} {path}\n".encode())
+def fingerprint(method: str, path: str, body: bytes, if_match: str | None = None) -> str:
+    """What makes two requests "the same": method, path, If-Match and body."""
+    digest = hashlib.sha256(f"{method} {path}\n{if_match or ''}\n".encode())
     digest.update(body)
     return digest.hexdigest()
 
@@ -60,7 +61,7 @@ def _ttl() -> timedelta:
 
 
 def idempotency_begin(
-    *, user: User, key: str, method: str, path: str, body: bytes
+    *, user: User, key: str, method: str, path: str, body: bytes, if_match: str | None = None
 ) -> IdempotencyRecord | HttpResponse:
     """Claim `key` for this request, or return the stored response to replay.
 
@@ -69,7 +70,7 @@ def idempotency_begin(
     """
     if not _KEY_PATTERN.match(key):
         raise ValidationError({HEADER: [BAD_KEY]})
-    request_fingerprint = fingerprint(method, path, body)
+    request_fingerprint = fingerprint(method, path, body, if_match)
     now = timezone.now()
     for _ in range(2):
         try:
@@ -114,6 +115,8 @@ def idempotency_complete(*, record: IdempotencyRecord, response: HttpResponse) -
 
 def replay(record: IdempotencyRecord) -> HttpResponse:
     response = HttpResponse(bytes(record.body or b""), status=record.status)
+    if "Content-Type" not in record.headers:
+        del response["Content-Type"]  # e.g. a 204 had none; do not invent one
     for name, value in record.headers.items():
         if name in KEPT_HEADERS:
             response[name] = value

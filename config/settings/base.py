@@ -98,7 +98,8 @@ if REDIS_URL:
 else:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            # Django's DatabaseCache with an atomic incr (core/cache.py).
+            "BACKEND": "core.cache.AtomicDatabaseCache",
             "LOCATION": "cache_entries",
             "OPTIONS": {"MAX_ENTRIES": 100_000},
         }
@@ -142,6 +143,11 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_THROTTLE_CLASSES": ["core.throttling.CallerRateThrottle"],
 }
+
+# How many proxies (load balancers) stand in front of the app and append to
+# X-Forwarded-For: the client IP of anonymous callers is read that many hops from the
+# right. 0: use the connection's address and ignore the header (it can be forged).
+REST_FRAMEWORK["NUM_PROXIES"] = env_int("NUM_PROXIES", 0)
 
 # Requests per caller (API key's user; client IP when unauthenticated), DRF rate syntax.
 API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "300/min")

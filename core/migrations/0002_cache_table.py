@@ -1,10 +1,10 @@
 """The database cache's table (rate limits), created by migrate so no extra step is needed."""
 
 from django.conf import settings
+from django.core.cache.backends.db import DatabaseCache
 from django.core.management import call_command
 from django.db import migrations
-
-DATABASE_CACHE = "django.core.cache.backends.db.DatabaseCache"
+from django.utils.module_loading import import_string
 
 
 def create_cache_table(apps, schema_editor):
@@ -13,7 +13,7 @@ def create_cache_table(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
     for cache in settings.CACHES.values():
-        if cache["BACKEND"] == DATABASE_CACHE:
+        if issubclass(import_string(cache["BACKEND"]), DatabaseCache):
             # A cache may lose its contents in a crash; skipping the WAL saves every
             # request that counts a rate limit a synchronous commit.
             schema_editor.execute(
