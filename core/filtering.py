@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 import django_filters
 from django.core.exceptions import ValidationError
@@ -30,3 +31,21 @@ def filter_queryset(
     if errors:
         raise ValidationError(errors)
     return filterset.qs
+
+
+def validate_together(*checks: Callable[[], Any]) -> list[Any]:
+    """Run every check; raise one ValidationError with all their errors, or return results.
+
+    So a request with a bad filter and a bad pageSize hears about both at once.
+    """
+    results: list[Any] = []
+    errors: dict[str, list[str]] = {}
+    for check in checks:
+        try:
+            results.append(check())
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
+            results.append(None)
+    if errors:
+        raise ValidationError(errors)
+    return results

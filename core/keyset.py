@@ -108,6 +108,8 @@ class KeysetPage:
     def __init__(self, queryset: QuerySet, *, ordering: Ordering, size: int, token: str | None):
         self.ordering = ordering
         self.size = size
+        # Tokens are signed per model, so one list's token is refused by another list.
+        self.salt = f"{_SALT}:{queryset.model._meta.label_lower}"
         columns = [(f.field, desc, f.nullable) for f, desc in ordering.fields]
         columns.append(("pk", columns[-1][1] if columns else True, False))
         queryset = queryset.order_by(*ordering.order_by())
@@ -126,12 +128,13 @@ class KeysetPage:
         """A token that continues after `row` (for tools that start mid-way, e.g. benchmarks)."""
         page = KeysetPage.__new__(KeysetPage)
         page.ordering = ordering
+        page.salt = f"{_SALT}:{row._meta.label_lower}"
         names = [field.field for field, _ in ordering.fields] + ["pk"]
         return page._write([getattr(row, name) for name in names])
 
     def _read(self, token: str) -> list[Any]:
         try:
-            payload = signing.loads(token, salt=_SALT)
+            payload = signing.loads(token, salt=self.salt)
             order, values = payload["o"], [_decode(v) for v in payload["v"]]
         except (signing.BadSignature, KeyError, TypeError, ValueError):
             raise ValidationError({"continuationToken": [BAD_TOKEN]}) from None
@@ -143,7 +146,9 @@ class KeysetPage:
 
     def _write(self, values: list[Any]) -> str:
         return signing.dumps(
-            {"o": self.ordering.text, "v": [_encode(v) for v in values]}, salt=_SALT, compress=True
+            {"o": self.ordering.text, "v": [_encode(v) for v in values]},
+            salt=self.salt,
+            compress=True,
         )
 
     @staticmethod
@@ -198,9 +203,10 @@ class KeysetParams:
             raise ValidationError(errors)
 
 
-def keyset_envelope(queryset: QuerySet, params, *, ordering: Ordering, serialize) -> dict[str, Any]:
+def keyset_envelope(
+    queryset: QuerySet, paging: KeysetParams, *, ordering: Ordering, serialize
+) -> dict[str, Any]:
     """The list envelope of the public API: {items, pageSize, totalCount, continuationToken}."""
-    paging = KeysetParams(params)
     page = KeysetPage(queryset, ordering=ordering, size=paging.size, token=paging.token)
     return {
         "items": serialize(page.items),

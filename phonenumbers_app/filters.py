@@ -44,10 +44,15 @@ PHONE_NUMBER_SORT_FIELDS = {
 PHONE_NUMBER_DEFAULT_ORDER = "-createdAt"
 
 
-class StrictBooleanFilter(django_filters.BooleanFilter):
-    """true/false (or 1/0); anything else is a 400, not "no filter"."""
+class _CaseInsensitiveChoiceField(forms.TypedChoiceField):
+    def to_python(self, value):
+        return super().to_python(value.lower() if isinstance(value, str) else value)
 
-    field_class = forms.TypedChoiceField
+
+class StrictBooleanFilter(django_filters.BooleanFilter):
+    """true/false (or 1/0, in any case); anything else is a 400, not "no filter"."""
+
+    field_class = _CaseInsensitiveChoiceField
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("choices", [("true", "true"), ("false", "false"), ("1", "1"), ("0", "0")])

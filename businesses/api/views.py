@@ -13,7 +13,7 @@ from businesses import selectors, services
 from businesses.api.serializers import BusinessInput, BusinessOutput, BusinessPageOutput
 from businesses.models import Business
 from core.api import ApiView
-from core.keyset import SortField, keyset_envelope, parse_ordering
+from core.keyset import KeysetParams, SortField, keyset_envelope, parse_ordering
 from core.openapi import IDEMPOTENCY_KEY, PAGING, WRITE_PROBLEMS, problems
 from core.serializers import validated
 
@@ -52,7 +52,7 @@ class BusinessCollectionApi(ApiView):
         return Response(
             keyset_envelope(
                 queryset,
-                request.query_params,
+                KeysetParams(request.query_params),
                 ordering=ORDERING,
                 serialize=lambda rows: BusinessOutput(rows, many=True).data,
             )

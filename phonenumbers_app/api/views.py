@@ -13,7 +13,8 @@ from rest_framework.response import Response
 
 from businesses.selectors import business_resolve_for_caller
 from core.api import ApiView, if_match_tags
-from core.keyset import Ordering, keyset_envelope, parse_ordering
+from core.filtering import validate_together
+from core.keyset import KeysetParams, keyset_envelope, parse_ordering
 from core.openapi import (
     IDEMPOTENCY_KEY,
     IF_MATCH,
@@ -94,16 +95,19 @@ class PhoneNumberCollectionApi(ApiView):
     )
     def get(self, request: Request) -> Response:
         params = request.query_params
-        ordering: Ordering = parse_ordering(
-            params.get("orderBy"),
-            allowed=PHONE_NUMBER_SORT_FIELDS,
-            default=PHONE_NUMBER_DEFAULT_ORDER,
+        ordering, queryset, paging = validate_together(
+            lambda: parse_ordering(
+                params.get("orderBy"),
+                allowed=PHONE_NUMBER_SORT_FIELDS,
+                default=PHONE_NUMBER_DEFAULT_ORDER,
+            ),
+            lambda: selectors.phone_number_list(user=request.user, params=params),
+            lambda: KeysetParams(params),
         )
-        queryset = selectors.phone_number_list(user=request.user, params=params)
         return Response(
             keyset_envelope(
                 queryset,
-                params,
+                paging,
                 ordering=ordering,
                 serialize=lambda rows: PhoneNumberSummaryOutput(rows, many=True).data,
             )
@@ -243,13 +247,15 @@ class PhoneNumberEventsApi(ApiView):
     )
     def get(self, request: Request, id: uuid.UUID) -> Response:
         phone_number = _visible_or_404(request, id)
-        queryset = selectors.phone_number_event_list(
-            phone_number=phone_number, params=request.query_params
+        params = request.query_params
+        queryset, paging = validate_together(
+            lambda: selectors.phone_number_event_list(phone_number=phone_number, params=params),
+            lambda: KeysetParams(params),
         )
         return Response(
             keyset_envelope(
                 queryset,
-                request.query_params,
+                paging,
                 ordering=EVENT_ORDER,
                 serialize=lambda rows: PhoneNumberEventOutput(rows, many=True).data,
             )
