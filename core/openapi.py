@@ -15,6 +15,7 @@ _DESCRIPTIONS = {
     401: "No API key, or a bad, expired or revoked one.",
     403: "The API key may not do this.",
     404: "Not found among what the API key can see.",
+    406: "The Accept header does not allow JSON.",
     409: "Conflicts with the current state (see `type`).",
     412: "If-Match does not match the current ETag.",
     413: "Request body too large.",
@@ -38,7 +39,7 @@ WRITE_PROBLEMS = (400, 409, 413, 415, 422)
 
 IDEMPOTENCY_KEY = OpenApiParameter(
     "Idempotency-Key",
-    OpenApiTypes.STR,
+    {"type": "string", "pattern": r"^[\x21-\x7e]{1,255}$"},
     OpenApiParameter.HEADER,
     description="Makes the write safe to retry: the first response for this key is replayed "
     "for 24 hours (with `Idempotent-Replayed: true`).",
@@ -51,7 +52,11 @@ IF_MATCH = OpenApiParameter(
     "changed since.",
 )
 PAGING = [
-    OpenApiParameter("pageSize", OpenApiTypes.INT, description="1-500, default 50."),
+    OpenApiParameter(
+        "pageSize",
+        {"type": "integer", "minimum": 1, "maximum": 500, "default": 50},
+        description="Items per page, 1-500.",
+    ),
     OpenApiParameter("continuationToken", OpenApiTypes.STR, description="From the previous page."),
     OpenApiParameter(
         "includeCount", OpenApiTypes.BOOL, description="Also compute totalCount (costs a COUNT)."
@@ -101,3 +106,73 @@ class BearerAPIKeyScheme(OpenApiAuthenticationExtension):
 def drop_trailing_slash_duplicates(endpoints: list) -> list:
     """Every path also answers with a trailing slash; the schema documents each once."""
     return [endpoint for endpoint in endpoints if not endpoint[0].endswith("/")]
+
+
+# Response headers the generator cannot infer from the views.
+_HEADERS = {
+    "ETag": "Entity tag of the number; send it as If-Match to make a write conditional.",
+    "Location": "URL of the created resource.",
+    "Retry-After": "Seconds until the rate-limit window ends.",
+    "WWW-Authenticate": "Bearer",
+    "Idempotent-Replayed": "true when this is the stored response to an Idempotency-Key.",
+}
+
+
+def _header(name: str) -> dict:
+    return {"schema": {"type": "string"}, "description": _HEADERS[name]}
+
+
+def _strict_components(result: dict) -> None:
+    """Request bodies refuse unknown fields, so their schemas say additionalProperties false."""
+    schemas = result.get("components", {}).get("schemas", {})
+    pending = [
+        media["schema"]["$ref"]
+        for path in result.get("paths", {}).values()
+        for operation in path.values()
+        for media in operation.get("requestBody", {}).get("content", {}).values()
+        if "$ref" in media.get("schema", {})
+    ]
+    seen: set[str] = set()
+    while pending:
+        ref = pending.pop()
+        if ref in seen:
+            continue
+        seen.add(ref)
+        schema = schemas[ref.rsplit("/", 1)[-1]]
+        schema["additionalProperties"] = False
+        for prop in schema.get("properties", {}).values():
+            for candidate in [prop, *prop.get("oneOf", []), *prop.get("allOf", [])]:
+                if "$ref" in candidate:
+                    pending.append(candidate["$ref"])
+
+
+# Responses that carry the number's ETag (by the component they return).
+_ETAG_COMPONENTS = ("#/components/schemas/PhoneNumber", "#/components/schemas/Warmup")
+
+
+def add_response_headers_and_strict_bodies(result: dict, generator, request, public) -> dict:
+    """drf-spectacular postprocessing hook: what the views promise but cannot declare."""
+    _strict_components(result)
+    for path in result.get("paths", {}).values():
+        for operation in path.values():
+            parameters = operation.get("parameters", [])
+            takes_key = any(p.get("name") == "Idempotency-Key" for p in parameters)
+            for status, response in operation.get("responses", {}).items():
+                headers = {}
+                refs = {
+                    media.get("schema", {}).get("$ref")
+                    for media in response.get("content", {}).values()
+                }
+                if status == "429":
+                    headers["Retry-After"] = _header("Retry-After")
+                if status == "401":
+                    headers["WWW-Authenticate"] = _header("WWW-Authenticate")
+                if status == "201":
+                    headers["Location"] = _header("Location")
+                if status.startswith("2") and refs & set(_ETAG_COMPONENTS):
+                    headers["ETag"] = _header("ETag")
+                if takes_key and status[0] in "24":
+                    headers["Idempotent-Replayed"] = _header("Idempotent-Replayed")
+                if headers:
+                    response["headers"] = headers
+    return result

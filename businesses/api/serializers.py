@@ -6,7 +6,7 @@ from core.serializers import StrictCharField, StrictInputSerializer
 
 @extend_schema_serializer(component_name="BusinessWrite")
 class BusinessInput(StrictInputSerializer):
-    name = StrictCharField(max_length=255)
+    name = StrictCharField(min_length=1, max_length=255)
 
 
 @extend_schema_serializer(component_name="Business")

@@ -108,7 +108,7 @@ class BusinessDetailApi(ApiView):
         operation_id="deleteBusiness",
         summary="Delete a business without phone numbers (staff)",
         parameters=[IDEMPOTENCY_KEY],
-        responses={204: None, **problems(403, 404, 409)},
+        responses={204: None, **problems(*WRITE_PROBLEMS, 403, 404)},
     )
     def delete(self, request: Request, id: uuid.UUID) -> Response:
         services.business_delete(business=_visible_or_404(request, id), acting_user=request.user)

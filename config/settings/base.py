@@ -169,6 +169,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "PREPROCESSING_HOOKS": ["core.openapi.drop_trailing_slash_duplicates"],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "core.openapi.add_response_headers_and_strict_bodies",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "InventoryStateEnum": "phonenumbers_app.vocabularies.InventoryState",
         "PhoneNumberStatusEnum": "phonenumbers_app.vocabularies.PhoneNumberStatus",

@@ -32,9 +32,12 @@ NUMBER_NULL = "Must be a string; omit number to claim one from the inventory poo
 class PhoneNumberCreateInput(StrictInputSerializer):
     """`POST /phone-numbers` body, exactly the seed's request fields."""
 
-    name = StrictCharField(max_length=255, help_text="Label for the number, 1-255 characters.")
+    name = StrictCharField(
+        min_length=1, max_length=255, help_text="Label for the number, 1-255 characters."
+    )
     number = StrictCharField(
         required=False,
+        min_length=1,
         help_text="The number in any common format; stored as E.164. Omit to claim one "
         "from the inventory pool for the business.",
         error_messages={"null": NUMBER_NULL},
@@ -127,7 +130,7 @@ class BillingInput(StrictInputSerializer):
 class PhoneNumberPatchInput(StrictInputSerializer):
     """`PATCH /phone-numbers/{id}`: any subset of the writable fields."""
 
-    name = StrictCharField(required=False, max_length=255)
+    name = StrictCharField(required=False, min_length=1, max_length=255)
     enabled = StrictBooleanField(required=False)
     businessId = StrictUUIDField(
         required=False,

@@ -220,7 +220,7 @@ class PhoneNumberDetailApi(ApiView):
         description="Sets inventoryState Released and providerReleasedAt; the row and its "
         "history stay. Releasing again is a no-op.",
         parameters=[IF_MATCH, IDEMPOTENCY_KEY],
-        responses={204: None, **problems(404, 412)},
+        responses={204: None, **problems(*WRITE_PROBLEMS, 404, 412)},
     )
     def delete(self, request: Request, id: uuid.UUID) -> Response:
         phone_number = _visible_or_404(request, id)
@@ -303,7 +303,7 @@ class PhoneNumberWarmupResumeApi(ApiView):
         tags=TAG,
         operation_id="resumePhoneNumberWarmup",
         summary="Resume a phone number's paused warmup",
-        request=EmptyInput,
+        request={"application/json": {"type": "object", "additionalProperties": False}},
         parameters=[IDEMPOTENCY_KEY],
         responses={200: WarmupOutput, **problems(*WRITE_PROBLEMS, 404)},
     )
