@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -105,7 +106,15 @@ def _equal(field: str, value: Any) -> Q:
 class KeysetPage:
     """One page of `queryset` in `ordering`, after the position in `token`."""
 
-    def __init__(self, queryset: QuerySet, *, ordering: Ordering, size: int, token: str | None):
+    def __init__(
+        self,
+        queryset: QuerySet,
+        *,
+        ordering: Ordering,
+        size: int,
+        token: str | None,
+        fetch: Callable[[QuerySet], list] = list,
+    ):
         self.ordering = ordering
         self.size = size
         # Tokens are signed per model, so one list's token is refused by another list.
@@ -115,7 +124,7 @@ class KeysetPage:
         queryset = queryset.order_by(*ordering.order_by())
         if token:
             queryset = queryset.filter(self._after_position(columns, self._read(token)))
-        rows = list(queryset[: size + 1])
+        rows = fetch(queryset[: size + 1])
         self.items = rows[:size]
         self.next_token = (
             self._write([getattr(rows[size - 1], name) for name, _, _ in columns])
@@ -204,10 +213,17 @@ class KeysetParams:
 
 
 def keyset_envelope(
-    queryset: QuerySet, paging: KeysetParams, *, ordering: Ordering, serialize
+    queryset: QuerySet,
+    paging: KeysetParams,
+    *,
+    ordering: Ordering,
+    serialize: Callable[[list], list],
+    fetch: Callable[[QuerySet], list] = list,
 ) -> dict[str, Any]:
     """The list envelope of the public API: {items, pageSize, totalCount, continuationToken}."""
-    page = KeysetPage(queryset, ordering=ordering, size=paging.size, token=paging.token)
+    page = KeysetPage(
+        queryset, ordering=ordering, size=paging.size, token=paging.token, fetch=fetch
+    )
     return {
         "items": serialize(page.items),
         "pageSize": paging.size,

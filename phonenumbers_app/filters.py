@@ -25,6 +25,8 @@ from phonenumbers_app.vocabularies import (
 
 # Shortest run of digits worth a substring search on the number (an index needs 3).
 MIN_SEARCH_DIGITS = 3
+# Text that can only mean a phone number: digits with the punctuation people type.
+PHONE_TEXT = re.compile(r"[\d\s()+.\-]+")
 
 PHONE_NUMBER_SORT_FIELDS = {
     field.api: field
@@ -62,15 +64,17 @@ class StrictBooleanFilter(django_filters.BooleanFilter):
 
 
 class PhoneNumberFilter(django_filters.FilterSet):
+    # distinct=False: these filter columns of the row itself, so no duplicates can
+    # arise, and DISTINCT would make PostgreSQL sort every matching row in full.
     inventoryState = django_filters.MultipleChoiceFilter(
-        field_name="inventory_state", choices=InventoryState.choices
+        field_name="inventory_state", choices=InventoryState.choices, distinct=False
     )
-    status = django_filters.MultipleChoiceFilter(choices=PhoneNumberStatus.choices)
+    status = django_filters.MultipleChoiceFilter(choices=PhoneNumberStatus.choices, distinct=False)
     warmupState = django_filters.MultipleChoiceFilter(
-        field_name="warmup_state", choices=WarmupHealthState.choices
+        field_name="warmup_state", choices=WarmupHealthState.choices, distinct=False
     )
     healthStatus = django_filters.MultipleChoiceFilter(
-        field_name="health_status", choices=WarmupHealthState.choices
+        field_name="health_status", choices=WarmupHealthState.choices, distinct=False
     )
     businessId = django_filters.UUIDFilter(field_name="business_id")
     enabled = StrictBooleanFilter()
@@ -93,26 +97,28 @@ class PhoneNumberFilter(django_filters.FilterSet):
 
 
 def search_condition(text: str) -> Q:
-    """Numbers whose E.164 contains the digits typed, or whose name contains the text.
+    """What `search` matches, by what the text looks like.
 
-    A complete number in any format ("(415) 555-2671") matches exactly, which an
-    ordinary index answers; partial digits ("415555", "(415) 555") match as a
-    substring, which the trigram index answers on PostgreSQL.
+    - a complete number in any format ("(415) 555-2671"): that number, exactly (an
+      ordinary index answers it; names are not searched for a whole phone number);
+    - otherwise: names containing the text, case-insensitively, and, when the text
+      is digits and phone punctuation with at least three digits ("415555",
+      "(415) 555"), numbers containing those digits (trigram indexes on PostgreSQL).
     """
     text = text.strip()
     condition = Q(name__icontains=text)
-    try:
-        return condition | Q(number=normalize_number(text))
-    except InvalidNumber:
-        pass
-    digits = re.sub(r"\D", "", text)
-    if len(digits) >= MIN_SEARCH_DIGITS:
-        condition |= Q(number__contains=digits)
+    if PHONE_TEXT.fullmatch(text):
+        try:
+            return Q(number=normalize_number(text))
+        except InvalidNumber:
+            digits = re.sub(r"\D", "", text)
+            if len(digits) >= MIN_SEARCH_DIGITS:
+                condition |= Q(number__contains=digits)
     return condition
 
 
 class PhoneNumberEventFilter(django_filters.FilterSet):
-    type = django_filters.MultipleChoiceFilter(choices=EventType.choices)
+    type = django_filters.MultipleChoiceFilter(choices=EventType.choices, distinct=False)
     createdAtFrom = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
     createdAtTo = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lte")
 

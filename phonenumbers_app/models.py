@@ -198,7 +198,10 @@ class PhoneNumber(TimeStampedModel):
             models.Index(fields=["status"], name="phone_number_status_idx"),
             models.Index(fields=["warmup_state"], name="phone_number_warmup_idx"),
             models.Index(fields=["health_status"], name="phone_number_health_idx"),
-            models.Index(fields=["business", "-created_at"], name="phone_number_business_idx"),
+            # A business's numbers newest first: the filtered list page reads it in order.
+            models.Index(
+                fields=["business", "-created_at", "-id"], name="phone_number_business_idx"
+            ),
             models.Index(fields=["-created_at", "-id"], name="phone_number_created_idx"),
             # The claim query walks exactly this index: preferred first, then oldest.
             models.Index(

@@ -6,6 +6,7 @@ from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from core.serializers import IntegerStringField
+from phonenumbers_app.api.representation import phone_number_representation
 from phonenumbers_app.vocabularies import InventoryState, PhoneNumberStatus, WarmupHealthState
 
 
@@ -150,12 +151,18 @@ class PhoneNumberOutput(serializers.Serializer):
     createdAt = serializers.DateTimeField(source="created_at")
     modifiedAt = serializers.DateTimeField(source="modified_at", allow_null=True)
 
+    def to_representation(self, instance):
+        return phone_number_representation(instance, events=True)
+
 
 @extend_schema_serializer(component_name="PhoneNumberSummary")
 class PhoneNumberSummaryOutput(PhoneNumberOutput):
     """A number as lists show it: the full representation without `events`."""
 
     events = None
+
+    def to_representation(self, instance):
+        return phone_number_representation(instance, events=False)
 
 
 @extend_schema_serializer(component_name="PhoneNumberPage")

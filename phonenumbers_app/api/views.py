@@ -110,6 +110,7 @@ class PhoneNumberCollectionApi(ApiView):
                 paging,
                 ordering=ordering,
                 serialize=lambda rows: PhoneNumberSummaryOutput(rows, many=True).data,
+                fetch=selectors.fetch_in_written_join_order,
             )
         )
 
