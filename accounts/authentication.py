@@ -1,11 +1,33 @@
 from __future__ import annotations
 
+import datetime
+from functools import cache
+
+from django.db import connections, router
+from django.utils import timezone
 from rest_framework import authentication, exceptions
 
 from accounts.models import User, UserAPIKey
 
 BAD_KEY = "Invalid, expired or revoked API key."
 BAD_HEADER = "Malformed Authorization header: use 'Bearer <api key>'."
+
+
+@cache
+def _lookup_sql(vendor: str) -> str:
+    """A usable key by prefix, as its user plus the key's hash and expiry; built once.
+
+    Every API request runs this; as one raw statement it costs a fraction of
+    compiling the equivalent ORM query (with select_related) on every request.
+    """
+    quote = connections[router.db_for_read(UserAPIKey)].ops.quote_name
+    return (
+        f"SELECT u.*, k.{quote('hashed_key')} AS api_key_hash, "
+        f"k.{quote('expiry_date')} AS api_key_expiry "
+        f"FROM {quote(UserAPIKey._meta.db_table)} k "
+        f"JOIN {quote(User._meta.db_table)} u ON u.{quote('id')} = k.{quote('user_id')} "
+        f"WHERE k.{quote('prefix')} = %s AND NOT k.{quote('revoked')}"
+    )
 
 
 class BearerAPIKeyAuthentication(authentication.BaseAuthentication):
@@ -17,7 +39,7 @@ class BearerAPIKeyAuthentication(authentication.BaseAuthentication):
 
     keyword = "bearer"
 
-    def authenticate(self, request) -> tuple[User, UserAPIKey] | None:
+    def authenticate(self, request) -> tuple[User, str] | None:
         header = authentication.get_authorization_header(request).decode("latin-1")
         if not header:
             return None
@@ -25,24 +47,23 @@ class BearerAPIKeyAuthentication(authentication.BaseAuthentication):
         key = key.strip()
         if scheme.lower() != self.keyword or not key or " " in key:
             raise exceptions.AuthenticationFailed(BAD_HEADER)
-        return self._authenticate_key(key)
+        return self._authenticate_key(key), key.partition(".")[0]
 
-    def _authenticate_key(self, key: str) -> tuple[User, UserAPIKey]:
+    def _authenticate_key(self, key: str) -> User:
         prefix, _, _ = key.partition(".")
-        api_key = (
-            UserAPIKey.objects.get_usable_keys()
-            .select_related("user")
-            .filter(prefix=prefix)
-            .first()
-        )
-        if (
-            api_key is None
-            or not api_key.is_valid(key)
-            or api_key.has_expired
-            or not api_key.user.is_active
-        ):
+        vendor = connections[router.db_for_read(UserAPIKey)].vendor
+        # raw() converts the user's columns like any query; the key's two ride along.
+        user = next(iter(User.objects.raw(_lookup_sql(vendor), [prefix])), None)
+        if user is None or not user.is_active:
             raise exceptions.AuthenticationFailed(BAD_KEY)
-        return api_key.user, api_key
+        expiry = UserAPIKey._meta.get_field("expiry_date").to_python(user.api_key_expiry)
+        if expiry is not None and timezone.is_naive(expiry):  # SQLite stores UTC as text
+            expiry = timezone.make_aware(expiry, datetime.UTC)
+        if expiry is not None and expiry <= timezone.now():
+            raise exceptions.AuthenticationFailed(BAD_KEY)
+        if not UserAPIKey.objects.key_generator.verify(key, user.api_key_hash):
+            raise exceptions.AuthenticationFailed(BAD_KEY)
+        return user
 
     def authenticate_header(self, request) -> str:
         return 'Bearer realm="api"'

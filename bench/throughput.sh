@@ -17,8 +17,16 @@ export SECURE_SSL_REDIRECT=0 API_RATE_LIMIT=100000000/min LOG_LEVEL=WARNING
 
 .venv/bin/python manage.py migrate --verbosity 0
 BUSINESS=$(.venv/bin/python manage.py shell -c \
-  "from businesses.models import Business; print(Business.objects.order_by('name').first().pk)")
+  "from businesses.models import Business; print(Business.objects.order_by('name').first().pk)" | tail -n 1)
 KEY=$(.venv/bin/python manage.py create_api_key bench-load --staff --name bench | tail -n 1)
+forget_load() {  # rows of earlier runs, so every run creates new numbers
+  psql "$DATABASE_URL" -q -c "
+    CREATE TEMP TABLE load AS SELECT id FROM phonenumbers_app_phonenumber WHERE name LIKE 'Load %';
+    DELETE FROM phonenumbers_app_phonenumberevent WHERE phone_number_id IN (SELECT id FROM load);
+    DELETE FROM phonenumbers_app_tendlc WHERE phone_number_id IN (SELECT id FROM load);
+    DELETE FROM phonenumbers_app_billing WHERE phone_number_id IN (SELECT id FROM load);
+    DELETE FROM phonenumbers_app_phonenumber WHERE id IN (SELECT id FROM load);"
+}
 export BUSINESS KEY
 
 .venv/bin/gunicorn config.wsgi --bind "127.0.0.1:$PORT" --workers "$WORKERS" \
@@ -28,6 +36,7 @@ trap 'kill $SERVER 2>/dev/null; wait $SERVER 2>/dev/null || true' EXIT
 for _ in $(seq 1 50); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.2; done
 
 run() {  # label path area
+  forget_load
   echo "== $1 ($WORKERS workers, 4 connections, $DURATION)"
   AREA=$3 wrk -t 2 -c 4 -d "$DURATION" -s bench/create.lua "http://127.0.0.1:$PORT$2" \
     | grep -E "Requests/sec|Latency|non-2xx"

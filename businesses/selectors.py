@@ -37,10 +37,10 @@ def business_resolve_for_caller(*, user: User, business_id: uuid.UUID | None) ->
     Raises ValidationError on `businessId`.
     """
     if business_id is not None:
-        business = business_list(user=user).filter(id=business_id).first()
-        if business is None:
-            raise ValidationError({"businessId": [BUSINESS_NOT_FOUND]})
-        return business
+        try:
+            return business_list(user=user).get(id=business_id)
+        except Business.DoesNotExist:
+            raise ValidationError({"businessId": [BUSINESS_NOT_FOUND]}) from None
     if user.is_staff:
         return None
     businesses = list(business_list(user=user)[:2])

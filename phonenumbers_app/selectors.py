@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 
 from django.db import connections, transaction
-from django.db.models import Prefetch, QuerySet
+from django.db.models import QuerySet
 
 from accounts.models import User
 from businesses.selectors import business_ids_of
@@ -33,25 +33,6 @@ def event_timeline() -> QuerySet[PhoneNumberEvent]:
     return PhoneNumberEvent.objects.order_by("-created_at", "-id")
 
 
-def phone_number_detail_queryset(*, user: User) -> QuerySet[PhoneNumber]:
-    """Numbers with everything their full representation shows, in two queries.
-
-    The latest RECENT_EVENTS_LIMIT events are prefetched per number (a window
-    function, not one query per number) into `recent_events`.
-    """
-    return (
-        phone_number_visible_to(user=user)
-        .select_related(*REPRESENTATION_JOINS)
-        .prefetch_related(
-            Prefetch(
-                "events",
-                queryset=event_timeline()[:RECENT_EVENTS_LIMIT],
-                to_attr="recent_events",
-            )
-        )
-    )
-
-
 def fetch_in_written_join_order(queryset: QuerySet) -> list:
     """Evaluate a representation query without letting PostgreSQL reorder its joins.
 
@@ -71,8 +52,29 @@ def fetch_in_written_join_order(queryset: QuerySet) -> list:
 
 def phone_number_get(*, user: User, id: uuid.UUID) -> PhoneNumber | None:
     """One number with its latest events, or None if it is missing or not the caller's."""
-    rows = fetch_in_written_join_order(phone_number_detail_queryset(user=user).filter(pk=id)[:1])
-    return rows[0] if rows else None
+    queryset = phone_number_visible_to(user=user).select_related(*REPRESENTATION_JOINS)
+    rows = fetch_in_written_join_order(queryset.filter(pk=id)[:1])
+    if not rows:
+        return None
+    number = rows[0]
+    number.recent_events = list(event_timeline().filter(phone_number=number)[:RECENT_EVENTS_LIMIT])
+    return number
+
+
+def phone_number_for_representation(*, user: User, phone_number: PhoneNumber) -> PhoneNumber:
+    """`phone_number` ready to render in full, read again only if a write left gaps.
+
+    phone_number_create leaves a new number with its business, user, 10DLC and
+    billing rows and its one event in memory; other writes change rows the instance
+    does not hold, so those are read back.
+    """
+    loaded = getattr(phone_number, "recent_events", None) is not None and all(
+        phone_number._state.fields_cache.get(name, False) is not False
+        for name in ("business", "user", "ten_dlc", "billing")
+    )
+    if loaded:
+        return phone_number
+    return phone_number_get(user=user, id=phone_number.pk)
 
 
 def phone_number_list(*, user: User, params) -> QuerySet[PhoneNumber]:

@@ -97,8 +97,8 @@ class PhoneNumberOutput(serializers.Serializer):
     """A phone number: owner, provider, capabilities, routing, 10DLC, billing, location,
     state, warmup, and its most recent events (newest first, at most 20)."""
 
-    # Expects a PhoneNumber from selectors.phone_number_detail_queryset (its joins and
-    # the prefetched `recent_events`), so rendering runs no query of its own.
+    # Expects a PhoneNumber from selectors.phone_number_get (its joins and
+    # `recent_events`), so rendering runs no query of its own.
 
     number = serializers.CharField()
     business = RefOutput(allow_null=True)

@@ -137,10 +137,17 @@ class PhoneNumberCollectionApi(ApiView):
             enabled=data["enabled"],
             id=data.get("id"),
         )
+        phone_number = selectors.phone_number_for_representation(
+            user=request.user, phone_number=phone_number
+        )
         location = request.build_absolute_uri(
             reverse("phonenumbers_api:detail", kwargs={"id": phone_number.pk})
         )
-        return _representation(request, phone_number.pk, status=201, Location=location)
+        return Response(
+            PhoneNumberOutput(phone_number).data,
+            status=201,
+            headers={"ETag": phone_number.etag, "Location": location},
+        )
 
 
 class PhoneNumberDetailApi(ApiView):

@@ -96,7 +96,6 @@ def _validate_create(
     return clean_name, e164
 
 
-@transaction.atomic
 def phone_number_create(
     *,
     acting_user: User,
@@ -114,8 +113,11 @@ def phone_number_create(
     - `number` already unassigned pool inventory and `business` given: assign it.
     - otherwise: NumberExists (409); a taken `id`: IdTaken (409).
 
-    Uniqueness is left to the database: the insert runs in a savepoint and a
-    violation is turned into the right conflict, so there is no racy pre-check.
+    Uniqueness is left to the database: a violation of the insert is turned into
+    the right conflict, so there is no racy pre-check. Each write (insert, claim,
+    assign) is its own transaction; they are not wrapped in an outer one because a
+    failed insert would then need a savepoint, two more round trips on every create.
+    Called inside a transaction (the admin), the insert becomes a savepoint.
     """
     name, e164 = _validate_create(
         acting_user=acting_user, name=name, number=number, business=business, id=id
@@ -199,7 +201,7 @@ def _insert_new(
     else:
         title = "Added to the inventory pool"
         details = f"{acting_user.display_name} added {number} to the pool as Available."
-    event_record(
+    event = event_record(
         phone_number=phone_number,
         type=EventType.CREATED,
         title=title,
@@ -207,6 +209,9 @@ def _insert_new(
         acting_user=acting_user,
         data={"after": snapshot(phone_number, ("number", *OWNERSHIP_FIELDS, "status"))},
     )
+    # Everything the representation shows is in memory now (the one-to-one rows cache
+    # themselves on the number), so the API can answer without reading it back.
+    phone_number.recent_events = [event]
     return phone_number
 
 

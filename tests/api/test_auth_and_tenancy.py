@@ -142,3 +142,31 @@ class TestTenancy:
 
         assert response.status_code == HTTPStatus.CONFLICT
         assert PhoneNumber.objects.filter(business__isnull=True).count() == 0
+
+
+def test_expired_key_is_a_401(staff_user):
+    import datetime
+
+    from django.utils import timezone
+
+    api_key, key = api_key_create(user=staff_user, name="t")
+    api_key.expiry_date = timezone.now() - datetime.timedelta(minutes=1)
+    api_key.save()
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
+
+    assert_401(client.get("/businesses"))
+
+
+def test_key_with_a_future_expiry_works(staff_user):
+    import datetime
+
+    from django.utils import timezone
+
+    api_key, key = api_key_create(user=staff_user, name="t")
+    api_key.expiry_date = timezone.now() + datetime.timedelta(days=1)
+    api_key.save()
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
+
+    assert client.get("/businesses").status_code == HTTPStatus.OK
