@@ -15,6 +15,7 @@ MODELS = [
     "businesses_business",
     "phonenumbers_app_phonenumber",
     "phonenumbers_app_phonenumberevent",
+    "core_idempotencyrecord",
 ]
 
 
