@@ -18,6 +18,18 @@ RECENT_EVENTS_LIMIT = 20
 WARMUP_EVENT_TYPES = (EventType.WARMUP_PAUSED, EventType.WARMUP_RESUMED)
 # Everything the representation of a number shows, fetched with it in one query.
 REPRESENTATION_JOINS = ("business", "user", "ten_dlc", "billing__business", "billing__user")
+# Columns of the joined users and businesses the representation never shows (it shows
+# their id and name): not reading them saves a millisecond on a 50-row page.
+_UNSHOWN_USER = ("password", "last_login", "is_superuser", "email", "is_staff", "is_active")
+REPRESENTATION_DEFERRED = (
+    *(f"{user}__{column}" for user in ("user", "billing__user") for column in _UNSHOWN_USER),
+    *(f"{user}__date_joined" for user in ("user", "billing__user")),
+    *(
+        f"{business}__{column}"
+        for business in ("business", "billing__business")
+        for column in ("created_at", "modified_at")
+    ),
+)
 
 
 def phone_number_visible_to(*, user: User) -> QuerySet[PhoneNumber]:
@@ -52,7 +64,11 @@ def fetch_in_written_join_order(queryset: QuerySet) -> list:
 
 def phone_number_get(*, user: User, id: uuid.UUID) -> PhoneNumber | None:
     """One number with its latest events, or None if it is missing or not the caller's."""
-    queryset = phone_number_visible_to(user=user).select_related(*REPRESENTATION_JOINS)
+    queryset = (
+        phone_number_visible_to(user=user)
+        .select_related(*REPRESENTATION_JOINS)
+        .defer(*REPRESENTATION_DEFERRED)
+    )
     rows = fetch_in_written_join_order(queryset.filter(pk=id)[:1])
     if not rows:
         return None
@@ -82,7 +98,11 @@ def phone_number_list(*, user: User, params) -> QuerySet[PhoneNumber]:
 
     Raises ValidationError for unknown parameters and bad values.
     """
-    queryset = phone_number_visible_to(user=user).select_related(*REPRESENTATION_JOINS)
+    queryset = (
+        phone_number_visible_to(user=user)
+        .select_related(*REPRESENTATION_JOINS)
+        .defer(*REPRESENTATION_DEFERRED)
+    )
     return filter_queryset(PhoneNumberFilter, params, queryset)
 
 
