@@ -60,3 +60,8 @@ def business_delete(*, business: Business, acting_user: User | None = None) -> N
 def membership_add(*, user: User, business: Business) -> Membership:
     membership, _ = Membership.objects.get_or_create(user=user, business=business)
     return membership
+
+
+@transaction.atomic
+def membership_remove(*, membership: Membership) -> None:
+    Membership.objects.filter(pk=membership.pk).delete()

@@ -81,3 +81,28 @@ class PhoneNumberEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     date_hierarchy = "created_at"
     raw_id_fields = ["phone_number", "actor"]
     show_full_result_count = False
+
+
+@admin.register(TenDlc)
+class TenDlcAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = [
+        "phone_number",
+        "brand_id",
+        "campaign_id",
+        "campaign_status",
+        "status_updated_at",
+    ]
+    list_select_related = ["phone_number"]
+    list_filter = ["campaign_status"]
+    search_fields = ["=phone_number__number", "=brand_id", "=campaign_id"]
+    raw_id_fields = ["phone_number"]
+    show_full_result_count = False
+
+
+@admin.register(Billing)
+class BillingAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["phone_number", "business", "monthly_amount", "channel"]
+    list_select_related = ["phone_number", "business"]
+    search_fields = ["=phone_number__number", "=subscription_item_id"]
+    raw_id_fields = ["phone_number", "business", "user"]
+    show_full_result_count = False

@@ -16,6 +16,9 @@ MODELS = [
     "phonenumbers_app_phonenumber",
     "phonenumbers_app_phonenumberevent",
     "core_idempotencyrecord",
+    "phonenumbers_app_tendlc",
+    "phonenumbers_app_billing",
+    "businesses_membership",
 ]
 
 
@@ -64,11 +67,7 @@ def test_search_by_number_typed_as_e164(admin_client, created_number):
 def test_business_created_in_the_admin(admin_client):
     response = admin_client.post(
         reverse("admin:businesses_business_add"),
-        {
-            "name": "Admin Made",
-            "memberships-TOTAL_FORMS": "0",
-            "memberships-INITIAL_FORMS": "0",
-        },
+        {"name": "Admin Made"},
     )
 
     assert response.status_code == HTTPStatus.FOUND
@@ -81,3 +80,34 @@ def test_link_to_all_events_of_a_number_filters_the_event_list(admin_client, cre
 
     assert response.status_code == HTTPStatus.OK
     assert b"Created for" in response.content
+
+
+def test_business_renamed_and_deleted_in_the_admin_go_through_the_services(admin_client):
+    from businesses.models import Business
+
+    business = BusinessFactory(name="Old")
+    change = reverse("admin:businesses_business_change", args=[business.pk])
+
+    admin_client.post(change, {"name": "New"})
+    business.refresh_from_db()
+    assert business.name == "New"
+    assert business.modified_at is not None
+
+    delete = reverse("admin:businesses_business_delete", args=[business.pk])
+    admin_client.post(delete, {"post": "yes"})
+    assert not Business.objects.filter(pk=business.pk).exists()
+
+
+def test_membership_added_and_removed_in_the_admin(admin_client, admin_user):
+    from businesses.models import Membership
+
+    business = BusinessFactory()
+    add = reverse("admin:businesses_membership_add")
+
+    response = admin_client.post(add, {"user": admin_user.pk, "business": business.pk})
+
+    assert response.status_code == HTTPStatus.FOUND
+    membership = Membership.objects.get(business=business)
+    delete = reverse("admin:businesses_membership_delete", args=[membership.pk])
+    admin_client.post(delete, {"post": "yes"})
+    assert not Membership.objects.filter(pk=membership.pk).exists()
