@@ -47,3 +47,21 @@ class EventType(models.TextChoices):
     WARMUP_PAUSED = "warmup_paused", "Warmup paused"
     WARMUP_RESUMED = "warmup_resumed", "Warmup resumed"
     RELEASED = "released", "Released"
+
+
+class TenDlcCampaignStatus(models.TextChoices):
+    """A2P 10DLC campaign registration statuses as providers report them.
+
+    The column stays free text (a provider may add a status before we know it);
+    these are the values the admin and pages offer as filters.
+    """
+
+    NOT_SUBMITTED = "NotSubmitted"
+    PENDING = "Pending"
+    APPROVED = "Approved"
+    REJECTED = "Rejected"
+    FAILED = "Failed"
+
+
+# Telecom providers the inventory comes from; fixed so that filters need no DISTINCT scan.
+PROVIDERS = ("telnyx", "twilio", "bandwidth", "vonage")

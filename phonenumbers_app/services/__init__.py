@@ -12,7 +12,11 @@ from phonenumbers_app.services.create import (
 )
 from phonenumbers_app.services.events import event_record
 from phonenumbers_app.services.release import phone_number_release
-from phonenumbers_app.services.update import UNSET, phone_number_update
+from phonenumbers_app.services.update import (
+    UNSET,
+    phone_number_update,
+    phone_number_update_check,
+)
 from phonenumbers_app.services.warmup import (
     phone_number_warmup_pause,
     phone_number_warmup_resume,
@@ -28,6 +32,7 @@ __all__ = [
     "phone_number_create",
     "phone_number_release",
     "phone_number_update",
+    "phone_number_update_check",
     "phone_number_warmup_pause",
     "phone_number_warmup_resume",
     "warmup_can_pause",

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from businesses.models import Business
-from phonenumbers_app.errors import InvalidTransition
+from phonenumbers_app.errors import InvalidTransition, NumberReleased
 from phonenumbers_app.models import Billing, PhoneNumber, TenDlc
 from phonenumbers_app.services.events import api_name, changes, event_record, snapshot
 from phonenumbers_app.services.locking import lock_for_write, touch
@@ -270,6 +270,46 @@ def _event_type_and_title(locked: PhoneNumber, diff: dict[str, dict[str, Any]]) 
     return EventType.UPDATED, "Updated " + ", ".join(names)
 
 
+def _plan(
+    current: PhoneNumber,
+    *,
+    fields: dict[str, Any],
+    business: Business | _Unset | None,
+    acting_user: User,
+) -> dict[str, Any]:
+    """The field values the update would set, after every rule that reads the row."""
+    target = _resolve_ownership(current, fields=fields, business=business, acting_user=acting_user)
+    if "inventory_state" in target:
+        _check_transition("inventoryState", current.inventory_state, target["inventory_state"])
+    if "status" in target:
+        _check_transition("status", current.status, target["status"])
+    _check_invariants(current, target)
+    return target
+
+
+def phone_number_update_check(
+    *,
+    phone_number: PhoneNumber,
+    acting_user: User,
+    fields: dict[str, Any] | None = None,
+    ten_dlc: dict[str, Any] | None = None,
+    billing: dict[str, Any] | None = None,
+    business: Business | _Unset | None = UNSET,
+) -> None:
+    """Raise what phone_number_update would raise for these changes, writing nothing.
+
+    For forms (the admin, the operator pages) to show the errors next to the fields
+    before saving. phone_number_update checks again under its row lock.
+    """
+    fields, ten_dlc, billing = dict(fields or {}), dict(ten_dlc or {}), dict(billing or {})
+    errors = _validate(fields, ten_dlc, billing)
+    if errors:
+        raise ValidationError(errors)
+    if phone_number.is_released:
+        raise NumberReleased(number=phone_number.number, when=phone_number.provider_released_at)
+    _plan(phone_number, fields=fields, business=business, acting_user=acting_user)
+
+
 @transaction.atomic
 def phone_number_update(
     *,
@@ -302,12 +342,7 @@ def phone_number_update(
         fields["name"] = fields["name"].strip()
 
     locked = lock_for_write(phone_number=phone_number, if_match=if_match)
-    target = _resolve_ownership(locked, fields=fields, business=business, acting_user=acting_user)
-    if "inventory_state" in target:
-        _check_transition("inventoryState", locked.inventory_state, target["inventory_state"])
-    if "status" in target:
-        _check_transition("status", locked.status, target["status"])
-    _check_invariants(locked, target)
+    target = _plan(locked, fields=fields, business=business, acting_user=acting_user)
 
     # In the order the caller gave them, so the event reads like the request.
     tracked = tuple(

@@ -1,0 +1,444 @@
+"""The admin for phone numbers, built for a million rows and for safe, audited actions.
+
+Every write goes through the services (create, update, release, warmup), so the
+admin checks the same transitions as the API and every change writes its event
+with the staff user as actor.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable, Iterator
+
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db.models import Q, QuerySet
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+
+from core.errors import DomainError
+from core.paginator import CappedCountPaginator
+from phonenumbers_app import services
+from phonenumbers_app.admin.filters import CampaignStatusFilter, ProviderFilter
+from phonenumbers_app.admin.forms import (
+    MoveToStateForm,
+    PhoneNumberAddForm,
+    PhoneNumberChangeForm,
+    WarmupPauseForm,
+)
+from phonenumbers_app.admin.querysets import ChangeListQuerySet
+from phonenumbers_app.filters import search_condition
+from phonenumbers_app.models import Billing, PhoneNumber, TenDlc
+from phonenumbers_app.selectors import RECENT_EVENTS_LIMIT, event_timeline
+
+EXPORT_COLUMNS = [
+    ("number", "number"),
+    ("name", "name"),
+    ("businessId", "business_id"),
+    ("inventoryState", "inventory_state"),
+    ("status", "status"),
+    ("enabled", "enabled"),
+    ("warmupState", "warmup_state"),
+    ("healthStatus", "health_status"),
+    ("warmupHealthScore", "warmup_health_score"),
+    ("provider", "provider"),
+    ("createdAt", "created_at"),
+]
+
+
+def badge(value: str | None, css: str) -> str:
+    if value is None:
+        return "—"
+    slug = value.lower().replace(" ", "-").replace("/", "-")
+    return format_html('<span class="badge badge-{} badge-{}">{}</span>', css, slug, value)
+
+
+class TenDlcInline(admin.StackedInline):
+    model = TenDlc
+    can_delete = False
+    readonly_fields = [f.name for f in TenDlc._meta.fields if f.name != "phone_number"]
+    verbose_name_plural = "10DLC (changed through the API)"
+
+
+class BillingInline(admin.StackedInline):
+    model = Billing
+    can_delete = False
+    readonly_fields = ["business", "user", "subscription_item_id", "monthly_amount", "channel"]
+    verbose_name_plural = "Billing (changed through the API)"
+
+
+@admin.register(PhoneNumber)
+class PhoneNumberAdmin(admin.ModelAdmin):
+    list_display = [
+        "number",
+        "name",
+        "business",
+        "inventory_badge",
+        "status_badge",
+        "warmup_badge",
+        "health_badge",
+        "warmup_health_score",
+        "enabled",
+        "modified_at",
+    ]
+    list_select_related = ["business"]
+    list_filter = [
+        "inventory_state",
+        "status",
+        "warmup_state",
+        "health_status",
+        ("business", admin.RelatedFieldListFilter),
+        ProviderFilter,
+        CampaignStatusFilter,
+        "enabled",
+        "is_internal_pool",
+        "is_preferred",
+        "is_default",
+    ]
+    search_fields = ["number", "name", "business__name"]
+    search_help_text = (
+        "A number in any format, part of its digits, a name, a business name, or a "
+        "provider phone number / order id."
+    )
+    date_hierarchy = "created_at"
+    show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER
+    paginator = CappedCountPaginator
+    list_per_page = 50
+    raw_id_fields = ["business"]
+    inlines = [TenDlcInline, BillingInline]
+    actions = [
+        "enable",
+        "disable",
+        "pause_warmup",
+        "resume_warmup",
+        "release",
+        "move_to_state",
+        "export_csv",
+    ]
+    readonly_fields = [
+        "id",
+        "number",
+        "user",
+        "leadping_owned",
+        "provider",
+        "provider_phone_number_id",
+        "provider_order_id",
+        "provider_order_status",
+        "provider_status",
+        "provider_error",
+        "provider_synced_at",
+        "provider_released_at",
+        "location_description",
+        "location_state",
+        "location_country_code",
+        "warmup_pause_reason",
+        "is_internal_pool",
+        "is_approved_test_destination",
+        "is_messaging_program_approved",
+        "created_at",
+        "modified_at",
+        "latest_events",
+    ]
+    # Grouped as the seed's response groups them.
+    fieldsets = [
+        (
+            "Identity",
+            {"fields": ["id", "number", "name", "business", "user", "enabled", "leadping_owned"]},
+        ),
+        ("State", {"fields": ["inventory_state", "status"]}),
+        (
+            "Provider",
+            {
+                "fields": [
+                    "provider",
+                    "provider_phone_number_id",
+                    "provider_order_id",
+                    "provider_order_status",
+                    "provider_status",
+                    "provider_error",
+                    "provider_synced_at",
+                    "provider_released_at",
+                ]
+            },
+        ),
+        (
+            "Capabilities & routing",
+            {
+                "fields": [
+                    (
+                        "capability_sms",
+                        "capability_voice",
+                        "capability_warmup",
+                        "capability_testing",
+                    ),
+                    ("routing_sms_enabled", "routing_voice_enabled"),
+                    ("routing_warmup_only", "routing_internal_test_only"),
+                    ("team_id", "source_id", "campaign_id"),
+                    ("routing_messaging_profile_id", "routing_voice_connection_id"),
+                    ("is_preferred", "is_default"),
+                    (
+                        "is_internal_pool",
+                        "is_approved_test_destination",
+                        "is_messaging_program_approved",
+                    ),
+                ]
+            },
+        ),
+        (
+            "Location",
+            {"fields": ["location_description", "location_state", "location_country_code"]},
+        ),
+        (
+            "Warmup & health",
+            {
+                "fields": [
+                    ("warmup_enabled", "warmup_state", "health_status"),
+                    ("warmup_health_score", "warmup_progress_percent"),
+                    "warmup_next_action_at",
+                    "warmup_pause_reason",
+                    "health_reason",
+                ]
+            },
+        ),
+        ("History", {"fields": ["created_at", "modified_at", "latest_events"]}),
+    ]
+    add_fieldsets = [(None, {"fields": ["number", "name", "business", "enabled"]})]
+
+    class Media:
+        css = {"all": ["css/badges.css"]}
+
+    # --- List -------------------------------------------------------------------
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        queryset = super().get_queryset(request)
+        return ChangeListQuerySet(model=queryset.model, query=queryset.query, using=queryset.db)
+
+    def get_search_results(self, request, queryset, search_term):
+        """Normalise what is typed: a whole number matches exactly (an index lookup)."""
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        condition = (
+            search_condition(term)
+            | Q(business__name__icontains=term)
+            | Q(provider_phone_number_id=term)
+            | Q(provider_order_id=term)
+        )
+        return queryset.filter(condition), False
+
+    @admin.display(description="Inventory", ordering="inventory_state")
+    def inventory_badge(self, obj: PhoneNumber) -> str:
+        return badge(obj.inventory_state, "inventory")
+
+    @admin.display(description="Status", ordering="status")
+    def status_badge(self, obj: PhoneNumber) -> str:
+        return badge(obj.status, "status")
+
+    @admin.display(description="Warmup", ordering="warmup_state")
+    def warmup_badge(self, obj: PhoneNumber) -> str:
+        return badge(obj.warmup_state, "health")
+
+    @admin.display(description="Health", ordering="health_status")
+    def health_badge(self, obj: PhoneNumber) -> str:
+        return badge(obj.health_status, "health")
+
+    # --- Change page -------------------------------------------------------------
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if obj is None:
+            kwargs["form"] = PhoneNumberAddForm
+            kwargs["fields"] = ["number", "name", "business", "enabled"]
+            return super().get_form(request, obj, change, **kwargs)
+        form_class = super().get_form(request, obj, change, form=PhoneNumberChangeForm, **kwargs)
+
+        class WithUser(form_class):
+            def __init__(self, *args, **inner):
+                super().__init__(*args, acting_user=request.user, **inner)
+
+        return WithUser
+
+    def get_fieldsets(self, request, obj=None):
+        return self.add_fieldsets if obj is None else self.fieldsets
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return []
+        if obj.is_released:
+            return [f.name for f in PhoneNumber._meta.fields] + ["latest_events"]
+        return self.readonly_fields
+
+    def get_inlines(self, request, obj):
+        return self.inlines if obj is not None else []
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # numbers are released (an action), never deleted
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            created = services.phone_number_create(
+                acting_user=request.user,
+                name=form.cleaned_data["name"],
+                number=form.cleaned_data["number"],
+                business=form.cleaned_data.get("business"),
+                enabled=form.cleaned_data.get("enabled", True),
+            )
+            obj.pk = created.pk
+            obj._state.adding = False
+            return
+        fields, business = form.changes()
+        services.phone_number_update(
+            phone_number=obj, acting_user=request.user, fields=fields, business=business
+        )
+
+    def save_related(self, request, form, formsets, change):
+        # 10DLC and billing are read-only here (they change through the API's services);
+        # the admin's change message still reads what each inline "saved": nothing.
+        for formset in formsets:
+            formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+
+    @admin.display(description="Latest events")
+    def latest_events(self, obj: PhoneNumber) -> str:
+        # Only the newest: an inline would render every event the number ever had.
+        events = event_timeline().filter(phone_number=obj)[:RECENT_EVENTS_LIMIT]
+        rows = format_html_join(
+            "",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            ((e.created_at, e.title, e.actor_name or "—", e.details or "") for e in events),
+        )
+        all_events = reverse("admin:phonenumbers_app_phonenumberevent_changelist")
+        return format_html(
+            '<table><tbody>{}</tbody></table><p><a href="{}?phone_number__id__exact={}">'
+            "All events of this number</a></p>",
+            rows,
+            all_events,
+            obj.pk,
+        )
+
+    # --- Actions ------------------------------------------------------------------
+
+    def _apply(
+        self, request, queryset: QuerySet, verb: str, change: Callable[[PhoneNumber], object]
+    ) -> None:
+        """Run one service per number; report successes and, per number, why others failed."""
+        done, failed = 0, []
+        for phone_number in queryset.order_by("number"):
+            try:
+                change(phone_number)
+                done += 1
+            except (ValidationError, DomainError) as error:
+                reason = getattr(error, "detail", None) or "; ".join(error.messages)
+                failed.append(f"{phone_number.number}: {reason}")
+        if done:
+            self.message_user(request, f"{verb}: {done} number(s).", messages.SUCCESS)
+        for line in failed[:20]:
+            self.message_user(request, f"Not {verb.lower()}: {line}", messages.WARNING)
+        if len(failed) > 20:
+            self.message_user(request, f"... and {len(failed) - 20} more.", messages.WARNING)
+
+    @admin.action(description="Enable selected numbers", permissions=["change"])
+    def enable(self, request, queryset):
+        self._apply(request, queryset, "Enabled", lambda n: self._update(request, n, enabled=True))
+
+    @admin.action(description="Disable selected numbers", permissions=["change"])
+    def disable(self, request, queryset):
+        self._apply(
+            request, queryset, "Disabled", lambda n: self._update(request, n, enabled=False)
+        )
+
+    @admin.action(description="Pause warmup of selected numbers…", permissions=["change"])
+    def pause_warmup(self, request, queryset):
+        form = WarmupPauseForm(request.POST if "apply" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            reason = form.cleaned_data["reason"]
+            self._apply(
+                request,
+                queryset,
+                "Paused",
+                lambda n: services.phone_number_warmup_pause(
+                    phone_number=n, acting_user=request.user, reason=reason
+                ),
+            )
+            return None
+        return self._intermediate(request, queryset, form, "pause_warmup", "Pause warmup")
+
+    @admin.action(description="Resume warmup of selected numbers", permissions=["change"])
+    def resume_warmup(self, request, queryset):
+        self._apply(
+            request,
+            queryset,
+            "Resumed",
+            lambda n: services.phone_number_warmup_resume(phone_number=n, acting_user=request.user),
+        )
+
+    @admin.action(description="Release selected numbers", permissions=["change"])
+    def release(self, request, queryset):
+        self._apply(
+            request,
+            queryset,
+            "Released",
+            lambda n: services.phone_number_release(phone_number=n, acting_user=request.user),
+        )
+
+    @admin.action(
+        description="Move selected numbers to an inventory state…", permissions=["change"]
+    )
+    def move_to_state(self, request, queryset):
+        form = MoveToStateForm(request.POST if "apply" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            state = form.cleaned_data["inventory_state"]
+            self._apply(
+                request,
+                queryset,
+                f"Moved to {state}",
+                lambda n: self._update(request, n, inventory_state=state),
+            )
+            return None
+        return self._intermediate(
+            request, queryset, form, "move_to_state", "Move to an inventory state"
+        )
+
+    @admin.action(description="Export selected numbers to CSV", permissions=["view"])
+    def export_csv(self, request, queryset) -> HttpResponse:
+        response = StreamingHttpResponse(
+            _csv_rows(queryset.order_by("number")), content_type="text/csv; charset=utf-8"
+        )
+        response["Content-Disposition"] = 'attachment; filename="phone-numbers.csv"'
+        return response
+
+    def _update(self, request, phone_number: PhoneNumber, **fields) -> None:
+        services.phone_number_update(
+            phone_number=phone_number, acting_user=request.user, fields=fields
+        )
+
+    def _intermediate(self, request, queryset, form, action: str, title: str):
+        """A confirmation page that collects the action's input (a reason, a state)."""
+        return TemplateResponse(
+            request,
+            "admin/phonenumbers_app/action_form.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": title,
+                "form": form,
+                "action": action,
+                "numbers": queryset.order_by("number")[:50],
+                "count": queryset.count(),
+                "selected": request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME),
+                "select_across": request.POST.get("select_across", "0"),
+                "opts": self.model._meta,
+            },
+        )
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+def _csv_rows(queryset: QuerySet) -> Iterator[str]:
+    writer = csv.writer(_Echo())
+    yield writer.writerow([api for api, _ in EXPORT_COLUMNS])
+    for row in queryset.values_list(*[field for _, field in EXPORT_COLUMNS]).iterator(2000):
+        yield writer.writerow(row)

@@ -1,0 +1,55 @@
+"""Read-only admin pages: the audit trail, 10DLC registrations and billing."""
+
+from django.contrib import admin
+
+from core.paginator import CappedCountPaginator
+from phonenumbers_app.models import Billing, PhoneNumberEvent, TenDlc
+
+
+class ReadOnlyAdminMixin:
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(PhoneNumberEvent)
+class PhoneNumberEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["created_at", "type", "title", "phone_number", "actor_name"]
+    list_select_related = ["phone_number"]
+    list_filter = ["type"]
+    date_hierarchy = "created_at"
+    raw_id_fields = ["phone_number", "actor"]
+    show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER
+    paginator = CappedCountPaginator
+
+
+@admin.register(TenDlc)
+class TenDlcAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = [
+        "phone_number",
+        "brand_id",
+        "campaign_id",
+        "campaign_status",
+        "status_updated_at",
+    ]
+    list_select_related = ["phone_number"]
+    search_fields = ["=phone_number__number", "=brand_id", "=campaign_id"]
+    raw_id_fields = ["phone_number"]
+    show_full_result_count = False
+    paginator = CappedCountPaginator
+
+
+@admin.register(Billing)
+class BillingAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["phone_number", "business", "monthly_amount", "channel"]
+    list_select_related = ["phone_number", "business"]
+    search_fields = ["=phone_number__number", "=subscription_item_id"]
+    raw_id_fields = ["phone_number", "business", "user"]
+    show_full_result_count = False
+    paginator = CappedCountPaginator

@@ -1,0 +1,293 @@
+"""The phone-number admin: fast lists, service-backed edits and actions, all audited."""
+
+from http import HTTPStatus
+
+import pytest
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from phonenumbers_app.models import PhoneNumber, PhoneNumberEvent
+from phonenumbers_app.vocabularies import EventType, WarmupHealthState
+from tests.conftest import db_state
+from tests.factories import BusinessFactory, PhoneNumberFactory
+
+pytestmark = pytest.mark.django_db
+CHANGELIST = reverse("admin:phonenumbers_app_phonenumber_changelist")
+
+
+def change_url(number) -> str:
+    return reverse("admin:phonenumbers_app_phonenumber_change", args=[number.pk])
+
+
+def action(admin_client, name: str, numbers, **extra):
+    return admin_client.post(
+        CHANGELIST,
+        {"action": name, ACTION_CHECKBOX_NAME: [str(n.pk) for n in numbers], **extra},
+        follow=True,
+    )
+
+
+def change_form_data(number, **changes) -> dict:
+    data = {
+        "business": str(number.business_id or ""),
+        "name": number.name,
+        "inventory_state": number.inventory_state,
+        "status": number.status,
+        "enabled": "on" if number.enabled else "",
+        "warmup_health_score": number.warmup_health_score,
+        "warmup_progress_percent": number.warmup_progress_percent,
+        "warmup_state": number.warmup_state or "",
+        "health_status": number.health_status or "",
+        "team_id": "",
+        "campaign_id": "",
+        "source_id": "",
+        "routing_messaging_profile_id": "",
+        "routing_voice_connection_id": "",
+        "health_reason": "",
+        "capability_sms": "on",
+        "capability_voice": "on",
+        "capability_warmup": "on",
+        "ten_dlc-TOTAL_FORMS": "0",
+        "ten_dlc-INITIAL_FORMS": "0",
+        "billing-TOTAL_FORMS": "0",
+        "billing-INITIAL_FORMS": "0",
+    }
+    data.update(changes)
+    return {key: value for key, value in data.items() if value != ""} | {
+        key: "" for key, value in data.items() if value == "" and key in ("business",)
+    }
+
+
+class TestChangelist:
+    def test_shows_state_badges(self, admin_client, business):
+        PhoneNumberFactory(business=business, warmup_state=WarmupHealthState.NEEDS_ATTENTION)
+
+        response = admin_client.get(CHANGELIST)
+
+        assert response.status_code == HTTPStatus.OK
+        assert b'class="badge badge-inventory badge-assigned"' in response.content
+        assert b"badge-needs-attention" in response.content
+
+    def test_query_count_does_not_grow_with_the_rows_and_nothing_scans_for_distinct(
+        self, admin_client, business
+    ):
+        for _ in range(5):
+            PhoneNumberFactory(business=business)
+        with CaptureQueriesContext(connection) as few:
+            admin_client.get(CHANGELIST)
+        for _ in range(60):
+            PhoneNumberFactory(business=BusinessFactory())
+        with CaptureQueriesContext(connection) as many:
+            admin_client.get(CHANGELIST)
+
+        assert len(few) == len(many)
+        phone_table = 'FROM "phonenumbers_app_phonenumber"'
+        sql = [q["sql"] for q in many.captured_queries if phone_table in q["sql"]]
+        assert not [s for s in sql if "DISTINCT" in s.upper()]
+        # The count stops at a cap instead of counting every row.
+        assert any("LIMIT" in s.upper() and "COUNT(" in s.upper() for s in sql)
+
+    @pytest.mark.parametrize(
+        "query",
+        [
+            {"provider": "telnyx"},
+            {"campaign_status": "Approved"},
+            {"inventory_state__exact": "Assigned"},
+            {"enabled__exact": "1"},
+        ],
+    )
+    def test_filters_narrow_the_list(self, admin_client, business, query):
+        match = PhoneNumberFactory(business=business, provider="telnyx")
+        match.ten_dlc.campaign_status = "Approved"
+        match.ten_dlc.save()
+        other = PhoneNumberFactory(provider="twilio", enabled=False)
+
+        response = admin_client.get(CHANGELIST, query)
+
+        assert match.number.encode() in response.content
+        assert other.number.encode() not in response.content
+
+    def test_business_filter(self, admin_client, business, other_business):
+        mine = PhoneNumberFactory(business=business)
+        theirs = PhoneNumberFactory(business=other_business)
+
+        response = admin_client.get(CHANGELIST, {"business__id__exact": str(business.pk)})
+
+        assert mine.number.encode() in response.content
+        assert theirs.number.encode() not in response.content
+
+    @pytest.mark.parametrize("typed", ["(415) 555-2671", "415.555.2671", "+14155552671", "5552671"])
+    def test_search_by_number_in_any_format(self, admin_client, typed):
+        match = PhoneNumberFactory(number="+14155552671")
+        other = PhoneNumberFactory(number="+14155550100")
+
+        response = admin_client.get(CHANGELIST, {"q": typed})
+
+        assert match.number.encode() in response.content
+        assert other.number.encode() not in response.content
+
+    def test_search_by_business_name_and_provider_id(self, admin_client, business):
+        match = PhoneNumberFactory(business=business, provider_phone_number_id="pn_42")
+
+        assert match.number.encode() in admin_client.get(CHANGELIST, {"q": "acme"}).content
+        assert match.number.encode() in admin_client.get(CHANGELIST, {"q": "pn_42"}).content
+
+    def test_date_hierarchy_renders(self, admin_client, business):
+        number = PhoneNumberFactory(business=business)
+
+        response = admin_client.get(CHANGELIST, {"created_at__year": number.created_at.year})
+
+        assert response.status_code == HTTPStatus.OK
+        assert number.number.encode() in response.content
+
+
+class TestChangePage:
+    def test_change_page_groups_fields_as_the_seed(self, admin_client, business):
+        number = PhoneNumberFactory(business=business)
+
+        response = admin_client.get(change_url(number))
+
+        for group in [b"Identity", b"Provider", b"Capabilities &amp; routing", b"Location"]:
+            assert group in response.content
+        assert b"Warmup &amp; health" in response.content
+        assert b"10DLC" in response.content
+        assert b"All events of this number" in response.content
+
+    def test_saving_goes_through_the_service_and_writes_an_event(
+        self, admin_client, admin_user, business
+    ):
+        number = PhoneNumberFactory(business=business, name="Old")
+
+        response = admin_client.post(
+            change_url(number), change_form_data(number, name="New", status="Provisioning")
+        )
+
+        assert response.status_code == HTTPStatus.FOUND, response.content[:2000]
+        number.refresh_from_db()
+        assert (number.name, number.status) == ("New", "Provisioning")
+        event = PhoneNumberEvent.objects.get(phone_number=number)
+        assert event.actor == admin_user
+        assert event.data["before"] == {"name": "Old", "status": "Unregistered"}
+
+    def test_invalid_transition_is_a_form_error_and_changes_nothing(self, admin_client, business):
+        number = PhoneNumberFactory(business=business)
+        before = db_state()
+
+        response = admin_client.post(change_url(number), change_form_data(number, status="Expired"))
+
+        assert response.status_code == HTTPStatus.OK
+        assert b"cannot change from Unregistered to Expired" in response.content
+        assert db_state() == before
+
+    def test_adding_a_number_uses_the_create_service(self, admin_client, admin_user, business):
+        add = reverse("admin:phonenumbers_app_phonenumber_add")
+
+        response = admin_client.post(
+            add, {"number": "(415) 555-2671", "name": "Desk", "business": str(business.pk)}
+        )
+
+        assert response.status_code == HTTPStatus.FOUND
+        number = PhoneNumber.objects.get(number="+14155552671")
+        assert number.inventory_state == "Assigned"
+        assert PhoneNumberEvent.objects.get(phone_number=number).type == EventType.CREATED
+
+    def test_adding_an_existing_number_is_a_form_error(self, admin_client, business):
+        PhoneNumberFactory(number="+14155552671", business=business)
+        before = db_state()
+
+        response = admin_client.post(
+            reverse("admin:phonenumbers_app_phonenumber_add"),
+            {"number": "+1 415 555 2671", "name": "Again", "business": str(business.pk)},
+        )
+
+        assert response.status_code == HTTPStatus.OK
+        assert b"already exists" in response.content
+        assert db_state() == before
+
+
+class TestActions:
+    def test_disable_and_enable_write_events(self, admin_client, admin_user, business):
+        numbers = [PhoneNumberFactory(business=business) for _ in range(2)]
+
+        action(admin_client, "disable", numbers)
+        action(admin_client, "enable", numbers[:1])
+
+        assert [n.enabled for n in PhoneNumber.objects.order_by("number")] == [True, False]
+        assert PhoneNumberEvent.objects.filter(actor=admin_user).count() == 3
+
+    def test_pause_warmup_asks_for_a_reason_then_pauses(self, admin_client, admin_user, business):
+        number = PhoneNumberFactory(
+            business=business, warmup_enabled=True, warmup_state=WarmupHealthState.WARMING
+        )
+
+        ask = action(admin_client, "pause_warmup", [number])
+        assert b"Pause warmup" in ask.content and b'name="reason"' in ask.content
+        number.refresh_from_db()
+        assert number.warmup_state == "Warming"
+
+        action(admin_client, "pause_warmup", [number], apply="1", reason="Carrier complaints")
+
+        number.refresh_from_db()
+        assert number.warmup_state == "Paused"
+        assert number.warmup_pause_reason == "Carrier complaints"
+        event = PhoneNumberEvent.objects.get(phone_number=number)
+        assert (event.type, event.actor) == (EventType.WARMUP_PAUSED, admin_user)
+
+    def test_resume_warmup(self, admin_client, business):
+        number = PhoneNumberFactory(
+            business=business, warmup_enabled=True, warmup_state=WarmupHealthState.PAUSED
+        )
+
+        action(admin_client, "resume_warmup", [number])
+
+        number.refresh_from_db()
+        assert number.warmup_state == "Warming"
+
+    def test_release_reports_each_number(self, admin_client, business):
+        number = PhoneNumberFactory(business=business)
+
+        response = action(admin_client, "release", [number])
+
+        number.refresh_from_db()
+        assert number.inventory_state == "Released"
+        assert b"Released: 1 number(s)." in response.content
+
+    def test_move_to_state_checks_the_transition_table_per_number(self, admin_client, business):
+        assigned = PhoneNumberFactory(business=business)
+        failed = PhoneNumberFactory(business=business, inventory_state="Failed")
+
+        response = action(
+            admin_client,
+            "move_to_state",
+            [assigned, failed],
+            apply="1",
+            inventory_state="Ready for SMS",
+        )
+
+        assigned.refresh_from_db()
+        failed.refresh_from_db()
+        assert assigned.inventory_state == "Ready for SMS"
+        assert failed.inventory_state == "Failed"
+        assert b"cannot change from Failed to Ready for SMS" in response.content
+
+    def test_export_csv_streams_the_selection(self, admin_client, business):
+        numbers = [PhoneNumberFactory(business=business) for _ in range(3)]
+
+        response = admin_client.post(
+            CHANGELIST,
+            {"action": "export_csv", ACTION_CHECKBOX_NAME: [str(n.pk) for n in numbers[:2]]},
+        )
+
+        lines = b"".join(response.streaming_content).decode().splitlines()
+        assert lines[0].startswith("number,name,businessId,inventoryState")
+        assert len(lines) == 3
+        assert numbers[2].number not in "".join(lines)
+
+    def test_numbers_cannot_be_deleted_in_the_admin(self, admin_client, business):
+        number = PhoneNumberFactory(business=business)
+        delete = reverse("admin:phonenumbers_app_phonenumber_delete", args=[number.pk])
+
+        assert admin_client.post(delete, {"post": "yes"}).status_code == HTTPStatus.FORBIDDEN
+        assert PhoneNumber.objects.filter(pk=number.pk).exists()
