@@ -6,6 +6,7 @@ from core import views as core_views
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("ops/", include("phonenumbers_app.urls")),
     path("healthz", core_views.healthz, name="healthz"),
     path("problems/<slug:slug>", core_views.problem_type_page, name="problem-type"),
     path("openapi.json", SpectacularJSONAPIView.as_view(), name="openapi"),

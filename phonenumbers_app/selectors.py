@@ -5,14 +5,20 @@ from __future__ import annotations
 import uuid
 
 from django.db import connections, transaction
-from django.db.models import QuerySet
+from django.db.models import Count, F, Q, QuerySet
 
 from accounts.models import User
 from businesses.selectors import business_ids_of
 from core.filtering import filter_queryset
 from phonenumbers_app.filters import PhoneNumberEventFilter, PhoneNumberFilter
-from phonenumbers_app.models import PhoneNumber, PhoneNumberEvent
-from phonenumbers_app.vocabularies import EventType
+from phonenumbers_app.models import PhoneNumber, PhoneNumberEvent, TenDlc
+from phonenumbers_app.vocabularies import (
+    EventType,
+    InventoryState,
+    PhoneNumberStatus,
+    TenDlcCampaignStatus,
+    WarmupHealthState,
+)
 
 RECENT_EVENTS_LIMIT = 20
 WARMUP_EVENT_TYPES = (EventType.WARMUP_PAUSED, EventType.WARMUP_RESUMED)
@@ -119,3 +125,99 @@ def phone_number_warmup_events(*, phone_number: PhoneNumber) -> list[PhoneNumber
             :RECENT_EVENTS_LIMIT
         ]
     )
+
+
+# --- Operator dashboard ---------------------------------------------------------
+
+DASHBOARD_GROUPS = {
+    "inventory_state": InventoryState,
+    "status": PhoneNumberStatus,
+    "warmup_state": WarmupHealthState,
+    "health_status": WarmupHealthState,
+}
+NEEDS_ATTENTION = (
+    Q(health_status__in=[WarmupHealthState.NEEDS_ATTENTION, WarmupHealthState.BLOCKED])
+    | Q(warmup_state__in=[WarmupHealthState.PAUSED, WarmupHealthState.BLOCKED])
+    | Q(status__in=[PhoneNumberStatus.FAILED_PROVISIONING, PhoneNumberStatus.SUSPENDED])
+    | (Q(provider_error__isnull=False) & ~Q(provider_error=""))
+    | Q(ten_dlc__campaign_status__in=[TenDlcCampaignStatus.REJECTED, TenDlcCampaignStatus.FAILED])
+)
+
+
+def dashboard_counts() -> dict[str, dict[str, int]]:
+    """Numbers per value of each vocabulary, in one pass over the table.
+
+    One query with a filtered COUNT per value, rather than one GROUP BY per chart:
+    the table is read once whatever the number of charts. Released numbers are left
+    out of everything but the inventory chart.
+    """
+    aggregates, keys = {}, {}
+    for field, vocabulary in DASHBOARD_GROUPS.items():
+        for value in vocabulary.values:
+            condition = Q(**{field: value})
+            if field != "inventory_state":
+                condition &= ~Q(inventory_state=InventoryState.RELEASED)
+            alias = f"c{len(aggregates)}"
+            aggregates[alias] = Count("pk", filter=condition)
+            keys[alias] = (field, value)
+    row = PhoneNumber.objects.order_by().aggregate(**aggregates)
+    counts: dict[str, dict[str, int]] = {field: {} for field in DASHBOARD_GROUPS}
+    for alias, (field, value) in keys.items():
+        counts[field][value] = row[alias]
+    campaign = (
+        TenDlc.objects.exclude(phone_number__inventory_state=InventoryState.RELEASED)
+        .values_list("campaign_status")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    counts["campaign_status"] = {status or "None": n for status, n in campaign}
+    return counts
+
+
+def needs_attention(*, limit: int = 25) -> list[PhoneNumber]:
+    """Numbers an operator should look at, newest change first, with why (see attention_reasons)."""
+    return list(
+        PhoneNumber.objects.not_released()
+        .filter(NEEDS_ATTENTION)
+        .select_related("business", "ten_dlc")
+        .order_by(F("modified_at").desc(nulls_last=True), "-created_at")[:limit]
+    )
+
+
+def attention_reasons(phone_number: PhoneNumber) -> list[str]:
+    reasons = []
+    if phone_number.health_status in (WarmupHealthState.NEEDS_ATTENTION, WarmupHealthState.BLOCKED):
+        reasons.append(f"Health {phone_number.health_status}: {phone_number.health_reason or '—'}")
+    if phone_number.warmup_state in (WarmupHealthState.PAUSED, WarmupHealthState.BLOCKED):
+        reasons.append(
+            f"Warmup {phone_number.warmup_state}: {phone_number.warmup_pause_reason or '—'}"
+        )
+    if phone_number.status in (PhoneNumberStatus.FAILED_PROVISIONING, PhoneNumberStatus.SUSPENDED):
+        reasons.append(f"Status {phone_number.status}")
+    if phone_number.provider_error:
+        reasons.append(f"Provider: {phone_number.provider_error}")
+    campaign = phone_number.ten_dlc.campaign_status
+    if campaign in (TenDlcCampaignStatus.REJECTED, TenDlcCampaignStatus.FAILED):
+        reasons.append(f"10DLC {campaign}: {phone_number.ten_dlc.failure_reason or '—'}")
+    return reasons
+
+
+def latest_events(*, limit: int = 20) -> list[PhoneNumberEvent]:
+    return list(event_timeline().select_related("phone_number")[:limit])
+
+
+def business_summary(*, business) -> dict:
+    """A business's numbers by inventory state, and its default and preferred numbers."""
+    by_state = dict(
+        PhoneNumber.objects.filter(business=business)
+        .values_list("inventory_state")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    return {
+        "by_state": {state: by_state.get(state, 0) for state in InventoryState.values},
+        "default": PhoneNumber.objects.filter(business=business, is_default=True).first(),
+        "preferred": list(
+            PhoneNumber.objects.filter(business=business, is_preferred=True).order_by("number")[:50]
+        ),
+    }

@@ -1,0 +1,264 @@
+"""Operator pages (/ops/): inventory state, warmup health and events, for staff.
+
+Thin views: reads come from the selectors (the list reuses the API's FilterSet and
+keyset paging), every action calls a service behind a confirmation page, so it is
+checked and audited exactly like the API and the admin.
+"""
+
+from __future__ import annotations
+
+import uuid
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.admin.views.decorators import staff_member_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+
+from businesses.models import Business
+from core.errors import DomainError
+from core.keyset import KeysetPage, KeysetParams, parse_ordering
+from phonenumbers_app import selectors, services
+from phonenumbers_app.charts import bar_chart
+from phonenumbers_app.filters import (
+    PHONE_NUMBER_DEFAULT_ORDER,
+    PHONE_NUMBER_SORT_FIELDS,
+    PhoneNumberFilter,
+)
+from phonenumbers_app.forms import ConfirmForm, MoveToStateForm, PauseWarmupForm
+from phonenumbers_app.models import PhoneNumber
+
+CHART_TITLES = {
+    "inventory_state": ("Inventory state", "inventoryState"),
+    "status": ("Status", "status"),
+    "warmup_state": ("Warmup", "warmupState"),
+    "health_status": ("Health", "healthStatus"),
+    "campaign_status": ("10DLC campaign", "tenDlcCampaignStatus"),
+}
+LIST_COLUMNS = [
+    ("number", "Number"),
+    ("name", "Name"),
+    (None, "Business"),
+    ("inventoryState", "Inventory"),
+    ("status", "Status"),
+    ("warmupState", "Warmup"),
+    ("healthStatus", "Health"),
+    ("warmupHealthScore", "Score"),
+    ("createdAt", "Created"),
+]
+EVENTS_PER_PAGE = 25
+
+
+@staff_member_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    counts = selectors.dashboard_counts()
+    numbers_url = reverse("ops:numbers")
+    charts = [
+        bar_chart(
+            title=title,
+            counts=counts[field],
+            link=lambda value, param=param: f"{numbers_url}?{urlencode({param: value})}",
+        )
+        for field, (title, param) in CHART_TITLES.items()
+    ]
+    attention = [
+        (number, selectors.attention_reasons(number)) for number in selectors.needs_attention()
+    ]
+    return render(
+        request,
+        "phonenumbers_app/dashboard.html",
+        {"charts": charts, "attention": attention, "events": selectors.latest_events()},
+    )
+
+
+@staff_member_required
+def number_list(request: HttpRequest) -> HttpResponse:
+    params = request.GET.copy()
+    filter_form = PhoneNumberFilter(params, queryset=PhoneNumber.objects.none()).form
+    errors: dict[str, list[str]] = {}
+    page = None
+    try:
+        ordering = parse_ordering(
+            params.get("orderBy"),
+            allowed=PHONE_NUMBER_SORT_FIELDS,
+            default=PHONE_NUMBER_DEFAULT_ORDER,
+        )
+        queryset = selectors.phone_number_list(user=request.user, params=_filled(params))
+        paging = KeysetParams(params)
+        page = KeysetPage(
+            queryset,
+            ordering=ordering,
+            size=paging.size,
+            token=paging.token,
+            fetch=selectors.fetch_in_written_join_order,
+        )
+    except ValidationError as error:
+        errors = error.message_dict
+    return render(
+        request,
+        "phonenumbers_app/number_list.html",
+        {
+            "form": filter_form,
+            "errors": errors,
+            "page": page,
+            "columns": _sortable_columns(params),
+            "next_url": _with(params, continuationToken=page.next_token)
+            if page and page.next_token
+            else None,
+            "first_url": _with(params, continuationToken=None),
+        },
+    )
+
+
+@staff_member_required
+def number_detail(request: HttpRequest, id: uuid.UUID) -> HttpResponse:
+    phone_number = selectors.phone_number_get(user=request.user, id=id)
+    if phone_number is None:
+        raise Http404
+    events_page = KeysetPage(
+        selectors.event_timeline().filter(phone_number=phone_number),
+        ordering=parse_ordering(
+            "-createdAt",
+            allowed={"createdAt": PHONE_NUMBER_SORT_FIELDS["createdAt"]},
+            default="-createdAt",
+        ),
+        size=EVENTS_PER_PAGE,
+        token=request.GET.get("events") or None,
+    )
+    return render(
+        request,
+        "phonenumbers_app/number_detail.html",
+        {
+            "number": phone_number,
+            "events": events_page.items,
+            "next_events": events_page.next_token,
+            "can_pause": services.warmup_can_pause(phone_number),
+            "can_resume": services.warmup_can_resume(phone_number),
+            "actions": ACTIONS,
+        },
+    )
+
+
+@staff_member_required
+def business_detail(request: HttpRequest, id: uuid.UUID) -> HttpResponse:
+    business = get_object_or_404(Business, pk=id)
+    summary = selectors.business_summary(business=business)
+    return render(
+        request,
+        "phonenumbers_app/business_detail.html",
+        {"business": business, **summary, "numbers_url": reverse("ops:numbers")},
+    )
+
+
+# --- Actions: a confirmation page (GET), then the service (POST) -----------------------
+
+
+def _enable(request, number, form):
+    services.phone_number_update(
+        phone_number=number, acting_user=request.user, fields={"enabled": True}
+    )
+
+
+def _disable(request, number, form):
+    services.phone_number_update(
+        phone_number=number, acting_user=request.user, fields={"enabled": False}
+    )
+
+
+def _pause(request, number, form):
+    services.phone_number_warmup_pause(
+        phone_number=number, acting_user=request.user, reason=form.cleaned_data["reason"]
+    )
+
+
+def _resume(request, number, form):
+    services.phone_number_warmup_resume(phone_number=number, acting_user=request.user)
+
+
+def _release(request, number, form):
+    services.phone_number_release(phone_number=number, acting_user=request.user)
+
+
+def _move(request, number, form):
+    services.phone_number_update(
+        phone_number=number,
+        acting_user=request.user,
+        fields={"inventory_state": form.cleaned_data["inventory_state"]},
+    )
+
+
+# action slug → (label, form class, what to do, message when done)
+ACTIONS = {
+    "enable": ("Enable", ConfirmForm, _enable, "Enabled."),
+    "disable": ("Disable", ConfirmForm, _disable, "Disabled."),
+    "pause-warmup": ("Pause warmup", PauseWarmupForm, _pause, "Warmup paused."),
+    "resume-warmup": ("Resume warmup", ConfirmForm, _resume, "Warmup resumed."),
+    "move": ("Move to an inventory state", MoveToStateForm, _move, "Inventory state changed."),
+    "release": ("Release", ConfirmForm, _release, "Released."),
+}
+
+
+@staff_member_required
+def number_action(request: HttpRequest, id: uuid.UUID, action: str) -> HttpResponse:
+    if action not in ACTIONS:
+        raise Http404
+    phone_number = selectors.phone_number_get(user=request.user, id=id)
+    if phone_number is None:
+        raise Http404
+    label, form_class, perform, done = ACTIONS[action]
+    form = form_class(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            perform(request, phone_number, form)
+        except (ValidationError, DomainError) as error:
+            reason = getattr(error, "detail", None) or "; ".join(error.messages)
+            form.add_error(None, reason)
+        else:
+            messages.success(request, f"{phone_number.number}: {done}")
+            return redirect("ops:number", id=phone_number.pk)
+    return render(
+        request,
+        "phonenumbers_app/confirm_action.html",
+        {"number": phone_number, "label": label, "form": form, "action": action},
+    )
+
+
+# --- Helpers ---------------------------------------------------------------------------
+
+
+def _filled(params: QueryDict) -> QueryDict:
+    """The query without empty fields (an empty form field means "no filter")."""
+    filled = QueryDict(mutable=True)
+    for key, values in params.lists():
+        values = [value for value in values if value != ""]
+        if values:
+            filled.setlist(key, values)
+    return filled
+
+
+def _with(params, **changes) -> str:
+    query = params.copy()
+    for key, value in changes.items():
+        if value is None:
+            query.pop(key, None)
+        else:
+            query[key] = value
+    return "?" + query.urlencode()
+
+
+def _sortable_columns(params) -> list[dict]:
+    current = params.get("orderBy") or PHONE_NUMBER_DEFAULT_ORDER
+    columns = []
+    for field, label in LIST_COLUMNS:
+        column = {"label": label, "url": None, "sorted": None}
+        if field:
+            descending = current == f"-{field}"
+            column["sorted"] = (
+                "descending" if descending else ("ascending" if current == field else None)
+            )
+            order = field if descending else f"-{field}"
+            column["url"] = _with(params, orderBy=order, continuationToken=None)
+        columns.append(column)
+    return columns

@@ -1,0 +1,176 @@
+"""Operator pages under /ops/: staff only, filters that take, actions that are audited."""
+
+from http import HTTPStatus
+
+import pytest
+from django.urls import reverse
+
+from phonenumbers_app.models import PhoneNumberEvent
+from phonenumbers_app.vocabularies import EventType, WarmupHealthState
+from tests.conftest import db_state
+from tests.factories import PhoneNumberFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def warming(business):
+    return PhoneNumberFactory(
+        business=business,
+        warmup_enabled=True,
+        warmup_state=WarmupHealthState.WARMING,
+        warmup_progress_percent=40,
+        warmup_health_score=88,
+    )
+
+
+class TestAccess:
+    @pytest.mark.parametrize("name", ["ops:dashboard", "ops:numbers"])
+    def test_anonymous_and_non_staff_are_sent_to_log_in(self, client, name):
+        assert client.get(reverse(name)).status_code == HTTPStatus.FOUND
+        client.force_login(UserFactory())
+        response = client.get(reverse(name))
+        assert response.status_code == HTTPStatus.FOUND
+        assert "/admin/login/" in response["Location"]
+
+
+class TestDashboard:
+    def test_charts_link_to_the_filtered_list(self, admin_client, business):
+        PhoneNumberFactory(business=business)
+
+        response = admin_client.get(reverse("ops:dashboard"))
+
+        assert response.status_code == HTTPStatus.OK
+        content = response.content.decode()
+        for title in ["Inventory state", "Status", "Warmup", "Health", "10DLC campaign"]:
+            assert f"<h2>{title}</h2>" in content
+        assert 'href="/ops/numbers/?inventoryState=Assigned"' in content
+        assert "Inventory state Assigned: 1" in content
+
+    def test_needs_attention_lists_each_number_with_its_reason(self, admin_client, business):
+        sick = PhoneNumberFactory(
+            business=business,
+            health_status=WarmupHealthState.NEEDS_ATTENTION,
+            health_reason="Delivery rate 71%",
+        )
+        fine = PhoneNumberFactory(business=business)
+
+        content = admin_client.get(reverse("ops:dashboard")).content.decode()
+
+        assert sick.number in content
+        assert "Health Needs Attention: Delivery rate 71%" in content
+        assert fine.number not in content.split("Needs attention")[1].split("Latest events")[0]
+
+    def test_dashboard_query_count_does_not_grow_with_the_inventory(
+        self, admin_client, business, django_assert_max_num_queries
+    ):
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        PhoneNumberFactory(business=business)
+        with CaptureQueriesContext(connection) as few:
+            admin_client.get(reverse("ops:dashboard"))
+        for _ in range(40):
+            PhoneNumberFactory(business=business, health_status=WarmupHealthState.BLOCKED)
+
+        with django_assert_max_num_queries(len(few)):
+            admin_client.get(reverse("ops:dashboard"))
+
+
+class TestNumbers:
+    def test_chart_link_filter_takes(self, admin_client, business):
+        assigned = PhoneNumberFactory(business=business)
+        pool = PhoneNumberFactory()
+
+        response = admin_client.get(reverse("ops:numbers"), {"inventoryState": "Available"})
+
+        assert pool.number.encode() in response.content
+        assert assigned.number.encode() not in response.content
+        assert b'<option value="Available" selected>' in response.content
+
+    def test_search_sort_and_pages(self, admin_client, business):
+        numbers = [PhoneNumberFactory(business=business) for _ in range(5)]
+
+        first = admin_client.get(reverse("ops:numbers"), {"pageSize": 2, "orderBy": "number"})
+        body = first.content.decode()
+        assert numbers[0].number in body and numbers[1].number in body
+        assert numbers[2].number not in body
+        next_url = body.split('rel="next"')[0].rsplit('href="', 1)[1].split('"')[0]
+        second = admin_client.get(reverse("ops:numbers") + next_url.replace("&amp;", "&"))
+        assert numbers[2].number.encode() in second.content
+        assert 'aria-sort="ascending"' in body
+
+    def test_bad_filter_shows_an_error_not_a_500(self, admin_client):
+        response = admin_client.get(reverse("ops:numbers"), {"orderBy": "colour"})
+
+        assert response.status_code == HTTPStatus.OK
+        assert b"Some filters are not valid" in response.content
+
+
+class TestNumberPage:
+    def test_shows_warmup_progress_and_timeline(self, admin_client, warming):
+        response = admin_client.get(reverse("ops:number", args=[warming.pk]))
+
+        assert response.status_code == HTTPStatus.OK
+        assert b'<progress id="progress" max="100" value="40">' in response.content
+        assert b"Health score <strong>88</strong>" in response.content
+
+    def test_pause_warmup_asks_for_a_reason_and_the_event_tops_the_timeline(
+        self, admin_client, admin_user, warming
+    ):
+        url = reverse("ops:number-action", args=[warming.pk, "pause-warmup"])
+        before = db_state()
+        assert b'name="reason"' in admin_client.get(url).content
+        assert admin_client.post(url, {"reason": ""}).status_code == HTTPStatus.OK
+        assert db_state() == before
+
+        response = admin_client.post(url, {"reason": "Carrier complaints"}, follow=True)
+
+        warming.refresh_from_db()
+        assert warming.warmup_state == "Paused"
+        event = PhoneNumberEvent.objects.get(phone_number=warming)
+        assert (event.type, event.actor) == (EventType.WARMUP_PAUSED, admin_user)
+        timeline = response.content.decode().split('id="timeline"')[1]
+        assert timeline.index("Warmup paused") < 200
+        assert b"Warmup paused." in response.content
+
+    def test_refused_action_shows_why_and_changes_nothing(self, admin_client, business):
+        failed = PhoneNumberFactory(business=business, inventory_state="Failed")
+        url = reverse("ops:number-action", args=[failed.pk, "move"])
+        before = db_state()
+
+        response = admin_client.post(url, {"inventory_state": "Ready for SMS"})
+
+        assert response.status_code == HTTPStatus.OK
+        assert b"cannot change from Failed to Ready for SMS" in response.content
+        assert db_state() == before
+
+    def test_release_behind_a_confirmation(self, admin_client, business):
+        number = PhoneNumberFactory(business=business)
+        url = reverse("ops:number-action", args=[number.pk, "release"])
+
+        assert b"Release" in admin_client.get(url).content
+        number.refresh_from_db()
+        assert number.inventory_state == "Assigned"
+        admin_client.post(url)
+        number.refresh_from_db()
+        assert number.inventory_state == "Released"
+
+    def test_unknown_action_and_number_are_404(self, admin_client, business):
+        number = PhoneNumberFactory(business=business)
+
+        assert admin_client.get(f"/ops/numbers/{number.pk}/explode/").status_code == 404
+        assert (
+            admin_client.get("/ops/numbers/3fa85f64-5717-4562-b3fc-2c963f66afa6/").status_code
+            == 404
+        )
+
+
+def test_business_page_counts_states_and_shows_the_default(admin_client, business):
+    default = PhoneNumberFactory(business=business, is_default=True)
+    PhoneNumberFactory(business=business, inventory_state="Suspended")
+
+    content = admin_client.get(reverse("ops:business", args=[business.pk])).content.decode()
+
+    assert default.number in content
+    assert f"businessId={business.pk}&amp;inventoryState=Suspended" in content
