@@ -15,6 +15,11 @@ urlpatterns = [
     path("", include("businesses.api.urls")),
 ]
 
+# The phone-number changelist needs the width more than the admin's app sidebar does.
+admin.site.enable_nav_sidebar = False
+admin.site.site_header = "Phone-number back office"
+admin.site.site_title = "Phone-number back office"
+
 handler400 = "core.problems.handler400"
 handler403 = "core.problems.handler403"
 handler404 = "core.problems.handler404"

@@ -170,7 +170,7 @@ def dashboard_counts() -> dict[str, dict[str, int]]:
         .annotate(n=Count("pk"))
         .order_by()
     )
-    counts["campaign_status"] = {status or "None": n for status, n in campaign}
+    counts["campaign_status"] = {status or "Not registered": n for status, n in campaign}
     return counts
 
 

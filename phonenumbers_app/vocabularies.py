@@ -1,41 +1,45 @@
-"""The contract's vocabularies, spelled exactly as the seed spells them."""
+"""The contract's vocabularies, spelled exactly as the seed spells them.
+
+Labels repeat the values on purpose: Django would otherwise derive labels from the
+member names ("Ready For Sms") and show those in filters and forms.
+"""
 
 from django.db import models
 
 
 class InventoryState(models.TextChoices):
-    AVAILABLE = "Available"
-    ASSIGNED = "Assigned"
-    PENDING_VERIFICATION = "Pending verification"
-    READY_FOR_SMS = "Ready for SMS"
-    READY_FOR_VOICE = "Ready for voice"
-    RESTRICTED = "Restricted"
-    SUSPENDED = "Suspended"
-    FAILED = "Failed"
-    RELEASED = "Released"
-    WARMUP_ONLY = "Warmup-only"
-    INTERNAL_TEST_ONLY = "Internal/test-only"
+    AVAILABLE = "Available", "Available"
+    ASSIGNED = "Assigned", "Assigned"
+    PENDING_VERIFICATION = "Pending verification", "Pending verification"
+    READY_FOR_SMS = "Ready for SMS", "Ready for SMS"
+    READY_FOR_VOICE = "Ready for voice", "Ready for voice"
+    RESTRICTED = "Restricted", "Restricted"
+    SUSPENDED = "Suspended", "Suspended"
+    FAILED = "Failed", "Failed"
+    RELEASED = "Released", "Released"
+    WARMUP_ONLY = "Warmup-only", "Warmup-only"
+    INTERNAL_TEST_ONLY = "Internal/test-only", "Internal/test-only"
 
 
 class PhoneNumberStatus(models.TextChoices):
-    UNREGISTERED = "Unregistered"
-    PROVISIONING = "Provisioning"
-    FAILED_PROVISIONING = "FailedProvisioning"
-    ACTIVE = "Active"
-    EXPIRED = "Expired"
-    SUSPENDED = "Suspended"
+    UNREGISTERED = "Unregistered", "Unregistered"
+    PROVISIONING = "Provisioning", "Provisioning"
+    FAILED_PROVISIONING = "FailedProvisioning", "FailedProvisioning"
+    ACTIVE = "Active", "Active"
+    EXPIRED = "Expired", "Expired"
+    SUSPENDED = "Suspended", "Suspended"
 
 
 class WarmupHealthState(models.TextChoices):
     """Used by both `warmupState` and `healthStatus`, as in the contract."""
 
-    NOT_STARTED = "Not Started"
-    WARMING = "Warming"
-    HEALTHY = "Healthy"
-    NEEDS_ATTENTION = "Needs Attention"
-    PAUSED = "Paused"
-    BLOCKED = "Blocked"
-    READY = "Ready"
+    NOT_STARTED = "Not Started", "Not Started"
+    WARMING = "Warming", "Warming"
+    HEALTHY = "Healthy", "Healthy"
+    NEEDS_ATTENTION = "Needs Attention", "Needs Attention"
+    PAUSED = "Paused", "Paused"
+    BLOCKED = "Blocked", "Blocked"
+    READY = "Ready", "Ready"
 
 
 class EventType(models.TextChoices):
@@ -56,11 +60,11 @@ class TenDlcCampaignStatus(models.TextChoices):
     these are the values the admin and pages offer as filters.
     """
 
-    NOT_SUBMITTED = "NotSubmitted"
-    PENDING = "Pending"
-    APPROVED = "Approved"
-    REJECTED = "Rejected"
-    FAILED = "Failed"
+    NOT_SUBMITTED = "NotSubmitted", "NotSubmitted"
+    PENDING = "Pending", "Pending"
+    APPROVED = "Approved", "Approved"
+    REJECTED = "Rejected", "Rejected"
+    FAILED = "Failed", "Failed"
 
 
 # Telecom providers the inventory comes from; fixed so that filters need no DISTINCT scan.

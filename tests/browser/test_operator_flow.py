@@ -1,0 +1,173 @@
+"""The operator's day in a real browser: Debian's Chromium driven by Playwright.
+
+Skipped where Chromium is not installed (a machine with only Python); CI installs
+it (`apt-get install -y chromium`) and runs these. Screenshots of every page go to
+SCREENSHOT_DIR (default artifacts/screenshots), to be looked at by a person.
+"""
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+from phonenumbers_app.models import PhoneNumberEvent
+from phonenumbers_app.vocabularies import WarmupHealthState
+from tests.factories import BusinessFactory, PhoneNumberFactory, UserFactory
+
+CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
+SCREENSHOTS = Path(os.environ.get("SCREENSHOT_DIR", "artifacts/screenshots"))
+PASSWORD = "browser-test-password"
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(not CHROMIUM.exists(), reason=f"no Chromium at {CHROMIUM}"),
+]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _sync_playwright_beside_django():
+    # Playwright's sync API runs an event loop in this thread; the ORM calls made by
+    # the test itself are still plain synchronous calls.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    yield
+    os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+
+
+@pytest.fixture
+def page():
+    from playwright.sync_api import sync_playwright
+
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM),
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        context = browser.new_context(viewport={"width": 1366, "height": 900})
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        yield page
+        context.close()
+        browser.close()
+
+
+@pytest.fixture
+def inventory():
+    staff = UserFactory(
+        username="operator",
+        first_name="Olive",
+        last_name="Operator",
+        is_staff=True,
+        is_superuser=True,
+    )
+    staff.set_password(PASSWORD)
+    staff.save()
+    business = BusinessFactory(name="Acme Roofing")
+    warming = PhoneNumberFactory(
+        business=business,
+        name="Front desk",
+        warmup_enabled=True,
+        warmup_state=WarmupHealthState.WARMING,
+        health_status=WarmupHealthState.HEALTHY,
+        warmup_health_score=91,
+        warmup_progress_percent=45,
+    )
+    for index in range(3):
+        PhoneNumberFactory(business=business, name=f"Sales {index}")
+    PhoneNumberFactory(
+        business=business,
+        name="Complaints",
+        health_status=WarmupHealthState.NEEDS_ATTENTION,
+        health_reason="Delivery rate 71%",
+    )
+    for _ in range(4):
+        PhoneNumberFactory(name="Stock")
+    admin_target = PhoneNumberFactory(
+        business=business,
+        name="Admin target",
+        warmup_enabled=True,
+        warmup_state=WarmupHealthState.WARMING,
+    )
+    return {"warming": warming, "admin_target": admin_target}
+
+
+def log_in(page, live_server) -> None:
+    page.goto(f"{live_server.url}/admin/login/?next=/ops/")
+    page.fill("#id_username", "operator")
+    page.fill("#id_password", PASSWORD)
+    page.click("input[type=submit]")
+    page.wait_for_url(re.compile(r"/ops/$"))
+
+
+def shot(page, name: str) -> None:
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+def test_operator_follows_a_chart_bar_and_pauses_warmup(page, live_server, inventory):
+    log_in(page, live_server)
+    assert page.locator("h1").inner_text() == "Inventory at a glance"
+    assert page.locator("text=Delivery rate 71%").count() == 1
+    shot(page, "01-dashboard")
+
+    page.click('a[aria-label="Inventory state Available: 4"]')
+    page.wait_for_url(re.compile(r"inventoryState=Available"))
+    assert page.locator('select[name="inventoryState"] option[value="Available"]').evaluate(
+        "option => option.selected"
+    )
+    rows = page.locator("table.data tbody tr")
+    assert rows.count() == 4
+    for index in range(4):
+        assert "Available" in rows.nth(index).inner_text()
+    shot(page, "02-numbers-filtered-by-chart")
+
+    page.goto(f"{live_server.url}/ops/numbers/{inventory['warming'].pk}/")
+    assert page.locator("#progress").get_attribute("value") == "45"
+    shot(page, "03-number")
+
+    page.click("text=Pause warmup")
+    page.fill("textarea[name=reason]", "Carrier complaints from T-Mobile")
+    shot(page, "04-pause-confirmation")
+    page.click("button[type=submit]")
+    page.wait_for_url(re.compile(rf"/ops/numbers/{inventory['warming'].pk}/$"))
+    first_event = page.locator("#timeline li").first.inner_text()
+    assert "Warmup paused" in first_event
+    assert "Olive Operator" in first_event
+    shot(page, "05-number-after-pause")
+
+    event = PhoneNumberEvent.objects.get(phone_number=inventory["warming"])
+    assert event.details == "Carrier complaints from T-Mobile"
+
+
+def test_operator_pauses_warmup_from_the_admin(page, live_server, inventory):
+    log_in(page, live_server)
+    target = inventory["admin_target"]
+    page.goto(f"{live_server.url}/admin/phonenumbers_app/phonenumber/")
+    shot(page, "06-admin-changelist")
+
+    page.check(f'input[name="_selected_action"][value="{target.pk}"]')
+    page.select_option('select[name="action"]', "pause_warmup")
+    page.click('button[name="index"]')
+    page.fill("textarea[name=reason]", "Paused from the admin")
+    shot(page, "07-admin-pause-form")
+    page.click("input[type=submit].default")
+    page.locator("text=Paused: 1 number(s).").wait_for()
+
+    page.goto(f"{live_server.url}/admin/phonenumbers_app/phonenumber/{target.pk}/change/")
+    page.locator("text=Warmup paused").first.wait_for()
+    shot(page, "08-admin-change-page")
+    page.goto(f"{live_server.url}/ops/businesses/{target.business_id}/")
+    shot(page, "09-business")
+
+    target.refresh_from_db()
+    assert target.warmup_state == "Paused"
+    assert target.warmup_pause_reason == "Paused from the admin"
