@@ -48,7 +48,8 @@ PHONE_NUMBER_DEFAULT_ORDER = "-createdAt"
 
 class _CaseInsensitiveChoiceField(forms.TypedChoiceField):
     def to_python(self, value):
-        return super().to_python(value.lower() if isinstance(value, str) else value)
+        value = value.lower() if isinstance(value, str) else value
+        return {"1": "true", "0": "false"}.get(value, value)
 
 
 class StrictBooleanFilter(django_filters.BooleanFilter):
@@ -57,36 +58,47 @@ class StrictBooleanFilter(django_filters.BooleanFilter):
     field_class = _CaseInsensitiveChoiceField
 
     def __init__(self, *args, **kwargs):
-        kwargs.setdefault("choices", [("true", "true"), ("false", "false"), ("1", "1"), ("0", "0")])
-        kwargs.setdefault("coerce", lambda value: value in ("true", "1"))
+        # "" (any) first, so that a form shows no filter until one is chosen.
+        kwargs.setdefault("choices", [("", "any"), ("true", "yes"), ("false", "no")])
+        kwargs.setdefault("coerce", lambda value: value == "true")
         kwargs.setdefault("empty_value", None)
         super().__init__(*args, **kwargs)
 
 
-class PhoneNumberFilter(django_filters.FilterSet):
+def _states(field: str, choices, label: str) -> django_filters.MultipleChoiceFilter:
     # distinct=False: these filter columns of the row itself, so no duplicates can
     # arise, and DISTINCT would make PostgreSQL sort every matching row in full.
-    inventoryState = django_filters.MultipleChoiceFilter(
-        field_name="inventory_state", choices=InventoryState.choices, distinct=False
+    return django_filters.MultipleChoiceFilter(
+        field_name=field, choices=choices, distinct=False, label=label
     )
-    status = django_filters.MultipleChoiceFilter(choices=PhoneNumberStatus.choices, distinct=False)
-    warmupState = django_filters.MultipleChoiceFilter(
-        field_name="warmup_state", choices=WarmupHealthState.choices, distinct=False
+
+
+def _since(field: str, label: str) -> django_filters.IsoDateTimeFilter:
+    return django_filters.IsoDateTimeFilter(field_name=field, lookup_expr="gte", label=label)
+
+
+def _until(field: str, label: str) -> django_filters.IsoDateTimeFilter:
+    return django_filters.IsoDateTimeFilter(field_name=field, lookup_expr="lte", label=label)
+
+
+class PhoneNumberFilter(django_filters.FilterSet):
+    inventoryState = _states("inventory_state", InventoryState.choices, "Inventory state")
+    status = _states("status", PhoneNumberStatus.choices, "Status")
+    warmupState = _states("warmup_state", WarmupHealthState.choices, "Warmup state")
+    healthStatus = _states("health_status", WarmupHealthState.choices, "Health status")
+    businessId = django_filters.UUIDFilter(field_name="business_id", label="Business id")
+    enabled = StrictBooleanFilter(label="Enabled")
+    provider = django_filters.CharFilter(label="Provider")
+    tenDlcCampaignStatus = django_filters.CharFilter(
+        field_name="ten_dlc__campaign_status", label="10DLC campaign status"
     )
-    healthStatus = django_filters.MultipleChoiceFilter(
-        field_name="health_status", choices=WarmupHealthState.choices, distinct=False
-    )
-    businessId = django_filters.UUIDFilter(field_name="business_id")
-    enabled = StrictBooleanFilter()
-    provider = django_filters.CharFilter()
-    tenDlcCampaignStatus = django_filters.CharFilter(field_name="ten_dlc__campaign_status")
-    isInternalPool = StrictBooleanFilter(field_name="is_internal_pool")
-    isDefault = StrictBooleanFilter(field_name="is_default")
-    createdAtFrom = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    createdAtTo = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lte")
-    modifiedAtFrom = django_filters.IsoDateTimeFilter(field_name="modified_at", lookup_expr="gte")
-    modifiedAtTo = django_filters.IsoDateTimeFilter(field_name="modified_at", lookup_expr="lte")
-    search = django_filters.CharFilter(method="filter_search")
+    isInternalPool = StrictBooleanFilter(field_name="is_internal_pool", label="Internal pool")
+    isDefault = StrictBooleanFilter(field_name="is_default", label="Default number")
+    createdAtFrom = _since("created_at", "Created from (ISO 8601)")
+    createdAtTo = _until("created_at", "Created to (ISO 8601)")
+    modifiedAtFrom = _since("modified_at", "Modified from (ISO 8601)")
+    modifiedAtTo = _until("modified_at", "Modified to (ISO 8601)")
+    search = django_filters.CharFilter(method="filter_search", label="Search")
 
     class Meta:
         model = PhoneNumber
@@ -118,9 +130,9 @@ def search_condition(text: str) -> Q:
 
 
 class PhoneNumberEventFilter(django_filters.FilterSet):
-    type = django_filters.MultipleChoiceFilter(choices=EventType.choices, distinct=False)
-    createdAtFrom = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    createdAtTo = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lte")
+    type = _states("type", EventType.choices, "Event type")
+    createdAtFrom = _since("created_at", "Created from (ISO 8601)")
+    createdAtTo = _until("created_at", "Created to (ISO 8601)")
 
     class Meta:
         model = PhoneNumberEvent

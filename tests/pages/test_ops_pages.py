@@ -174,3 +174,14 @@ def test_business_page_counts_states_and_shows_the_default(admin_client, busines
 
     assert default.number in content
     assert f"businessId={business.pk}&amp;inventoryState=Suspended" in content
+
+
+def test_submitting_the_untouched_filter_form_filters_nothing(admin_client, business):
+    numbers = [PhoneNumberFactory(business=business), PhoneNumberFactory()]
+    form = admin_client.get(reverse("ops:numbers")).context["form"]
+    untouched = {name: "" for name in form.fields}
+
+    response = admin_client.get(reverse("ops:numbers"), untouched)
+
+    for number in numbers:
+        assert number.number.encode() in response.content
