@@ -31,6 +31,7 @@ from phonenumbers_app.admin.forms import (
 from phonenumbers_app.admin.querysets import ChangeListQuerySet
 from phonenumbers_app.filters import search_condition
 from phonenumbers_app.models import Billing, PhoneNumber, TenDlc
+from phonenumbers_app.numbers import InvalidNumber, normalize_number
 from phonenumbers_app.selectors import RECENT_EVENTS_LIMIT, event_timeline
 
 EXPORT_COLUMNS = [
@@ -221,6 +222,11 @@ class PhoneNumberAdmin(admin.ModelAdmin):
         term = search_term.strip()
         if not term:
             return queryset, False
+        try:
+            # A whole number, however typed: one index lookup, nothing else searched.
+            return queryset.filter(number=normalize_number(term)), False
+        except InvalidNumber:
+            pass
         condition = (
             search_condition(term)
             | Q(business__name__icontains=term)

@@ -1,6 +1,8 @@
-"""Trigram indexes so `search` (a substring of the number or the name) uses an index.
+"""PostgreSQL-only indexes; SQLite has none of these kinds and scans, fine at its scale.
 
-PostgreSQL only: SQLite has no trigram indexes and scans, which is fine at its scale.
+- Trigram indexes, so `search` (a substring of the number or the name) uses an index.
+- modified_at DESC NULLS LAST, so the dashboard's "needs attention" (newest change
+  first) stops after a page of matches instead of sorting every match.
 """
 
 from django.contrib.postgres.operations import TrigramExtension
@@ -24,5 +26,10 @@ class Migration(migrations.Migration):
             "CREATE INDEX phone_number_name_trgm ON phonenumbers_app_phonenumber "
             "USING gin (UPPER(name::text) gin_trgm_ops)",
             "DROP INDEX phone_number_name_trgm",
+        ),
+        PostgresOnlySQL(
+            "CREATE INDEX phone_number_modified_idx ON phonenumbers_app_phonenumber "
+            "(modified_at DESC NULLS LAST)",
+            "DROP INDEX phone_number_modified_idx",
         ),
     ]
