@@ -202,6 +202,7 @@ class PhoneNumber(TimeStampedModel):
                 name="phone_number_states_idx",
             ),
             models.Index(fields=["status"], name="phone_number_status_idx"),
+            models.Index(fields=["provider"], name="phone_number_provider_idx"),
             models.Index(fields=["warmup_state"], name="phone_number_warmup_idx"),
             models.Index(fields=["health_status"], name="phone_number_health_idx"),
             # A business's numbers newest first: the filtered list page reads it in order.

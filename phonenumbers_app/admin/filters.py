@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django.contrib import admin
 from django.db.models import QuerySet
 
@@ -30,3 +32,36 @@ class CampaignStatusFilter(admin.SimpleListFilter):
         if self.value():
             return queryset.filter(ten_dlc__campaign_status=self.value())
         return queryset
+
+
+class BusinessFilter(admin.SimpleListFilter):
+    """A business by name or id, typed: a sidebar of a thousand business links helps nobody
+    and costs every page view the rendering of them all."""
+
+    title = "business"
+    parameter_name = "business"
+    template = "admin/phonenumbers_app/input_filter.html"
+
+    def lookups(self, request, model_admin):
+        return [("", "")]  # the template renders a text box, not links
+
+    def choices(self, changelist):
+        # Everything else in the query string, kept as hidden fields of the box's form.
+        yield {
+            "value": self.value() or "",
+            "parameter_name": self.parameter_name,
+            "others": [
+                (key, value)
+                for key, value in changelist.get_filters_params().items()
+                if key != self.parameter_name
+            ],
+        }
+
+    def queryset(self, request, queryset: QuerySet) -> QuerySet:
+        value = (self.value() or "").strip()
+        if not value:
+            return queryset
+        try:
+            return queryset.filter(business_id=uuid.UUID(value))
+        except ValueError:
+            return queryset.filter(business__name__iexact=value)

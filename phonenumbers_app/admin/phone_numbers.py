@@ -21,7 +21,7 @@ from django.utils.html import format_html, format_html_join
 from core.errors import DomainError
 from core.paginator import CappedCountPaginator
 from phonenumbers_app import services
-from phonenumbers_app.admin.filters import CampaignStatusFilter, ProviderFilter
+from phonenumbers_app.admin.filters import BusinessFilter, CampaignStatusFilter, ProviderFilter
 from phonenumbers_app.admin.forms import (
     MoveToStateForm,
     PhoneNumberAddForm,
@@ -90,7 +90,7 @@ class PhoneNumberAdmin(admin.ModelAdmin):
         "status",
         "warmup_state",
         "health_status",
-        ("business", admin.RelatedFieldListFilter),
+        BusinessFilter,
         ProviderFilter,
         CampaignStatusFilter,
         "enabled",
@@ -104,6 +104,8 @@ class PhoneNumberAdmin(admin.ModelAdmin):
         "provider phone number / order id."
     )
     date_hierarchy = "created_at"
+    # Newest first, read straight off phone_number_created_idx.
+    ordering = ["-created_at", "-id"]
     show_full_result_count = False
     show_facets = admin.ShowFacets.NEVER
     paginator = CappedCountPaginator

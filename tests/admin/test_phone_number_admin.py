@@ -113,10 +113,12 @@ class TestChangelist:
         mine = PhoneNumberFactory(business=business)
         theirs = PhoneNumberFactory(business=other_business)
 
-        response = admin_client.get(CHANGELIST, {"business__id__exact": str(business.pk)})
+        by_id = admin_client.get(CHANGELIST, {"business": str(business.pk)})
+        by_name = admin_client.get(CHANGELIST, {"business": "acme roofing"})
 
-        assert mine.number.encode() in response.content
-        assert theirs.number.encode() not in response.content
+        for response in (by_id, by_name):
+            assert mine.number.encode() in response.content
+            assert theirs.number.encode() not in response.content
 
     @pytest.mark.parametrize("typed", ["(415) 555-2671", "415.555.2671", "+14155552671", "5552671"])
     def test_search_by_number_in_any_format(self, admin_client, typed):
