@@ -6,6 +6,11 @@ from businesses.models import Business, Membership
 from phonenumbers_app.models import Billing, PhoneNumber, TenDlc
 from phonenumbers_app.vocabularies import InventoryState
 
+FACTORY_AREA_CODES = [
+    "201", "202", "203", "205", "206", "207", "208", "209", "210", "212",
+    "213", "214", "215", "216", "217", "218", "219", "220", "223", "224",
+]  # fmt: skip
+
 
 class UserFactory(DjangoModelFactory):
     class Meta:
@@ -39,8 +44,11 @@ class PhoneNumberFactory(DjangoModelFactory):
         model = PhoneNumber
         skip_postgeneration_save = True
 
-    # 555-01XX: fictional NANP numbers, valid for the library; 100 per area code.
-    number = factory.Sequence(lambda n: f"+1{201 + n // 100}55501{n % 100:02d}")
+    # 555-01XX: fictional NANP numbers, valid for the library; 100 per area code, over
+    # US area codes the library accepts (so any number of rows stays valid).
+    number = factory.Sequence(
+        lambda n: f"+1{FACTORY_AREA_CODES[(n // 100) % len(FACTORY_AREA_CODES)]}55501{n % 100:02d}"
+    )
     name = factory.Sequence(lambda n: f"Line {n}")
     business = None
     inventory_state = factory.LazyAttribute(

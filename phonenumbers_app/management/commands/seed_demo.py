@@ -84,7 +84,8 @@ class Command(BaseCommand):
             "\n".join(
                 [
                     "",
-                    f"  Admin:    {base_url}/admin/   user: {DEMO_ADMIN}   password: {password}",
+                    f"  Log in:   {base_url}/ops/   user: {DEMO_ADMIN}   password: {password}"
+                    f"   (admin: {base_url}/admin/)",
                     f"  API key:  {key}   (staff; shown only once)",
                     f"  Try:      curl -s -X POST {base_url}/phone-numbers "
                     f"-H 'Authorization: Bearer {key}' -H 'Content-Type: application/json' "
