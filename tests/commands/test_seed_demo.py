@@ -2,30 +2,112 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.db.models import Count
 
-from phonenumbers_app.models import PhoneNumber, PhoneNumberEvent
+from businesses.models import Business, Membership
+from phonenumbers_app import load_data
+from phonenumbers_app.models import Billing, PhoneNumber, PhoneNumberEvent, TenDlc
+from phonenumbers_app.vocabularies import (
+    InventoryState,
+    PhoneNumberStatus,
+    TenDlcCampaignStatus,
+    WarmupHealthState,
+)
+from tests.factories import PhoneNumberFactory
 
 pytestmark = pytest.mark.django_db
 
 
-def test_seed_demo_is_idempotent_and_every_number_has_its_history():
-    call_command("seed_demo", stdout=StringIO())
-    numbers, events = PhoneNumber.objects.count(), PhoneNumberEvent.objects.count()
+def seed(*args: str) -> str:
+    out = StringIO()
+    call_command("seed_demo", *args, stdout=out)
+    return out.getvalue()
 
-    call_command("seed_demo", stdout=StringIO())
 
-    assert numbers > 0
-    assert (PhoneNumber.objects.count(), PhoneNumberEvent.objects.count()) == (numbers, events)
+def counts() -> dict[str, int]:
+    return {
+        "numbers": PhoneNumber.objects.count(),
+        "events": PhoneNumberEvent.objects.count(),
+        "ten_dlc": TenDlc.objects.count(),
+        "billing": Billing.objects.count(),
+        "businesses": Business.objects.count(),
+        "memberships": Membership.objects.count(),
+    }
+
+
+def values(field: str) -> set:
+    return set(PhoneNumber.objects.values_list(field, flat=True).distinct())
+
+
+def test_seed_demo_loads_a_realistic_inventory():
+    out = seed()
+
+    assert "Demo data: 400 phone numbers added" in out
+    assert values("inventory_state") == set(InventoryState.values)
+    assert values("status") == set(PhoneNumberStatus.values)
+    assert values("warmup_state") >= set(WarmupHealthState.values)
+    assert values("health_status") >= set(WarmupHealthState.values)
+    campaign_statuses = set(TenDlc.objects.values_list("campaign_status", flat=True))
+    assert campaign_statuses >= set(TenDlcCampaignStatus.values)
+    # Warmup in progress, with scores and progress.
+    warming = PhoneNumber.objects.filter(warmup_state=WarmupHealthState.WARMING)
+    assert warming.filter(warmup_progress_percent__gt=0, warmup_progress_percent__lt=100).exists()
+    assert PhoneNumber.objects.filter(warmup_health_score__gt=0).exists()
+    # Several businesses own numbers; the pool has none.
+    owners = PhoneNumber.objects.exclude(business=None).values("business").distinct()
+    assert owners.count() >= 3
+    assert not PhoneNumber.objects.filter(
+        inventory_state=InventoryState.AVAILABLE, business__isnull=False
+    ).exists()
+    # Every number has its 10DLC and billing rows, some billed, and a history.
+    assert TenDlc.objects.count() == Billing.objects.count() == PhoneNumber.objects.count()
+    assert Billing.objects.filter(monthly_amount__gt=0).exists()
     assert not PhoneNumber.objects.filter(events__isnull=True).exists()
-    assert PhoneNumber.objects.filter(inventory_state="Assigned").exists()
-    assert PhoneNumber.objects.filter(inventory_state="Available").exists()
+    histories = PhoneNumber.objects.annotate(n=Count("events")).values_list("n", flat=True)
+    assert min(histories) > 1
+
+
+def test_seed_demo_is_idempotent():
+    seed()
+    before = counts()
+
+    out = seed()
+
+    assert "Demo data: 0 phone numbers added" in out
+    assert counts() == before
+
+
+def test_seed_demo_adds_nothing_to_a_database_that_has_numbers():
+    PhoneNumberFactory()
+    before = counts()
+
+    seed()
+
+    assert counts()["numbers"] == before["numbers"] == 1
+
+
+def test_seed_demo_reloads_an_inventory_whose_numbers_were_deleted():
+    seed()
+    before = counts()
+    load_data._delete_inventory()  # numbers, 10DLC, billing, events; businesses stay
+
+    seed()
+
+    assert counts() == before
+
+
+def test_seed_demo_makes_the_admin_a_member_of_some_businesses():
+    seed()
+
+    admin_businesses = Business.objects.filter(memberships__user__username="admin")
+    assert 0 < admin_businesses.count() < Business.objects.count()
+    assert "Acme Roofing" in set(admin_businesses.values_list("name", flat=True))
+    assert PhoneNumber.objects.filter(business__in=admin_businesses).exists()
 
 
 def test_seed_demo_prints_a_login_and_an_api_key_that_work(client):
-    out = StringIO()
-    call_command("seed_demo", "--credentials", stdout=out)
+    text = seed("--credentials")
 
-    text = out.getvalue()
     password = text.split("password: ")[1].split()[0]
     key = text.split("API key:  ")[1].split()[0]
     assert client.login(username="admin", password=password)

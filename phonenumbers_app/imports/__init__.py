@@ -1,0 +1,1 @@
+"""Bulk import of phone numbers (see phonenumbers_app.imports.service)."""

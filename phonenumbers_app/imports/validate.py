@@ -1,0 +1,228 @@
+"""Validating one row like the API does, into the values of a new or updated number."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from businesses.models import Business
+from phonenumbers_app.imports.columns import (
+    BILLING,
+    BUSINESS,
+    COLUMNS,
+    LOCATION_COLUMNS,
+    NOT_GIVEN,
+    NUMBER_REQUIRED,
+    PHONE_NUMBER,
+    TEN_DLC,
+    CellError,
+)
+from phonenumbers_app.numbers import describe_location
+from phonenumbers_app.vocabularies import InventoryState
+
+UNKNOWN_BUSINESS_ID = "No business has this id."
+UNKNOWN_BUSINESS_NAME = "No business has this name."
+AMBIGUOUS_BUSINESS_NAME = "{count} businesses have this name: use businessId instead."
+BUSINESS_MISMATCH = "businessId and businessName name different businesses."
+DUPLICATE_IN_FILE = "Duplicate: the number {number} appears earlier in the file (row {row})."
+ASSIGNED_NEEDS_BUSINESS = (
+    "Assigned needs a business: set businessId or businessName (or --business)."
+)
+AVAILABLE_MEANS_POOL = (
+    "Available means unassigned pool inventory: a number of a business is never Available."
+)
+TOO_MANY_CELLS = "The row has more cells than the header has columns."
+UNKNOWN_KEYS = "Unknown column(s): {keys}."
+
+
+@dataclass
+class RowError:
+    row: int
+    column: str
+    reason: str
+    original: Any
+
+
+@dataclass
+class ValidRow:
+    row: int
+    number: str
+    business_id: str | None  # resolved; None = no business
+    business_given: bool  # the row (or --business) says which business
+    phone: dict[str, Any] = field(default_factory=dict)  # given PhoneNumber fields
+    ten_dlc: dict[str, Any] = field(default_factory=dict)
+    billing: dict[str, Any] = field(default_factory=dict)
+    location_given: bool = False
+    original: Any = None
+
+
+class Businesses:
+    """Business lookups by id and by name, cached for the whole import."""
+
+    def __init__(self):
+        self.by_id: dict[str, str | None] = {}  # id → name, or None: no such business
+        self.by_name: dict[str, list[str]] = {}
+
+    def name_of(self, business_id: str) -> str | None:
+        if business_id not in self.by_id:
+            found = Business.objects.filter(pk=business_id).values_list("name", flat=True)
+            self.by_id[business_id] = next(iter(found), None)
+        return self.by_id[business_id]
+
+    def ids_named(self, name: str) -> list[str]:
+        if name not in self.by_name:
+            ids = [
+                str(pk) for pk in Business.objects.filter(name=name).values_list("pk", flat=True)
+            ]
+            self.by_name[name] = ids
+            for pk in ids:
+                self.by_id[pk] = name
+        return self.by_name[name]
+
+    def resolve(self, value: str) -> str:
+        """--business: an id or a name → the id; ValueError with a reason otherwise."""
+        value = value.strip()
+        try:
+            parsed = COLUMNS["businessId"].parse(value)
+        except CellError:
+            parsed = None
+        if parsed and self.name_of(parsed) is not None:
+            return parsed
+        ids = self.ids_named(value)
+        if len(ids) == 1:
+            return ids[0]
+        if len(ids) > 1:
+            raise ValueError(AMBIGUOUS_BUSINESS_NAME.format(count=len(ids)))
+        raise ValueError(f"No business has the id or name {value!r}.")
+
+
+class Locations:
+    """Location per number prefix: NANP numbers share it per area code and exchange."""
+
+    def __init__(self):
+        self.cache: dict[str, tuple[str | None, str | None, str | None]] = {}
+
+    def of(self, e164: str) -> tuple[str | None, str | None, str | None]:
+        key = e164[:8] if e164.startswith("+1") else e164
+        found = self.cache.get(key)
+        if found is None:
+            location = describe_location(e164)
+            found = (location.description, location.state, location.country_code)
+            if len(self.cache) < 200_000:
+                self.cache[key] = found
+        return found
+
+
+STRUCTURE = "__row__"
+CellResult = tuple[dict[str, Any], list[tuple[str, str]]]
+
+
+def parse_cells(values: dict[str, Any]) -> CellResult:
+    """Every cell of a row read by its column: ({column: value}, [(column, reason)]).
+
+    Pure (no database), so worker processes can run it for the main process.
+    """
+    if "__extra__" in values:
+        return {}, [(STRUCTURE, TOO_MANY_CELLS)]
+    if "__json__" in values:
+        return {}, [(STRUCTURE, values["__json__"])]
+    if "__unknown__" in values:
+        keys = ", ".join(values["__unknown__"])
+        return {}, [(keys, UNKNOWN_KEYS.format(keys=keys))]
+    parsed: dict[str, Any] = {}
+    errors: list[tuple[str, str]] = []
+    for name, cell in values.items():
+        try:
+            parsed[name] = COLUMNS[name].parse(cell)
+        except CellError as exc:
+            errors.append((name, str(exc)))
+    if "number" not in values:
+        errors.append(("number", NUMBER_REQUIRED))
+    return parsed, errors
+
+
+def parse_chunk(chunk: list[tuple[int, dict[str, Any], Any]]) -> list[tuple]:
+    """parse_cells over a chunk of (row, values, original): what a worker process runs."""
+    return [(row, values, original, parse_cells(values)) for row, values, original in chunk]
+
+
+class Validator:
+    def __init__(self, *, default_business: str | None, businesses: Businesses):
+        self.default_business = default_business
+        self.businesses = businesses
+        self.seen: dict[int, int] = {}  # E.164 digits → first row; grows with the file
+        self.locations = Locations()
+
+    def validate(
+        self, row: int, values: dict[str, Any], original: Any, cells: CellResult | None = None
+    ) -> tuple[ValidRow | None, list[RowError]]:
+        """`cells`: parse_cells(values) already computed (by a worker process), or None."""
+        parsed, cell_errors = cells if cells is not None else parse_cells(values)
+        errors = [RowError(row, column, reason, original) for column, reason in cell_errors]
+        if any(column == STRUCTURE for column, _ in cell_errors):
+            for error in errors:
+                error.column = "" if error.column == STRUCTURE else error.column
+            return None, errors
+
+        def fail(column: str, reason: str) -> None:
+            errors.append(RowError(row, column, reason, original))
+
+        # The business: businessId, businessName, or --business.
+        business_id = parsed.get("businessId")
+        business_name = parsed.get("businessName")
+        business_given = "businessId" in values or "businessName" in values
+        if business_id and self.businesses.name_of(business_id) is None:
+            fail("businessId", UNKNOWN_BUSINESS_ID)
+            business_id = None
+        if business_name:
+            ids = self.businesses.ids_named(business_name)
+            if not ids:
+                fail("businessName", UNKNOWN_BUSINESS_NAME)
+            elif business_id:
+                if business_id not in ids:
+                    fail("businessName", BUSINESS_MISMATCH)
+            elif len(ids) > 1:
+                fail("businessName", AMBIGUOUS_BUSINESS_NAME.format(count=len(ids)))
+            else:
+                business_id = ids[0]
+        if not business_id and not business_name and self.default_business:
+            business_id = self.default_business
+            business_given = True
+
+        state = parsed.get("inventoryState", NOT_GIVEN)
+        if (
+            state == InventoryState.ASSIGNED
+            and not business_id
+            and "businessName" not in {e.column for e in errors}
+        ):
+            fail("inventoryState", ASSIGNED_NEEDS_BUSINESS)
+        if state == InventoryState.AVAILABLE and business_id:
+            fail("inventoryState", AVAILABLE_MEANS_POOL)
+
+        number = parsed.get("number")
+        if number and not errors:
+            key = int(number[1:])
+            first = self.seen.get(key)
+            if first is not None:
+                fail("number", DUPLICATE_IN_FILE.format(number=number, row=first))
+            else:
+                self.seen[key] = row
+        if errors:
+            return None, errors
+
+        valid = ValidRow(
+            row=row,
+            number=number,
+            business_id=business_id,
+            business_given=business_given,
+            original=original,
+        )
+        for name, value in parsed.items():
+            if value is NOT_GIVEN or name in ("number", "businessId", "businessName"):
+                continue
+            column = COLUMNS[name]
+            target = {PHONE_NUMBER: valid.phone, TEN_DLC: valid.ten_dlc, BILLING: valid.billing}
+            if column.model != BUSINESS:
+                target[column.model][column.field] = value
+        valid.location_given = any(name in values for name in LOCATION_COLUMNS)
+        return valid, []
