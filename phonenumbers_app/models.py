@@ -7,8 +7,6 @@ database as constraints, not only in Python.
 
 from __future__ import annotations
 
-import uuid
-
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
@@ -16,6 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from businesses.models import Business
+from core.ids import new_id
 from core.models import TimeStampedModel
 from phonenumbers_app.vocabularies import (
     EventType,
@@ -45,13 +44,23 @@ class PhoneNumberQuerySet(models.QuerySet):
 
 
 class PhoneNumber(TimeStampedModel):
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4)
+    id = models.UUIDField(primary_key=True, default=new_id)
     number = models.CharField(max_length=16, help_text="E.164, e.g. +14155552671.")
     name = models.CharField(max_length=255)
+    # Indexed by phone_number_created_idx (created_at DESC, id DESC), which also serves
+    # MIN/MAX and ranges; a second index on the column would only slow every insert.
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     # --- Ownership ---
+    # db_index=False: phone_number_business_idx leads with business_id and serves both
+    # the filter and the foreign key's checks.
     business = models.ForeignKey(
-        Business, null=True, blank=True, on_delete=models.PROTECT, related_name="phone_numbers"
+        Business,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="phone_numbers",
+        db_index=False,
     )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -244,7 +253,9 @@ class TenDlc(models.Model):
     )
     brand_id = models.CharField(max_length=255, null=True, blank=True)
     campaign_id = models.CharField(max_length=255, null=True, blank=True)
-    campaign_status = models.CharField(max_length=64, null=True, blank=True, db_index=True)
+    # Indexed in Meta: a plain b-tree, without the varchar_pattern_ops twin Django adds
+    # for db_index=True (campaign statuses are matched exactly, never with LIKE).
+    campaign_status = models.CharField(max_length=64, null=True, blank=True)
     assignment_status = models.CharField(max_length=64, null=True, blank=True)
     messaging_profile_id = models.CharField(max_length=255, null=True, blank=True)
     status_updated_at = models.DateTimeField(null=True, blank=True)
@@ -253,6 +264,7 @@ class TenDlc(models.Model):
 
     class Meta:
         verbose_name = "10DLC registration"
+        indexes = [models.Index(fields=["campaign_status"], name="ten_dlc_campaign_status_idx")]
 
     def __str__(self) -> str:
         return f"10DLC of {self.phone_number_id}"
@@ -312,8 +324,11 @@ class PhoneNumberEvent(models.Model):
       {"before": {"inventoryState": "Available"}, "after": {"inventoryState": "Assigned"}}.
     """
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    phone_number = models.ForeignKey(PhoneNumber, on_delete=models.PROTECT, related_name="events")
+    id = models.UUIDField(primary_key=True, default=new_id, editable=False)
+    # db_index=False: event_timeline_idx leads with phone_number_id.
+    phone_number = models.ForeignKey(
+        PhoneNumber, on_delete=models.PROTECT, related_name="events", db_index=False
+    )
     type = models.CharField(max_length=32, choices=EventType.choices)
     title = models.CharField(max_length=255)
     details = models.TextField(null=True, blank=True)
