@@ -3,15 +3,16 @@
 Writes go around the per-row services (which would take hours for a million numbers) but
 keep their rules: one 10DLC and one billing row per new number, one "imported" event per
 new number, one "updated" event (before → after) per changed number, and the database's
-constraints. Re-running a file is safe: a number that already exists (not released) is
-never inserted twice, thanks to the partial unique index on `number`; with
-`on_conflict="skip"` it is counted as skipped, so a run killed at any point and run again
-ends where one clean run would.
+constraints. Re-running a file is safe: each batch first looks up which of its numbers
+already exist (not released) and never inserts those again; with `on_conflict="skip"`
+they are counted as skipped, so a run killed at any point and run again ends where one
+clean run would.
 
-Two insert paths, one result:
-- PostgreSQL: COPY (psycopg 3) of the batch into a temporary staging table, then one
-  statement: INSERT ... SELECT ... ON CONFLICT DO NOTHING RETURNING id, chained (CTEs)
-  into the 10DLC, billing and event inserts for exactly the rows that went in.
+New numbers are written as rows built in table column order (`Table.row`):
+- PostgreSQL: one COPY (psycopg 3) per table straight into the four tables. A number
+  that someone else creates between the look-up and the COPY makes the COPY fail on the
+  partial unique index; the batch's savepoint is rolled back, the look-up repeated and
+  the COPY retried without it, so the result is the same as if it had been seen first.
 - elsewhere (SQLite): bulk_create(ignore_conflicts=True), then the rows that went in are
   read back by id and get their 10DLC, billing and events with bulk_create.
 Updates (`on_conflict="update"`) use the same ORM code on both.
@@ -21,13 +22,14 @@ from __future__ import annotations
 
 import json
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 
+from core.ids import new_id
 from phonenumbers_app.imports.validate import (
     ASSIGNED_NEEDS_BUSINESS,
     AVAILABLE_MEANS_POOL,
@@ -42,7 +44,6 @@ from phonenumbers_app.vocabularies import EventType, InventoryState
 
 ON_CONFLICT = ("skip", "update", "fail")
 EVENT_FIELDS = ("number", "name", "business_id", "user_id", "inventory_state", "enabled", "status")
-_EVENT_KEYS = tuple((f, api_name(f)) for f in EVENT_FIELDS)
 TRANSITION_REFUSED = "Cannot change {what} from {current} to {new}."
 
 
@@ -60,22 +61,40 @@ class Totals:
     rows: int = 0
 
 
-@dataclass
-class Batch:
-    rows: list[ValidRow] = field(default_factory=list)
+class Table:
+    """One table's rows as lists in column order, starting from the fields' defaults.
+
+    `Model(*row)` makes an instance of such a row (Django's positional order), and
+    psycopg's COPY writes it as is.
+    """
+
+    def __init__(self, model: type[models.Model]):
+        fields = model._meta.concrete_fields
+        self.model = model
+        self.columns = [f.column for f in fields]
+        self.position = {f.attname: i for i, f in enumerate(fields)}
+        # Callable defaults (ids, timestamps) are set per row by the importer.
+        self.template = [None if callable(f.default) else f.get_default() for f in fields]
+
+    def row(self, values: dict[str, Any]) -> list[Any]:
+        row = self.template.copy()
+        position = self.position
+        for attname, value in values.items():
+            row[position[attname]] = value
+        return row
 
 
-def _defaults(model) -> dict[str, Any]:
-    return {
-        f.attname: f.get_default()
-        for f in model._meta.concrete_fields
-        if not f.primary_key or model is not PhoneNumber
-    }
-
-
-_PHONE_DEFAULTS = _defaults(PhoneNumber)
-_TEN_DLC_DEFAULTS = _defaults(TenDlc)
-_BILLING_DEFAULTS = _defaults(Billing)
+PHONE, TEN_DLC, BILLING, EVENT = (
+    Table(PhoneNumber),
+    Table(TenDlc),
+    Table(Billing),
+    Table(PhoneNumberEvent),
+)
+# (position in a PhoneNumber row, API name) of the fields an "imported" event records.
+_EVENT_KEYS = tuple((PHONE.position[f], api_name(f)) for f in EVENT_FIELDS)
+LOCATION_FIELDS = ("location_description", "location_state", "location_country_code")
+CONFLICT_RETRIES = 5
+NUMBER_CONSTRAINT = "phone_number_unique_unreleased"
 
 
 class Importer:
@@ -98,58 +117,60 @@ class Importer:
         self.source_name = source_name
         self.totals = Totals()
         self.postgres = connection.vendor == "postgresql"
+        self.event_title = f"Imported from {source_name}"[:TITLE_MAX_LENGTH]
+        self.actor_id = actor.pk if actor else None
 
     # --- rows -------------------------------------------------------------------
 
-    def new_values(self, row: ValidRow, now) -> tuple[dict, dict, dict, dict]:
-        """Complete PhoneNumber, TenDlc, Billing and event values of a new number.
-
-        On PostgreSQL the ids are left to gen_random_uuid() (uuid4 in Python is a
-        noticeable share of the per-row cost); the staging table joins on the number.
-        """
+    def new_rows(self, row: ValidRow, now) -> tuple[list, list, list, list]:
+        """The PhoneNumber, TenDlc, Billing and "imported" event rows of a new number."""
         business_id = row.business_id
         owner = self.actor.pk if (business_id and self.actor) else None
-        phone = dict(_PHONE_DEFAULTS)
-        phone.update(
-            id=None if self.postgres else uuid.uuid4(),
-            number=row.number,
-            name=row.number,
-            business_id=business_id,
-            user_id=owner,
-            inventory_state=InventoryState.ASSIGNED if business_id else InventoryState.AVAILABLE,
-            leadping_owned=business_id is None,
-            created_at=now,
-        )
-        if not row.location_given:
-            desc, state, country = self.validator.locations.of(row.number)
-            phone.update(
-                location_description=desc, location_state=state, location_country_code=country
-            )
-        phone.update(row.phone)
-        ten_dlc = {**_TEN_DLC_DEFAULTS, **row.ten_dlc, "phone_number_id": phone["id"]}
-        billing = {
-            **_BILLING_DEFAULTS,
-            **row.billing,
-            "phone_number_id": phone["id"],
+        phone_id = new_id()
+        values = {
+            "id": phone_id,
+            "number": row.number,
+            "name": row.number,
             "business_id": business_id,
             "user_id": owner,
-        }
-        who = self.actor_name or "An import"
-        event = {
-            "id": None if self.postgres else uuid.uuid4(),
-            "phone_number_id": phone["id"],
-            "type": EventType.IMPORTED,
-            "title": f"Imported from {self.source_name}"[:TITLE_MAX_LENGTH],
-            "details": (
-                f"{who} imported {row.number} as {phone['inventory_state']} from "
-                f"{self.source_name} (row {row.row})."
-            ),
-            "actor_id": self.actor.pk if self.actor else None,
-            "actor_name": self.actor_name,
-            "data": {"after": {key: _jsonable(phone[f]) for f, key in _EVENT_KEYS}},
+            "inventory_state": InventoryState.ASSIGNED if business_id else InventoryState.AVAILABLE,
+            "leadping_owned": business_id is None,
             "created_at": now,
         }
-        return phone, ten_dlc, billing, event
+        if not row.location_given:
+            location = self.validator.locations.of(row.number)
+            values.update(zip(LOCATION_FIELDS, location, strict=True))
+        values.update(row.phone)
+        phone = PHONE.row(values)
+        after = {key: _jsonable(phone[at]) for at, key in _EVENT_KEYS}
+        return (
+            phone,
+            TEN_DLC.row({**row.ten_dlc, "phone_number_id": phone_id}),
+            BILLING.row(
+                {
+                    **row.billing,
+                    "phone_number_id": phone_id,
+                    "business_id": business_id,
+                    "user_id": owner,
+                }
+            ),
+            EVENT.row(
+                {
+                    "id": new_id(),
+                    "phone_number_id": phone_id,
+                    "type": EventType.IMPORTED,
+                    "title": self.event_title,
+                    "details": (
+                        f"{self.actor_name or 'An import'} imported {row.number} as "
+                        f"{after['inventoryState']} from {self.source_name} (row {row.row})."
+                    ),
+                    "actor_id": self.actor_id,
+                    "actor_name": self.actor_name,
+                    "data": {"after": after},
+                    "created_at": now,
+                }
+            ),
+        )
 
     # --- batches ----------------------------------------------------------------
 
@@ -160,9 +181,10 @@ class Importer:
         if self.dry_run:
             return self._dry_run(rows)
         with transaction.atomic():
-            existing = {}
-            if self.on_conflict != "skip" or not self.postgres:
-                existing = self._existing(rows, lock=self.on_conflict == "update")
+            if self.on_conflict == "update":
+                existing = self._existing(rows, lock=True)
+            else:
+                existing = dict.fromkeys(self._existing_numbers([r.number for r in rows]))
             if existing and self.on_conflict == "fail":
                 row = next(r for r in rows if r.number in existing)
                 raise ImportConflict(
@@ -173,12 +195,12 @@ class Importer:
             if existing and self.on_conflict == "update":
                 errors = self._update([r for r in rows if r.number in existing], existing)
             else:
-                self.totals.skipped += sum(1 for r in rows if r.number in existing)
+                self.totals.skipped += len(existing)
             new_rows = [r for r in rows if r.number not in existing]
             if new_rows:
                 created = self._insert(new_rows)
                 self.totals.created += created
-                # Taken by someone else since the check (or, on PostgreSQL, skip mode).
+                # Created by someone else since the look-up.
                 self.totals.skipped += len(new_rows) - created
             return errors
 
@@ -207,69 +229,82 @@ class Importer:
             queryset = queryset.select_related("ten_dlc", "billing").select_for_update(of=("self",))
         return {p.number: p for p in queryset}
 
+    def _existing_numbers(self, numbers: list[str]) -> set[str]:
+        """Which of `numbers` exist (not released): one probe of the unique index each."""
+        if self.postgres:
+            # = ANY(array) is one parameter, however long the batch.
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"SELECT number FROM {PhoneNumber._meta.db_table} "
+                    "WHERE number = ANY(%s) AND inventory_state <> %s",
+                    [numbers, InventoryState.RELEASED],
+                )
+                return {number for (number,) in cursor.fetchall()}
+        found = PhoneNumber.objects.not_released().filter(number__in=numbers)
+        return set(found.values_list("number", flat=True))
+
     # --- inserts ----------------------------------------------------------------
 
     def _insert(self, rows: list[ValidRow]) -> int:
         now = timezone.now()
-        values = [self.new_values(r, now) for r in rows]
+        tables = list(zip(*(self.new_rows(r, now) for r in rows), strict=True))
         if self.postgres:
-            return self._insert_postgres(values)
-        return self._insert_bulk(values)
+            return self._insert_postgres(tables)
+        return self._insert_bulk(tables)
 
-    def _insert_bulk(self, values) -> int:
+    def _insert_bulk(self, tables: list[tuple[list, ...]]) -> int:
+        phones, ten_dlcs, billings, events = tables
+        id_at = PHONE.position["id"]
         PhoneNumber.objects.bulk_create(
-            [PhoneNumber(**v[0]) for v in values], ignore_conflicts=True, batch_size=1000
+            [PhoneNumber(*row) for row in phones], ignore_conflicts=True, batch_size=1000
         )
-        ids = {v[0]["id"] for v in values}
-        inserted = set(PhoneNumber.objects.filter(pk__in=list(ids)).values_list("pk", flat=True))
-        mine = [v for v in values if v[0]["id"] in inserted]
-        TenDlc.objects.bulk_create([TenDlc(**v[1]) for v in mine], batch_size=1000)
-        Billing.objects.bulk_create([Billing(**v[2]) for v in mine], batch_size=1000)
-        PhoneNumberEvent.objects.bulk_create(
-            [PhoneNumberEvent(**v[3]) for v in mine], batch_size=1000
-        )
+        ids = [row[id_at] for row in phones]
+        inserted = set(PhoneNumber.objects.filter(pk__in=ids).values_list("pk", flat=True))
+        mine = [k for k, pk in enumerate(ids) if pk in inserted]
+        for model, rows in ((TenDlc, ten_dlcs), (Billing, billings), (PhoneNumberEvent, events)):
+            model.objects.bulk_create([model(*rows[k]) for k in mine], batch_size=1000)
         return len(mine)
 
-    def _insert_postgres(self, values) -> int:
-        targets = _pg_targets()
-        quote = connection.ops.quote_name
-        with connection.cursor() as cursor:
-            cursor.execute("DROP TABLE IF EXISTS import_stage")
-            definition = ", ".join(f"{t[0]} {t[1]}" for t in targets)
-            cursor.execute(f"CREATE TEMPORARY TABLE import_stage ({definition}) ON COMMIT DROP")
-            names = ", ".join(t[0] for t in targets)
+    def _insert_postgres(self, tables: list[tuple[list, ...]]) -> int:
+        """COPY straight into the tables; retried without numbers created meanwhile."""
+        number_at = PHONE.position["number"]
+        for _ in range(CONFLICT_RETRIES):
+            try:
+                with transaction.atomic():  # a savepoint: a failed COPY leaves the batch usable
+                    self._copy(tables)
+                return len(tables[0])
+            except IntegrityError as exc:
+                if getattr(getattr(exc.__cause__, "diag", None), "constraint_name", None) != (
+                    NUMBER_CONSTRAINT
+                ):
+                    raise
+            taken = self._existing_numbers([row[number_at] for row in tables[0]])
+            keep = [k for k, row in enumerate(tables[0]) if row[number_at] not in taken]
+            tables = tuple([rows[k] for k in keep] for rows in tables)
+            if not keep:
+                return 0
+        raise IntegrityError(
+            f"Numbers of this batch kept being created by someone else ({CONFLICT_RETRIES} "
+            "tries); run the import again to skip them."
+        )
+
+    def _copy(self, tables: tuple[list, ...]) -> None:
+        data_at = EVENT.position["data"]
+        # wrap_database_errors: psycopg's errors from the raw cursor become Django's.
+        with connection.wrap_database_errors, connection.cursor() as cursor:
             raw = cursor.cursor  # psycopg 3 cursor under Django's wrapper
-            plan = [(t[2], t[3]) for t in targets]
-            json_positions = [k for k, t in enumerate(targets) if t[1] == "jsonb"]
-            with raw.copy(f"COPY import_stage ({names}) FROM STDIN") as copy:
-                for row in values:
-                    cells = [row[index][attname] for index, attname in plan]
-                    for k in json_positions:
-                        cells[k] = json.dumps(cells[k], cls=DjangoJSONEncoder)
-                    copy.write_row(cells)
-            # Without statistics the planner guesses a tiny table and joins in a nested loop.
-            cursor.execute("ANALYZE import_stage")
-            selects = []
-            for index, model in enumerate((PhoneNumber, TenDlc, Billing, PhoneNumberEvent)):
-                mine = [t for t in targets if t[2] == index]
-                column_names = ", ".join(quote(t[4]) for t in mine)
-                select = ", ".join(_stage_expression(t) for t in mine)
-                selects.append((quote(model._meta.db_table), column_names, select))
-            (pn_table, pn_cols, pn_select), *others = selects
-            ctes = [
-                f"ins AS (INSERT INTO {pn_table} ({pn_cols}) SELECT {pn_select} "
-                "FROM import_stage s ON CONFLICT DO NOTHING RETURNING id, number)"
-            ]
-            for k, (table, cols, select) in enumerate(others):
-                # Numbers are unique within a batch (duplicates in the file are invalid).
-                ctes.append(
-                    f"x{k} AS (INSERT INTO {table} ({cols}) SELECT {select} "
-                    "FROM import_stage s JOIN ins ON ins.number = s.pn_number)"
-                )
-            cursor.execute(f"WITH {', '.join(ctes)} SELECT count(*) FROM ins")
-            (created,) = cursor.fetchone()
-            cursor.execute("DROP TABLE import_stage")
-        return created
+            for table, rows in zip((PHONE, TEN_DLC, BILLING, EVENT), tables, strict=True):
+                name = connection.ops.quote_name(table.model._meta.db_table)
+                columns = ", ".join(connection.ops.quote_name(c) for c in table.columns)
+                with raw.copy(f"COPY {name} ({columns}) FROM STDIN") as copy:
+                    if table is EVENT:
+                        for row in rows:
+                            row = row.copy()
+                            row[data_at] = json.dumps(row[data_at], cls=DjangoJSONEncoder)
+                            copy.write_row(row)
+                    else:
+                        for row in rows:
+                            copy.write_row(row)
 
     # --- updates ----------------------------------------------------------------
 
@@ -391,35 +426,3 @@ def _jsonable(value: Any) -> Any:
     if hasattr(value, "as_tuple"):  # Decimal
         return str(value)
     return value
-
-
-# --- PostgreSQL staging table -----------------------------------------------------
-
-
-def _stage_expression(target: tuple[str, str, int, str, str]) -> str:
-    name, _, index, attname, _ = target
-    if (index, attname) in ((0, "id"), (3, "id")):
-        return "gen_random_uuid()"
-    if attname == "phone_number_id":
-        return "ins.id"
-    return f"s.{name}"
-
-
-_TARGETS: list[tuple[str, str, int, str, str]] | None = None
-
-
-def _pg_targets() -> list[tuple[str, str, int, str, str]]:
-    """(staging column, type, index of the model in new_values' tuple, attname, column)."""
-    global _TARGETS
-    if _TARGETS is None:
-        targets = []
-        for index, (model, prefix) in enumerate(
-            ((PhoneNumber, "pn"), (TenDlc, "td"), (Billing, "bl"), (PhoneNumberEvent, "ev"))
-        ):
-            for f in model._meta.concrete_fields:
-                kind = f.rel_db_type(connection) if f.is_relation else f.db_type(connection)
-                kind = {"serial": "integer", "bigserial": "bigint"}.get(kind, kind)
-                name = f"{prefix}_{f.column}"
-                targets.append((name, kind, index, f.attname, f.column))
-        _TARGETS = targets
-    return _TARGETS

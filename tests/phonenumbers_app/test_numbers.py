@@ -1,7 +1,8 @@
 """Normalising what people type into E.164."""
 
+import phonenumbers
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from phonenumbers_app.numbers import InvalidNumber, describe_location, normalize_number
@@ -83,6 +84,29 @@ def test_any_text_either_normalises_or_raises_invalid_number(raw):
         return
     assert result.startswith("+") and result[1:].isdigit()
     assert normalize_number(result) == result
+
+
+def _library_answer(raw: str) -> str | None:
+    """What phonenumbers alone says of `raw`: its E.164 if valid, else None."""
+    try:
+        parsed = phonenumbers.parse(raw, "US")
+    except phonenumbers.NumberParseException:
+        return None
+    if parsed.extension or not phonenumbers.is_valid_number(parsed):
+        return None
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+@settings(max_examples=2000)
+@given(st.from_regex(r"\A\+1[0-9]{10}\Z"))
+def test_the_fast_path_for_canonical_north_american_numbers_agrees_with_the_library(raw):
+    # normalize_number skips phonenumbers.parse for "+1" and ten digits; any number,
+    # valid or not (area codes 0xx/1xx included), must get the library's own answer.
+    expected = _library_answer(raw)
+    try:
+        assert normalize_number(raw) == expected
+    except InvalidNumber:
+        assert expected is None
 
 
 @pytest.mark.parametrize(
