@@ -1,6 +1,6 @@
 """import_phone_numbers: validation, error report, conflicts, dry run, formats, resumability.
 
-Runs on SQLite (bulk_create path) and on PostgreSQL (COPY + INSERT ... SELECT path).
+Runs on SQLite (bulk_create path) and on PostgreSQL (COPY path).
 """
 
 from __future__ import annotations
@@ -21,6 +21,8 @@ from django.db import connection
 from django.db.models import Count
 
 from phonenumbers_app.imports.columns import COLUMNS, EXPORT_LOOKUPS, csv_cell, export_value
+from phonenumbers_app.imports.service import Importer
+from phonenumbers_app.imports.validate import Businesses, SeenNumbers, Validator, parse_cells
 from phonenumbers_app.models import Billing, PhoneNumber, PhoneNumberEvent, TenDlc
 from phonenumbers_app.vocabularies import EventType, InventoryState
 from tests.conftest import db_state
@@ -326,6 +328,71 @@ def test_events_written_and_rerun_is_idempotent(tmp_path):
     event = PhoneNumberEvent.objects.filter(type=EventType.IMPORTED).first()
     assert event.data["after"]["number"] == event.phone_number.number
     assert "phone-numbers.csv" in event.title
+
+
+@pytest.mark.django_db
+def test_a_duplicate_in_a_later_batch_is_still_reported_with_the_first_row(tmp_path):
+    rows = [["+12015550101"], ["+12015550102"], ["+12015550103"], ["+1 201 555 0101"]]
+    path = write_csv(tmp_path / "in.csv", ["number"], rows)
+    report = tmp_path / "errors.csv"
+    out, _, _ = run_failing(
+        str(path), "--errors", str(report), "--batch-size", "1", "--no-progress"
+    )
+    assert "Created 3" in out and "invalid 1" in out
+    (error,) = read_report(report)
+    assert error["row"] == "5" and "earlier in the file (row 2)" in error["reason"]
+
+
+def test_seen_numbers_remember_the_first_row_of_each_number():
+    seen = SeenNumbers()
+    numbers = [12015550000 + k * 65536 for k in range(50)]  # all in one bucket
+    assert all(seen.first_row(n, row) is None for row, n in enumerate(numbers, start=2))
+    assert seen.first_row(numbers[17], 900) == 19
+    assert seen.first_row(999_999_999_999_999, 901) is None  # 15 digits fit
+
+
+@pytest.mark.django_db
+def test_a_number_created_by_someone_else_mid_batch_is_skipped_not_duplicated():
+    # Someone creates +12015550102 after the batch looked up which numbers exist and
+    # before it writes them: the write must skip it (PostgreSQL: the COPY fails on the
+    # unique index, is rolled back to its savepoint and retried without it).
+    existing = PhoneNumberFactory(number="+12015550102")
+    untouched = list(PhoneNumber.objects.filter(pk=existing.pk).values())
+
+    class LookupMissesTheFirstTime(Importer):
+        looked_up = 0
+
+        def _existing_numbers(self, numbers):
+            self.looked_up += 1
+            return set() if self.looked_up == 1 else super()._existing_numbers(numbers)
+
+    validator = Validator(default_business=None, businesses=Businesses())
+    importer = LookupMissesTheFirstTime(validator=validator, source_name="race.csv")
+    rows = []
+    for row, number in enumerate(["+12015550101", "+12015550102", "+12015550103"], start=2):
+        values = {"number": number}
+        valid, errors = validator.validate(row, values, [number], parse_cells(values))
+        assert not errors
+        rows.append(valid)
+
+    assert importer.write(rows) == []
+
+    assert importer.totals.created == 2 and importer.totals.skipped == 1
+    # PostgreSQL looked again after the failed COPY; SQLite's insert ignores conflicts.
+    assert importer.looked_up == (2 if connection.vendor == "postgresql" else 1)
+    assert list(PhoneNumber.objects.filter(number="+12015550102").values()) == untouched
+    for number in PhoneNumber.objects.filter(number__in=["+12015550101", "+12015550103"]):
+        assert_complete(number)
+    assert not PhoneNumberEvent.objects.filter(phone_number=existing).exists()
+
+
+@pytest.mark.django_db
+def test_imported_numbers_and_events_get_time_ordered_ids(tmp_path):
+    path = write_csv(tmp_path / "in.csv", ["number"], [["+12015550101"], ["+12015550102"]])
+    run(str(path), "--no-progress")
+    for number in PhoneNumber.objects.all():
+        assert number.pk.version == 7
+        assert number.events.get().pk.version == 7
 
 
 @pytest.mark.django_db
