@@ -21,6 +21,7 @@ Updates (`on_conflict="update"`) use the same ORM code on both.
 from __future__ import annotations
 
 import json
+import threading
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -59,6 +60,10 @@ class Totals:
     skipped: int = 0
     invalid: int = 0
     rows: int = 0
+
+    def add(self, other: Totals) -> None:
+        for name in ("created", "updated", "unchanged", "skipped"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
 
 
 class Table:
@@ -116,6 +121,7 @@ class Importer:
         self.actor_name = actor.display_name if actor else None
         self.source_name = source_name
         self.totals = Totals()
+        self.lock = threading.Lock()
         self.postgres = connection.vendor == "postgresql"
         self.event_title = f"Imported from {source_name}"[:TITLE_MAX_LENGTH]
         self.actor_id = actor.pk if actor else None
@@ -175,11 +181,15 @@ class Importer:
     # --- batches ----------------------------------------------------------------
 
     def write(self, rows: list[ValidRow]) -> list[RowError]:
-        """Write one batch in one transaction; returns rows found invalid while writing."""
+        """Write one batch in one transaction; returns rows found invalid while writing.
+
+        Safe to call from several threads at once (each with its own connection).
+        """
         if not rows:
             return []
         if self.dry_run:
             return self._dry_run(rows)
+        batch = Totals()
         with transaction.atomic():
             if self.on_conflict == "update":
                 existing = self._existing(rows, lock=True)
@@ -193,16 +203,17 @@ class Importer:
                 )
             errors: list[RowError] = []
             if existing and self.on_conflict == "update":
-                errors = self._update([r for r in rows if r.number in existing], existing)
+                errors = self._update([r for r in rows if r.number in existing], existing, batch)
             else:
-                self.totals.skipped += len(existing)
+                batch.skipped += len(existing)
             new_rows = [r for r in rows if r.number not in existing]
             if new_rows:
-                created = self._insert(new_rows)
-                self.totals.created += created
+                batch.created = self._insert(new_rows)
                 # Created by someone else since the look-up.
-                self.totals.skipped += len(new_rows) - created
-            return errors
+                batch.skipped += len(new_rows) - batch.created
+        with self.lock:  # counted once committed
+            self.totals.add(batch)
+        return errors
 
     def _dry_run(self, rows: list[ValidRow]) -> list[RowError]:
         existing = self._existing(rows, lock=False)
@@ -210,7 +221,9 @@ class Importer:
         if self.on_conflict == "update" and existing:
             with transaction.atomic():
                 sid = transaction.savepoint()
-                errors = self._update([r for r in rows if r.number in existing], existing)
+                errors = self._update(
+                    [r for r in rows if r.number in existing], existing, self.totals
+                )
                 transaction.savepoint_rollback(sid)
         elif self.on_conflict == "fail" and existing:
             row = next(r for r in rows if r.number in existing)
@@ -308,7 +321,9 @@ class Importer:
 
     # --- updates ----------------------------------------------------------------
 
-    def _update(self, rows: list[ValidRow], existing: dict[str, PhoneNumber]) -> list[RowError]:
+    def _update(
+        self, rows: list[ValidRow], existing: dict[str, PhoneNumber], totals: Totals
+    ) -> list[RowError]:
         now = timezone.now()
         errors: list[RowError] = []
         phones, ten_dlcs, billings, events = [], [], [], []
@@ -372,7 +387,7 @@ class Importer:
                 if diff:
                     bucket.append(obj)
             if not after:
-                self.totals.unchanged += 1
+                totals.unchanged += 1
                 continue
             number.version += 1
             number.modified_at = now
@@ -402,7 +417,7 @@ class Importer:
         if billings:
             Billing.objects.bulk_update(billings, sorted(billing_fields), batch_size=500)
         PhoneNumberEvent.objects.bulk_create(events, batch_size=1000)
-        self.totals.updated += len(phones)
+        totals.updated += len(phones)
         return errors
 
 

@@ -36,6 +36,7 @@ DEFAULT_WORKERS = 1  # with the main process: both cores of a 2-core machine
 CHUNK_ROWS = 1000
 IN_FLIGHT_CHUNKS = 16  # parsed ahead, so workers keep going while a batch is written
 ERRORS_SHOWN = 20
+WRITER_THREADS = 2  # PostgreSQL connections writing batches side by side
 
 
 @contextlib.contextmanager
@@ -101,35 +102,48 @@ def _joined(chunk: list, results: list) -> Iterator[tuple]:
 
 
 class BatchWriter:
-    """Writes batches through the importer; on PostgreSQL, in a second thread.
+    """Writes batches through the importer; on PostgreSQL, in `threads` other threads.
 
-    The thread has its own connection and writes batch N (mostly waiting on the
-    database, which releases the GIL) while this thread reads and validates batch N+1.
-    At most one batch is in flight, and each is still one transaction. Not used inside
-    an outer transaction (tests), where a second connection would not see its data.
+    Each thread has its own connection and writes one batch (mostly waiting on the
+    database, which releases the GIL) while this thread reads and validates the next:
+    with two, PostgreSQL checks one batch's foreign keys at commit while the other's
+    rows stream in. Each batch is still one transaction, and at most `threads` are in
+    flight. Not used inside an outer transaction (tests), where another connection would
+    not see its data.
     """
 
-    def __init__(self, importer: Importer, *, threaded: bool):
+    def __init__(self, importer: Importer, *, threads: int):
         self.importer = importer
-        self.executor = ThreadPoolExecutor(max_workers=1) if threaded else None
-        self.pending: Future | None = None
+        # One single-thread executor per connection, so that each can close its own.
+        self.executors = [ThreadPoolExecutor(max_workers=1) for _ in range(threads)]
+        self.pending: deque[Future] = deque()
+        self.turn = 0
+
+    @property
+    def busy(self) -> bool:
+        return bool(self.pending)
 
     def submit(self, batch: list) -> list[RowError]:
-        if self.executor is None:
+        if not self.executors:
             return self.importer.write(batch)
-        errors = self.pending.result() if self.pending is not None else []
-        self.pending = self.executor.submit(self.importer.write, batch)
+        errors = self.pending.popleft().result() if len(self.pending) >= len(self.executors) else []
+        executor = self.executors[self.turn % len(self.executors)]
+        self.turn += 1
+        self.pending.append(executor.submit(self.importer.write, batch))
         return errors
 
     def finish(self) -> list[RowError]:
-        if self.executor is None:
-            return []
+        errors: list[RowError] = []
         try:
-            return self.pending.result() if self.pending is not None else []
+            while self.pending:
+                errors += self.pending.popleft().result()
+            return errors
         finally:
-            self.pending = None
-            self.executor.submit(connections.close_all).result()
-            self.executor.shutdown()
+            self.pending.clear()
+            for executor in self.executors:
+                executor.submit(connections.close_all).result()
+                executor.shutdown()
+            self.executors = []
 
 
 class Progress:
@@ -320,7 +334,10 @@ class Command(BaseCommand):
             and not connection.in_atomic_block
             and not options["dry_run"]
         )
-        writer = BatchWriter(importer, threaded=threaded)
+        # --on-conflict fail stops at the first batch with a conflict: nothing after it
+        # may be in flight.
+        threads = (1 if options["on_conflict"] == "fail" else WRITER_THREADS) if threaded else 0
+        writer = BatchWriter(importer, threads=threads)
         started = time.perf_counter()
         totals = importer.totals
         failure = None
@@ -332,7 +349,7 @@ class Command(BaseCommand):
         except ImportConflict as exc:
             failure = str(exc)
         finally:
-            if writer.pending is not None:  # an error above: wait for the batch in flight
+            if writer.busy:  # an error above: wait for the batches in flight
                 with contextlib.suppress(ImportConflict, ImportFileError):
                     writer.finish()
             progress.close()
