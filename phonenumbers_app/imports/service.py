@@ -49,7 +49,8 @@ TRANSITION_REFUSED = "Cannot change {what} from {current} to {new}."
 
 
 class ImportConflict(Exception):
-    """--on-conflict fail met a number that already exists."""
+    """The import stops over numbers that exist: --on-conflict fail met one, or numbers
+    kept being created by someone else while a batch was written."""
 
 
 @dataclass
@@ -296,9 +297,10 @@ class Importer:
             tables = tuple([rows[k] for k in keep] for rows in tables)
             if not keep:
                 return 0
-        raise IntegrityError(
-            f"Numbers of this batch kept being created by someone else ({CONFLICT_RETRIES} "
-            "tries); run the import again to skip them."
+        raise ImportConflict(
+            f"Numbers of a batch kept being created by someone else while it was written "
+            f"({CONFLICT_RETRIES} tries); that batch was rolled back: run the import again "
+            "to skip them."
         )
 
     def _copy(self, tables: tuple[list, ...]) -> None:
