@@ -29,6 +29,16 @@ def _in(field: str, choices: type[models.TextChoices], *, nullable: bool = False
     return condition | Q(**{f"{field}__isnull": True}) if nullable else condition
 
 
+def not_null_index(field: str, name: str) -> models.Index:
+    """An index of a nullable foreign key without its null rows.
+
+    Lookups by a value (filters, and the foreign key's own ON DELETE checks, whose
+    `column = $1` implies NOT NULL) use it all the same, and the many rows without a
+    value (pool stock, imported numbers, events without an actor) cost no index entry.
+    """
+    return models.Index(fields=[field], condition=Q(**{f"{field}__isnull": False}), name=name)
+
+
 class PhoneNumberQuerySet(models.QuerySet):
     def not_released(self) -> PhoneNumberQuerySet:
         return self.exclude(inventory_state=InventoryState.RELEASED)
@@ -62,6 +72,7 @@ class PhoneNumber(TimeStampedModel):
         related_name="phone_numbers",
         db_index=False,
     )
+    # Indexed in Meta without its nulls (pool stock has no user): see not_null_index.
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -69,6 +80,7 @@ class PhoneNumber(TimeStampedModel):
         on_delete=models.SET_NULL,
         related_name="phone_numbers",
         help_text="The user the number was created or claimed for.",
+        db_index=False,
     )
     # teamId/sourceId/campaignId are also shown as routing.teamId/sourceId/campaignId.
     team_id = models.CharField(max_length=255, null=True, blank=True)
@@ -219,6 +231,7 @@ class PhoneNumber(TimeStampedModel):
                 fields=["business", "-created_at", "-id"], name="phone_number_business_idx"
             ),
             models.Index(fields=["-created_at", "-id"], name="phone_number_created_idx"),
+            not_null_index("user", "phone_number_user_idx"),
             # The claim query walks exactly this index: preferred first, then oldest.
             models.Index(
                 fields=["-is_preferred", "created_at", "id"],
@@ -276,8 +289,14 @@ class Billing(models.Model):
     phone_number = models.OneToOneField(
         PhoneNumber, primary_key=True, on_delete=models.CASCADE, related_name="billing"
     )
+    # Both indexed in Meta without their nulls (pool stock is nobody's).
     business = models.ForeignKey(
-        Business, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        Business,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
     )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -285,6 +304,7 @@ class Billing(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        db_index=False,
     )
     subscription_item_id = models.CharField(max_length=255, null=True, blank=True)
     monthly_amount = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
@@ -293,6 +313,10 @@ class Billing(models.Model):
     class Meta:
         verbose_name = "billing"
         verbose_name_plural = "billing"
+        indexes = [
+            not_null_index("business", "billing_business_idx"),
+            not_null_index("user", "billing_user_idx"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(monthly_amount__gte=0) | Q(monthly_amount__isnull=True),
@@ -332,12 +356,14 @@ class PhoneNumberEvent(models.Model):
     type = models.CharField(max_length=32, choices=EventType.choices)
     title = models.CharField(max_length=255)
     details = models.TextField(null=True, blank=True)
+    # Indexed in Meta without its nulls (imports and system events have no actor).
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        db_index=False,
     )
     actor_name = models.CharField(max_length=255, null=True, blank=True)
     data = models.JSONField(default=dict, blank=True, encoder=DjangoJSONEncoder)
@@ -349,6 +375,7 @@ class PhoneNumberEvent(models.Model):
         indexes = [
             models.Index(fields=["phone_number", "-created_at", "-id"], name="event_timeline_idx"),
             models.Index(fields=["type", "-created_at"], name="event_type_idx"),
+            not_null_index("actor", "event_actor_idx"),
         ]
         constraints = [
             models.CheckConstraint(condition=_in("type", EventType), name="event_type_valid")
