@@ -217,7 +217,11 @@ class Importer:
         return errors
 
     def _dry_run(self, rows: list[ValidRow]) -> list[RowError]:
-        existing = self._existing(rows, lock=False)
+        # Only updates need the existing rows themselves; otherwise their numbers do.
+        if self.on_conflict == "update":
+            existing = self._existing(rows, lock=False)
+        else:
+            existing = dict.fromkeys(self._existing_numbers([r.number for r in rows]))
         errors: list[RowError] = []
         if self.on_conflict == "update" and existing:
             with transaction.atomic():

@@ -9,6 +9,7 @@ from django.utils.text import Truncator
 
 from accounts.models import User
 from phonenumbers_app.models import PhoneNumber, PhoneNumberEvent
+from phonenumbers_app.services.locking import touch
 from phonenumbers_app.vocabularies import EventType
 
 TITLE_MAX_LENGTH = PhoneNumberEvent._meta.get_field("title").max_length
@@ -53,6 +54,30 @@ def changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, dict[str
         "before": {key: before.get(key) for key in changed},
         "after": {key: after[key] for key in changed},
     }
+
+
+def save_and_record(
+    phone_number: PhoneNumber,
+    fields: tuple[str, ...],
+    before: dict[str, Any],
+    *,
+    type: EventType,
+    title: str,
+    details: str | None,
+    acting_user: User | None,
+) -> PhoneNumberEvent:
+    """Save `fields` of a locked number as a new version, and record what changed in them
+    since `before` (their snapshot taken before the change) as one event."""
+    touch(phone_number)
+    phone_number.save(update_fields=[*fields, "modified_at", "version"])
+    return event_record(
+        phone_number=phone_number,
+        type=type,
+        title=title,
+        details=details,
+        acting_user=acting_user,
+        data=changes(before, snapshot(phone_number, fields)),
+    )
 
 
 def event_record(

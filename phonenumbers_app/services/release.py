@@ -7,8 +7,8 @@ from django.utils import timezone
 
 from accounts.models import User
 from phonenumbers_app.models import PhoneNumber
-from phonenumbers_app.services.events import changes, event_record, snapshot
-from phonenumbers_app.services.locking import lock_for_write, touch
+from phonenumbers_app.services.events import save_and_record, snapshot
+from phonenumbers_app.services.locking import lock_for_write
 from phonenumbers_app.vocabularies import EventType, InventoryState
 
 RELEASE_FIELDS = (
@@ -39,14 +39,13 @@ def phone_number_release(
     locked.enabled = False
     locked.is_default = False
     locked.routing_sms_enabled = locked.routing_voice_enabled = False
-    touch(locked)
-    locked.save(update_fields=[*RELEASE_FIELDS, "modified_at", "version"])
-    event_record(
-        phone_number=locked,
+    save_and_record(
+        locked,
+        RELEASE_FIELDS,
+        before,
         type=EventType.RELEASED,
         title="Released",
         details=f"{acting_user.display_name} released {locked.number}.",
         acting_user=acting_user,
-        data=changes(before, snapshot(locked, RELEASE_FIELDS)),
     )
     return locked

@@ -8,8 +8,8 @@ from django.db import transaction
 from accounts.models import User
 from phonenumbers_app.errors import WarmupConflict
 from phonenumbers_app.models import PhoneNumber, PhoneNumberEvent
-from phonenumbers_app.services.events import changes, event_record, snapshot
-from phonenumbers_app.services.locking import lock_for_write, touch
+from phonenumbers_app.services.events import save_and_record, snapshot
+from phonenumbers_app.services.locking import lock_for_write
 from phonenumbers_app.vocabularies import EventType, WarmupHealthState
 
 PAUSABLE_STATES = (
@@ -59,15 +59,14 @@ def phone_number_warmup_pause(
     before = snapshot(locked, WARMUP_FIELDS)
     locked.warmup_state = WarmupHealthState.PAUSED
     locked.warmup_pause_reason = reason
-    touch(locked)
-    locked.save(update_fields=[*WARMUP_FIELDS, "modified_at", "version"])
-    event_record(
-        phone_number=locked,
+    save_and_record(
+        locked,
+        WARMUP_FIELDS,
+        before,
         type=EventType.WARMUP_PAUSED,
         title="Warmup paused",
         details=reason,
         acting_user=acting_user,
-        data=changes(before, snapshot(locked, WARMUP_FIELDS)),
     )
     return locked
 
@@ -81,15 +80,14 @@ def phone_number_warmup_resume(*, phone_number: PhoneNumber, acting_user: User) 
     before = snapshot(locked, WARMUP_FIELDS)
     locked.warmup_state = _state_before_pause(locked)
     locked.warmup_pause_reason = None
-    touch(locked)
-    locked.save(update_fields=[*WARMUP_FIELDS, "modified_at", "version"])
-    event_record(
-        phone_number=locked,
+    save_and_record(
+        locked,
+        WARMUP_FIELDS,
+        before,
         type=EventType.WARMUP_RESUMED,
         title="Warmup resumed",
         details=f"{acting_user.display_name} resumed warmup ({locked.warmup_state}).",
         acting_user=acting_user,
-        data=changes(before, snapshot(locked, WARMUP_FIELDS)),
     )
     return locked
 
