@@ -344,6 +344,10 @@ class PhoneNumberEvent(models.Model):
     - `details`: a longer sentence, e.g. "Assigned +14155552671 to Acme Roofing.".
     - `actor`/`actor_name`: who did it; the name is copied so the trail still reads
       right after the user is renamed or deleted (then `actor` becomes null).
+      `actor_is_staff`: whether that was a staff member then; tenants see staff
+      actions as "Support", never the person.
+    - `business`: the business that owned the number when it happened (null: the
+      pool). History belongs to that owner: a tenant sees only its own part.
     - `data`: before → after of the fields that changed, e.g.
       {"before": {"inventoryState": "Available"}, "after": {"inventoryState": "Assigned"}}.
     """
@@ -366,6 +370,18 @@ class PhoneNumberEvent(models.Model):
         db_index=False,
     )
     actor_name = models.CharField(max_length=255, null=True, blank=True)
+    actor_is_staff = models.BooleanField(default=False)
+    # Indexed in Meta without its nulls (pool events): deleting a business finds its
+    # events through it. SET_NULL: the number's trail outlives a deleted business,
+    # then visible to staff only.
+    business = models.ForeignKey(
+        Business,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
+    )
     data = models.JSONField(default=dict, blank=True, encoder=DjangoJSONEncoder)
     created_at = models.DateTimeField(default=timezone.now, db_index=True, editable=False)
 
@@ -376,6 +392,7 @@ class PhoneNumberEvent(models.Model):
             models.Index(fields=["phone_number", "-created_at", "-id"], name="event_timeline_idx"),
             models.Index(fields=["type", "-created_at"], name="event_type_idx"),
             not_null_index("actor", "event_actor_idx"),
+            not_null_index("business", "event_business_idx"),
         ]
         constraints = [
             models.CheckConstraint(condition=_in("type", EventType), name="event_type_valid")

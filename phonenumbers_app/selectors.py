@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 
 from django.db import connections, transaction
 from django.db.models import Count, F, Q, QuerySet
@@ -12,6 +13,7 @@ from businesses.selectors import business_ids_of
 from core.filtering import filter_queryset
 from phonenumbers_app.filters import PhoneNumberEventFilter, PhoneNumberFilter
 from phonenumbers_app.models import PhoneNumber, PhoneNumberEvent, TenDlc
+from phonenumbers_app.services.ownership import STAFF_ACTOR
 from phonenumbers_app.vocabularies import (
     EventType,
     InventoryState,
@@ -51,6 +53,35 @@ def event_timeline() -> QuerySet[PhoneNumberEvent]:
     return PhoneNumberEvent.objects.order_by("-created_at", "-id")
 
 
+def phone_number_events_visible_to(
+    *, user: User, phone_number: PhoneNumber
+) -> QuerySet[PhoneNumberEvent]:
+    """A number's events the caller may see: all for staff; otherwise only those written
+    while one of the caller's businesses owned it (a number's earlier owners' history,
+    and the pool's, are theirs)."""
+    queryset = PhoneNumberEvent.objects.filter(phone_number=phone_number)
+    if user.is_staff:
+        return queryset
+    return queryset.filter(business_id__in=business_ids_of(user=user))
+
+
+def events_as_seen_by(*, user: User, events: Iterable[PhoneNumberEvent]) -> list[PhoneNumberEvent]:
+    """`events` as the caller may read them: a staff member's action appears to a
+    tenant as "Support", with no user id, also where the details name them.
+
+    The events are changed in memory only (they are append-only and never saved again).
+    """
+    events = list(events)
+    if user.is_staff:
+        return events
+    for event in events:
+        if event.actor_is_staff:
+            if event.actor_name and event.details:
+                event.details = event.details.replace(event.actor_name, STAFF_ACTOR)
+            event.actor_id, event.actor_name = None, STAFF_ACTOR
+    return events
+
+
 def fetch_in_written_join_order(queryset: QuerySet) -> list:
     """Evaluate a representation query without letting PostgreSQL reorder its joins.
 
@@ -79,7 +110,10 @@ def phone_number_get(*, user: User, id: uuid.UUID) -> PhoneNumber | None:
     if not rows:
         return None
     number = rows[0]
-    number.recent_events = list(event_timeline().filter(phone_number=number)[:RECENT_EVENTS_LIMIT])
+    recent = phone_number_events_visible_to(user=user, phone_number=number).order_by(
+        "-created_at", "-id"
+    )[:RECENT_EVENTS_LIMIT]
+    number.recent_events = events_as_seen_by(user=user, events=recent)
     return number
 
 
@@ -112,19 +146,24 @@ def phone_number_list(*, user: User, params) -> QuerySet[PhoneNumber]:
     return filter_queryset(PhoneNumberFilter, params, queryset)
 
 
-def phone_number_event_list(*, phone_number: PhoneNumber, params) -> QuerySet[PhoneNumberEvent]:
-    queryset = PhoneNumberEvent.objects.filter(phone_number=phone_number)
+def phone_number_event_list(
+    *, user: User, phone_number: PhoneNumber, params
+) -> QuerySet[PhoneNumberEvent]:
+    """The caller's part of a number's history, filtered by the API's query parameters;
+    render its rows through events_as_seen_by."""
+    queryset = phone_number_events_visible_to(user=user, phone_number=phone_number)
     return filter_queryset(
         PhoneNumberEventFilter, params, queryset, also_allowed=("pageSize", "continuationToken")
     )
 
 
-def phone_number_warmup_events(*, phone_number: PhoneNumber) -> list[PhoneNumberEvent]:
-    return list(
-        event_timeline().filter(phone_number=phone_number, type__in=WARMUP_EVENT_TYPES)[
-            :RECENT_EVENTS_LIMIT
-        ]
+def phone_number_warmup_events(*, user: User, phone_number: PhoneNumber) -> list[PhoneNumberEvent]:
+    events = (
+        phone_number_events_visible_to(user=user, phone_number=phone_number)
+        .filter(type__in=WARMUP_EVENT_TYPES)
+        .order_by("-created_at", "-id")[:RECENT_EVENTS_LIMIT]
     )
+    return events_as_seen_by(user=user, events=events)
 
 
 # --- Operator dashboard ---------------------------------------------------------

@@ -45,6 +45,7 @@ class WarmupHealthState(models.TextChoices):
 class EventType(models.TextChoices):
     CREATED = "created", "Created"
     ASSIGNED = "assigned", "Assigned to a business"
+    UNASSIGNED = "unassigned", "Left a business"
     IMPORTED = "imported", "Imported"
     UPDATED = "updated", "Updated"
     STATE_CHANGED = "state_changed", "State changed"

@@ -249,7 +249,8 @@ class PhoneNumberEventsApi(ApiView):
         tags=TAG,
         operation_id="listPhoneNumberEvents",
         summary="List a phone number's events",
-        description="Newest first.",
+        description="Newest first. A caller without a staff key sees the events written "
+        "while its businesses owned the number, staff members' actions as `Support`.",
         parameters=[*filterset_parameters(PhoneNumberEventFilter), *PAGING[:2]],
         responses={200: PhoneNumberEventPageOutput, **problems(400, 404)},
     )
@@ -257,7 +258,9 @@ class PhoneNumberEventsApi(ApiView):
         phone_number = _visible_or_404(request, id)
         params = request.query_params
         queryset, paging = validate_together(
-            lambda: selectors.phone_number_event_list(phone_number=phone_number, params=params),
+            lambda: selectors.phone_number_event_list(
+                user=request.user, phone_number=phone_number, params=params
+            ),
             lambda: KeysetParams(params),
         )
         return Response(
@@ -265,7 +268,11 @@ class PhoneNumberEventsApi(ApiView):
                 queryset,
                 paging,
                 ordering=EVENT_ORDER,
-                serialize=lambda rows: PhoneNumberEventOutput(rows, many=True).data,
+                serialize=lambda rows: (
+                    PhoneNumberEventOutput(
+                        selectors.events_as_seen_by(user=request.user, events=rows), many=True
+                    ).data
+                ),
             )
         )
 
@@ -273,7 +280,9 @@ class PhoneNumberEventsApi(ApiView):
 def _warmup(request: Request, phone_number: PhoneNumber) -> Response:
     phone_number.can_pause = services.warmup_can_pause(phone_number)
     phone_number.can_resume = services.warmup_can_resume(phone_number)
-    phone_number.warmup_events = selectors.phone_number_warmup_events(phone_number=phone_number)
+    phone_number.warmup_events = selectors.phone_number_warmup_events(
+        user=request.user, phone_number=phone_number
+    )
     return Response(WarmupOutput(phone_number).data, headers={"ETag": phone_number.etag})
 
 

@@ -6,11 +6,11 @@ import uuid
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 
 from accounts.models import User
 from businesses.models import Business
 from core.errors import Conflict
+from core.ids import new_id
 from phonenumbers_app.errors import (
     BUSINESS_REQUIRED_FOR_NON_STAFF,
     BUSINESS_REQUIRED_TO_CLAIM,
@@ -21,7 +21,9 @@ from phonenumbers_app.errors import (
 )
 from phonenumbers_app.models import Billing, PhoneNumber, TenDlc
 from phonenumbers_app.numbers import InvalidNumber, describe_location, normalize_number
-from phonenumbers_app.services.events import changes, event_record, snapshot
+from phonenumbers_app.services.events import event_record, snapshot
+from phonenumbers_app.services.ownership import owner_user
+from phonenumbers_app.services.update import apply_change, plan_change
 from phonenumbers_app.vocabularies import EventType, InventoryState
 
 NAME_INVALID = "Must be 1 to 255 characters."
@@ -176,9 +178,9 @@ def _insert_new(
     id: uuid.UUID | None,
 ) -> PhoneNumber:
     location = describe_location(number)
-    owner = acting_user if business else None
+    owner = owner_user(acting_user) if business else None
     phone_number = PhoneNumber(
-        id=id or uuid.uuid4(),
+        id=id or new_id(),
         number=number,
         name=name,
         business=business,
@@ -228,7 +230,8 @@ def phone_number_claim(
     name = _clean_name(name)
     candidate = (
         PhoneNumber.objects.pool()
-        .select_for_update(skip_locked=True)
+        .select_related("ten_dlc", "billing")
+        .select_for_update(skip_locked=True, of=("self",))
         .order_by("-is_preferred", "created_at", "id")
         .first()
     )
@@ -254,7 +257,11 @@ def phone_number_assign(
     enabled: bool | None = None,
 ) -> PhoneNumber:
     """Assign one unassigned pool number to `business`; NumberExists if it is not in the pool."""
-    locked = PhoneNumber.objects.select_for_update().get(pk=phone_number.pk)
+    locked = (
+        PhoneNumber.objects.select_related("ten_dlc", "billing")
+        .select_for_update(of=("self",))
+        .get(pk=phone_number.pk)
+    )
     if not _is_claimable(locked):
         if locked.business_id is None and locked.inventory_state == InventoryState.AVAILABLE:
             raise NumberExists(
@@ -284,34 +291,11 @@ def _assign_locked(
     enabled: bool | None,
     title: str,
 ) -> PhoneNumber:
-    before = snapshot(phone_number, OWNERSHIP_FIELDS)
-    phone_number.business = business
-    phone_number.user = acting_user
-    phone_number.inventory_state = InventoryState.ASSIGNED
-    if name is not None:
-        phone_number.name = name
-    if enabled is not None:
-        phone_number.enabled = enabled
-    phone_number.modified_at = timezone.now()
-    phone_number.version += 1
-    phone_number.save(
-        update_fields=[
-            "business",
-            "user",
-            "inventory_state",
-            "name",
-            "enabled",
-            "modified_at",
-            "version",
-        ]
-    )
-    Billing.objects.filter(phone_number=phone_number).update(business=business, user=acting_user)
-    event_record(
-        phone_number=phone_number,
-        type=EventType.ASSIGNED,
-        title=title,
-        details=(f"{acting_user.display_name} assigned {phone_number.number} to {business.name}."),
-        acting_user=acting_user,
-        data=changes(before, snapshot(phone_number, OWNERSHIP_FIELDS)),
-    )
+    """Give a locked pool number to `business` through the update rules: Assigned, the
+    pool's leftovers cleared, one event in the new owner's history."""
+    fields = {
+        key: value for key, value in (("name", name), ("enabled", enabled)) if value is not None
+    }
+    target = plan_change(phone_number, fields=fields, business=business, acting_user=acting_user)
+    apply_change(phone_number, target=target, acting_user=acting_user, title=title)
     return phone_number

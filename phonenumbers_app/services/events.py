@@ -8,6 +8,7 @@ from django.db import models
 from django.utils.text import Truncator
 
 from accounts.models import User
+from businesses.models import Business
 from phonenumbers_app.models import PhoneNumber, PhoneNumberEvent
 from phonenumbers_app.services.locking import touch
 from phonenumbers_app.vocabularies import EventType
@@ -80,22 +81,44 @@ def save_and_record(
     )
 
 
-def event_record(
+_CURRENT_OWNER: Any = object()
+
+
+def new_event(
     *,
     phone_number: PhoneNumber,
-    type: EventType,
+    type: EventType | str,
     title: str,
     details: str | None,
     acting_user: User | None,
     data: dict[str, Any] | None = None,
+    business: Business | None = _CURRENT_OWNER,
+    actor_name: str | None = None,
 ) -> PhoneNumberEvent:
-    """Append one event to `phone_number`'s trail; call inside the write's transaction."""
-    return PhoneNumberEvent.objects.create(
+    """One event of `phone_number`, not yet saved (event_record saves it; imports save
+    many at once).
+
+    `business`: whose history it belongs to; by default the number's owner now (an
+    ownership change names the owner each of its events concerns). `actor_name`: the
+    name to record when there is no acting user (an import, the system).
+    """
+    owner = phone_number.business_id if business is _CURRENT_OWNER else business
+    return PhoneNumberEvent(
         phone_number=phone_number,
+        business_id=getattr(owner, "pk", owner),
         type=type,
         title=Truncator(title).chars(TITLE_MAX_LENGTH),
         details=details,
         actor=acting_user,
-        actor_name=acting_user.display_name if acting_user else None,
+        actor_name=acting_user.display_name if acting_user else actor_name,
+        actor_is_staff=bool(acting_user and acting_user.is_staff),
         data=data or {},
     )
+
+
+def event_record(**kwargs: Any) -> PhoneNumberEvent:
+    """Append one event to a number's trail (see new_event); call inside the write's
+    transaction."""
+    event = new_event(**kwargs)
+    event.save(force_insert=True)
+    return event

@@ -16,6 +16,13 @@ from phonenumbers_app.errors import InvalidTransition, NumberReleased
 from phonenumbers_app.models import Billing, PhoneNumber, TenDlc
 from phonenumbers_app.services.events import api_name, changes, event_record, snapshot
 from phonenumbers_app.services.locking import lock_for_write, touch
+from phonenumbers_app.services.ownership import (
+    Cleared,
+    clear_owner_data,
+    owner_change_events,
+    owner_snapshot_fields,
+    owner_user,
+)
 from phonenumbers_app.transitions import (
     INVENTORY_TRANSITIONS,
     STATUS_TRANSITIONS,
@@ -194,18 +201,18 @@ def _resolve_ownership(
     *,
     fields: dict[str, Any],
     business: Business | _Unset | None,
-    acting_user: User,
+    acting_user: User | None,
 ) -> dict[str, Any]:
     """Field values implied by a change of business, merged under the explicit ones."""
     if business is UNSET or business == locked.business:
         return fields
     implied: dict[str, Any] = {"is_default": False}
     if business is None:
-        if not acting_user.is_staff:
+        if acting_user is not None and not acting_user.is_staff:
             raise ValidationError({"businessId": [UNASSIGN_IS_STAFF_ONLY]})
         implied.update(inventory_state=InventoryState.AVAILABLE, user=None)
     else:
-        implied["user"] = acting_user
+        implied["user"] = owner_user(acting_user)
         if locked.inventory_state == InventoryState.AVAILABLE:
             implied["inventory_state"] = InventoryState.ASSIGNED
     implied["business"] = business
@@ -228,8 +235,14 @@ def _check_invariants(locked: PhoneNumber, target: dict[str, Any]) -> None:
         raise ValidationError(errors)
 
 
-def _take_default(locked: PhoneNumber, business: Business, acting_user: User) -> None:
-    """Clear the business's current default (its own event) so `locked` can take it."""
+def _take_default(locked: PhoneNumber, business: Business, acting_user: User | None) -> None:
+    """Clear the business's current default (its own event) so `locked` can take it.
+
+    The business row is locked first: two numbers of one business made default at
+    once then queue here instead of both passing the look-up and one failing on the
+    one-default constraint.
+    """
+    Business.objects.select_for_update().values_list("pk", flat=True).get(pk=business.pk)
     previous = (
         PhoneNumber.objects.select_for_update()
         .filter(business=business, is_default=True)
@@ -245,7 +258,7 @@ def _take_default(locked: PhoneNumber, business: Business, acting_user: User) ->
         phone_number=previous,
         type=EventType.UPDATED,
         title="No longer the default number",
-        details=f"{acting_user.display_name} made {locked.number} the default of {business.name}.",
+        details=f"{locked.number} became the default number of {business.name}.",
         acting_user=acting_user,
         data={"before": {"isDefault": True}, "after": {"isDefault": False}},
     )
@@ -270,12 +283,12 @@ def _event_type_and_title(locked: PhoneNumber, diff: dict[str, dict[str, Any]]) 
     return EventType.UPDATED, "Updated " + ", ".join(names)
 
 
-def _plan(
+def plan_change(
     current: PhoneNumber,
     *,
     fields: dict[str, Any],
     business: Business | _Unset | None,
-    acting_user: User,
+    acting_user: User | None,
 ) -> dict[str, Any]:
     """The field values the update would set, after every rule that reads the row."""
     target = _resolve_ownership(current, fields=fields, business=business, acting_user=acting_user)
@@ -307,14 +320,14 @@ def phone_number_update_check(
         raise ValidationError(errors)
     if phone_number.is_released:
         raise NumberReleased(number=phone_number.number, when=phone_number.provider_released_at)
-    _plan(phone_number, fields=fields, business=business, acting_user=acting_user)
+    plan_change(phone_number, fields=fields, business=business, acting_user=acting_user)
 
 
 @transaction.atomic
 def phone_number_update(
     *,
     phone_number: PhoneNumber,
-    acting_user: User,
+    acting_user: User | None,
     fields: dict[str, Any] | None = None,
     ten_dlc: dict[str, Any] | None = None,
     billing: dict[str, Any] | None = None,
@@ -329,6 +342,9 @@ def phone_number_update(
     - inventoryState/status changes must be allowed by the transition table
       (InvalidTransition, 409); setting isDefault takes the flag from the business's
       previous default in the same transaction.
+    - A change of business clears what the previous owner set up on the number and
+      writes an event into each owner's history (see apply_change).
+    - `acting_user` None: a staff door without a person (an import, the system).
     - A change to nothing is a no-op: no event, same ETag.
 
     Raises ValidationError (bad values), PreconditionFailed (stale If-Match),
@@ -342,61 +358,106 @@ def phone_number_update(
         fields["name"] = fields["name"].strip()
 
     locked = lock_for_write(phone_number=phone_number, if_match=if_match)
-    target = _plan(locked, fields=fields, business=business, acting_user=acting_user)
+    target = plan_change(locked, fields=fields, business=business, acting_user=acting_user)
+    apply_change(locked, target=target, ten_dlc=ten_dlc, billing=billing, acting_user=acting_user)
+    return locked
 
-    # In the order the caller gave them, so the event reads like the request.
-    tracked = tuple(
-        dict.fromkeys(
-            [{"business": "business_id", "user": "user_id"}.get(f, f) for f in target]
-            + ["business_id", "user_id"]
-        )
-    )
-    before = {
-        **snapshot(locked, tracked),
-        **snapshot(locked.ten_dlc, tuple(ten_dlc), "tenDlc"),
-        **snapshot(locked.billing, tuple(billing), "billing"),
-    }
+
+def apply_change(
+    locked: PhoneNumber,
+    *,
+    target: dict[str, Any],
+    ten_dlc: dict[str, Any] | None = None,
+    billing: dict[str, Any] | None = None,
+    acting_user: User | None,
+    actor_name: str | None = None,
+    title: str | None = None,
+) -> bool:
+    """Save a planned change (see _plan) of a locked number and record its events.
+
+    A change of business first clears what the previous owner set up on the number
+    (ownership.clear_owner_data); explicit values of the same change win over the
+    cleared ones. `title`: of the event of a number arriving at a business (a claim).
+    Returns whether anything changed; a change to nothing writes nothing.
+    """
+    ten_dlc, billing = dict(ten_dlc or {}), dict(billing or {})
+    previous = locked.business
+    moving = "business" in target and target["business"] != previous
+    # Business and user by attribute name, in the order the caller gave the fields, so
+    # the event reads like the request.
+    names = [{"business": "business_id", "user": "user_id"}.get(f, f) for f in target]
+    if moving:
+        phone_keys, ten_dlc_keys, billing_keys = owner_snapshot_fields(tuple(names))
+        ten_dlc_keys = tuple(dict.fromkeys([*ten_dlc_keys, *ten_dlc]))
+        billing_keys = tuple(dict.fromkeys([*billing_keys, *billing]))
+    else:
+        phone_keys = tuple(dict.fromkeys([*names, "business_id", "user_id"]))
+        ten_dlc_keys, billing_keys = tuple(ten_dlc), tuple(billing)
+
+    def state() -> dict[str, Any]:
+        return {
+            **snapshot(locked, phone_keys),
+            **snapshot(locked.ten_dlc, ten_dlc_keys, "tenDlc"),
+            **snapshot(locked.billing, billing_keys, "billing"),
+        }
+
+    before = state()
+    cleared = clear_owner_data(locked, rename=previous is not None) if moving else Cleared()
+    blank = state()
     for field, value in target.items():
         setattr(locked, field, value)
     for field, value in ten_dlc.items():
         setattr(locked.ten_dlc, field, value)
     for field, value in billing.items():
         setattr(locked.billing, field, value)
-    diff = changes(
-        before,
-        {
-            **snapshot(locked, tracked),
-            **snapshot(locked.ten_dlc, tuple(ten_dlc), "tenDlc"),
-            **snapshot(locked.billing, tuple(billing), "billing"),
-        },
-    )
+    if moving:
+        # Billing follows the owner: the business and user the number is billed to.
+        locked.billing.business, locked.billing.user = locked.business, locked.user
+    after = state()
+    diff = changes(before, after)
     if not diff["after"]:
-        return locked
+        return False
 
     if locked.is_default and "isDefault" in diff["after"]:
         _take_default(locked, locked.business, acting_user)
     touch(locked)
-    locked.save(update_fields=[*target, "modified_at", "version"])
-    ten_dlc_fields, billing_fields = list(ten_dlc), list(billing)
+    phone_fields = [*target, *cleared.phone_fields, "modified_at", "version"]
+    locked.save(update_fields=list(dict.fromkeys(phone_fields)))
+    ten_dlc_fields = [*cleared.ten_dlc_fields, *ten_dlc]
     if "campaign_status" in ten_dlc and "status_updated_at" not in ten_dlc:
         locked.ten_dlc.status_updated_at = timezone.now()
         ten_dlc_fields.append("status_updated_at")
-    if "businessId" in diff["after"]:
-        # Billing follows the owner: the business and user the number is billed to.
-        locked.billing.business, locked.billing.user = locked.business, locked.user
+    billing_fields = [*cleared.billing_fields, *billing]
+    if moving:
         billing_fields += ["business", "user"]
     if ten_dlc_fields:
-        locked.ten_dlc.save(update_fields=ten_dlc_fields)
+        locked.ten_dlc.save(update_fields=list(dict.fromkeys(ten_dlc_fields)))
     if billing_fields:
-        locked.billing.save(update_fields=billing_fields)
+        locked.billing.save(update_fields=list(dict.fromkeys(billing_fields)))
 
-    event_type, title = _event_type_and_title(locked, diff)
+    who = acting_user.display_name if acting_user else (actor_name or "The system")
+    if moving:
+        events = owner_change_events(
+            locked,
+            previous=previous,
+            before=before,
+            cleared=blank,
+            after=after,
+            acting_user=acting_user,
+            actor_name=who,
+            title=title,
+        )
+        for event in events:
+            event.save(force_insert=True)
+        return True
+    event_type, event_title = _event_type_and_title(locked, diff)
     event_record(
         phone_number=locked,
         type=event_type,
-        title=title,
-        details=f"{acting_user.display_name} changed {', '.join(diff['after'])}.",
+        title=event_title,
+        details=f"{who} changed {', '.join(diff['after'])}.",
         acting_user=acting_user,
+        actor_name=actor_name,
         data=diff,
     )
-    return locked
+    return True
