@@ -510,6 +510,7 @@ class _Step:
     actor: bool
     priority: int  # the lowest go first when a trail has fewer events than the story
     late: bool = False  # fillers go before the first late step
+    owned: bool = True  # written while the business owned the number (False: in the pool)
     j0: int = 0
     j1: int = 0
     den: int = 1
@@ -526,6 +527,7 @@ class Template:
     details: str
     data: str
     actor: bool
+    owned: bool  # the event belongs to the business's history (False: the pool's)
     pos: int  # when, in thousandths of the time from the number's creation to now
     j0: int
     j1: int
@@ -553,7 +555,7 @@ def _status_path(status: str) -> list[tuple[str, str]]:
     return list(pairwise(chain))
 
 
-def _story(p: Profile, actor: str, user_id: str) -> list[_Step]:
+def _story(p: Profile, actor: str, user_id: str | None) -> list[_Step]:
     """Every event that brought a number of profile `p` to its state, in order."""
     a = actor
     steps: list[_Step] = []
@@ -591,11 +593,16 @@ def _story(p: Profile, actor: str, user_id: str) -> list[_Step]:
         return _Step(EventType.STATE_CHANGED, title, details, data, False, priority, late)
 
     steps += [status_step(b, c) for b, c in transitions if not status_details[c][2]]
+    if p.leadping_owned:
+        for step in steps:  # until a business claims it, its history is the pool's
+            step.owned = False
     if p.owned and p.leadping_owned:
-        before = {"name": "${pool_name}", "businessId": None, "userId": None}
+        before = {"name": "${pool_name}", "businessId": None}
         before["inventoryState"] = S.AVAILABLE
-        after = {"name": "${name}", "businessId": "${business_id}", "userId": user_id}
+        after = {"name": "${name}", "businessId": "${business_id}"}
         after["inventoryState"] = S.ASSIGNED
+        if user_id is not None:
+            before["userId"], after["userId"] = None, user_id
         details = f"{a} assigned ${{number}} to ${{business_name}}."
         data = {"before": before, "after": after}
         steps.append(
@@ -720,7 +727,7 @@ def _json_template(data: dict) -> str:
     return text
 
 
-def templates(profile: Profile, k: int, actor: str, user_id: str) -> list[Template]:
+def templates(profile: Profile, k: int, actor: str, user_id: str | None) -> list[Template]:
     """Exactly `k` events for every number of `profile`, "created" first."""
     steps = _story(profile, actor, user_id)
     while len(steps) > k:
@@ -738,6 +745,7 @@ def templates(profile: Profile, k: int, actor: str, user_id: str) -> list[Templa
             details=step.details,
             data=_json_template(step.data),
             actor=step.actor,
+            owned=step.owned,
             pos=index * 1000 // k,
             j0=step.j0,
             j1=step.j1,
@@ -891,7 +899,8 @@ class Plan:
         """The events' actor (baked into the templates' text and data)."""
         self.user_id, self.actor_name = user_id, actor_name
         k = self.events_per_number
-        self.templates = {p.pid: templates(p, k, actor_name, str(user_id)) for p in self.profiles}
+        # userId of the events: the numbers' user, never the (staff) actor.
+        self.templates = {p.pid: templates(p, k, actor_name, None) for p in self.profiles}
 
     # --- hashing ---
     def h(self, i: int, salt: str) -> int:
@@ -1126,10 +1135,9 @@ def _biz(key: str, when: str | None = None) -> Col:
 
 
 def _owner_user() -> Col:
-    return Col(
-        "CASE WHEN p.owned THEN {user} END",
-        lambda c: c.plan.user_id if c.profile.owned else None,
-    )
+    # The generated actor is staff, and a staff member is never the user a number is
+    # for (services.ownership.owner_user): generated numbers have no user.
+    return Col("NULL::uuid", lambda c: None)
 
 
 def _time(key: str) -> Col:
@@ -1251,6 +1259,8 @@ def _event_values(plan: Plan, ctx: Ctx, t: Template) -> dict[str, Any]:
         "details": render(t.details, values),
         "actor_id": plan.user_id if t.actor else None,
         "actor_name": plan.actor_name if t.actor else None,
+        "actor_is_staff": t.actor,  # the generated actor is staff
+        "business_id": business["id"] if business and t.owned else None,
         "data": json.loads(render(t.data, values)),
         "created_at": plan.start + timedelta(microseconds=at),
     }
@@ -1571,6 +1581,8 @@ def _event_columns_sql(plan: Plan) -> dict[str, str]:
         "details": f"format(t.details, {args})",
         "actor_id": f"CASE WHEN t.actor THEN {_quote(plan.user_id)} END",
         "actor_name": f"CASE WHEN t.actor THEN {_quote(plan.actor_name)} END",
+        "actor_is_staff": "t.actor",
+        "business_id": "CASE WHEN t.owned THEN b.id END",
         "data": f"format(t.data, {args})::jsonb",
         "created_at": f"{_quote(plan.start)} + {at} * INTERVAL '1 microsecond'",
     }

@@ -26,26 +26,25 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 
+from businesses.models import Business
 from core.ids import new_id
-from phonenumbers_app.imports.validate import (
-    ASSIGNED_NEEDS_BUSINESS,
-    AVAILABLE_MEANS_POOL,
-    RowError,
-    Validator,
-    ValidRow,
-)
+from phonenumbers_app.errors import InvalidTransition
+from phonenumbers_app.imports.validate import RowError, Validator, ValidRow
 from phonenumbers_app.models import Billing, PhoneNumber, PhoneNumberEvent, TenDlc
-from phonenumbers_app.services.events import TITLE_MAX_LENGTH, api_name, changes
-from phonenumbers_app.transitions import inventory_state_allowed, status_allowed
+from phonenumbers_app.services.events import TITLE_MAX_LENGTH, api_name, changes, new_event
+from phonenumbers_app.services.ownership import owner_user
+from phonenumbers_app.services.update import UNSET, apply_change, plan_change
 from phonenumbers_app.vocabularies import EventType, InventoryState
 
 ON_CONFLICT = ("skip", "update", "fail")
 EVENT_FIELDS = ("number", "name", "business_id", "user_id", "inventory_state", "enabled", "status")
-TRANSITION_REFUSED = "Cannot change {what} from {current} to {new}."
+IMPORT_ACTOR = "An import"  # the actor's name in events when no --user is given
+DATABASE_REFUSED = "The database refused this change"
 
 
 class ImportConflict(Exception):
@@ -126,13 +125,14 @@ class Importer:
         self.postgres = connection.vendor == "postgresql"
         self.event_title = f"Imported from {source_name}"[:TITLE_MAX_LENGTH]
         self.actor_id = actor.pk if actor else None
+        self.actor_is_staff = bool(actor and actor.is_staff)
 
     # --- rows -------------------------------------------------------------------
 
     def new_rows(self, row: ValidRow, now) -> tuple[list, list, list, list]:
         """The PhoneNumber, TenDlc, Billing and "imported" event rows of a new number."""
         business_id = row.business_id
-        owner = self.actor.pk if (business_id and self.actor) else None
+        owner = getattr(owner_user(self.actor), "pk", None) if business_id else None
         phone_id = new_id()
         values = {
             "id": phone_id,
@@ -168,11 +168,13 @@ class Importer:
                     "type": EventType.IMPORTED,
                     "title": self.event_title,
                     "details": (
-                        f"{self.actor_name or 'An import'} imported {row.number} as "
+                        f"{self.actor_name or IMPORT_ACTOR} imported {row.number} as "
                         f"{after['inventoryState']} from {self.source_name} (row {row.row})."
                     ),
                     "actor_id": self.actor_id,
                     "actor_name": self.actor_name,
+                    "actor_is_staff": self.actor_is_staff,
+                    "business_id": business_id,
                     "data": {"after": after},
                     "created_at": now,
                 }
@@ -242,9 +244,13 @@ class Importer:
         return errors
 
     def _existing(self, rows: list[ValidRow], *, lock: bool) -> dict[str, PhoneNumber]:
-        queryset = PhoneNumber.objects.not_released().filter(number__in=[r.number for r in rows])
+        queryset = (
+            PhoneNumber.objects.not_released()
+            .filter(number__in=[r.number for r in rows])
+            .select_related("ten_dlc", "billing", "business")
+        )
         if lock:
-            queryset = queryset.select_related("ten_dlc", "billing").select_for_update(of=("self",))
+            queryset = queryset.select_for_update(of=("self",))
         return {p.number: p for p in queryset}
 
     def _existing_numbers(self, numbers: list[str]) -> set[str]:
@@ -330,105 +336,146 @@ class Importer:
     def _update(
         self, rows: list[ValidRow], existing: dict[str, PhoneNumber], totals: Totals
     ) -> list[RowError]:
-        now = timezone.now()
+        """Apply the rows to their (locked) numbers through the domain's change rules.
+
+        Each row is planned by services.plan_change, the rule every door uses
+        (transitions, ownership, invariants). Rows that change the owner or the default
+        number touch other rows and write an event into each owner's history: they go
+        through services.apply_change one by one, each in a savepoint. The rest are
+        written together; if the database refuses that bulk write, its rows are applied
+        one by one too, so a refused row is reported, never a traceback.
+        """
         errors: list[RowError] = []
+        businesses = Business.objects.in_bulk(
+            {r.business_id for r in rows if r.business_given and r.business_id}
+        )
+        bulk: list[_PlannedRow] = []
+        single: list[_PlannedRow] = []
+        for row in rows:
+            planned = self._plan(row, existing[row.number], businesses)
+            if isinstance(planned, RowError):
+                errors.append(planned)
+            elif planned is None:
+                totals.unchanged += 1
+            elif "business" in planned.target or planned.target.get("is_default"):
+                single.append(planned)
+            else:
+                bulk.append(planned)
+        if bulk:
+            try:
+                with transaction.atomic():
+                    self._apply_bulk(bulk, totals)
+            except IntegrityError:
+                fresh = self._existing([p.row for p in bulk], lock=True)
+                single += [
+                    p
+                    for p in (self._plan(p.row, fresh[p.row.number], businesses) for p in bulk)
+                    if isinstance(p, _PlannedRow)
+                ]
+        for planned in single:
+            if error := self._apply_one(planned):
+                errors.append(error)
+            else:
+                totals.updated += 1
+        return errors
+
+    def _plan(
+        self, row: ValidRow, number: PhoneNumber, businesses: dict[Any, Business]
+    ) -> _PlannedRow | RowError | None:
+        """What the row changes on `number` (None: nothing), or why it cannot."""
+        target = {
+            f: v for f, v in row.phone.items() if _comparable(getattr(number, f)) != _comparable(v)
+        }
+        business: Any = UNSET
+        if row.business_given and row.business_id != _str(number.business_id):
+            business = businesses.get(uuid.UUID(row.business_id)) if row.business_id else None
+        try:
+            target = plan_change(number, fields=target, business=business, acting_user=self.actor)
+        except InvalidTransition as exc:
+            return RowError(row.row, exc.extensions["field"], exc.detail, row.original)
+        except ValidationError as exc:
+            column, messages = next(iter(exc.message_dict.items()))
+            return RowError(row.row, column, " ".join(messages), row.original)
+        ten_dlc = _changed(number.ten_dlc, row.ten_dlc)
+        billing = _changed(number.billing, row.billing)
+        if not (target or ten_dlc or billing):
+            return None
+        return _PlannedRow(row, number, target, ten_dlc, billing)
+
+    def _apply_one(self, planned: _PlannedRow) -> RowError | None:
+        row = planned.row
+        try:
+            with transaction.atomic():
+                apply_change(
+                    planned.number,
+                    target=planned.target,
+                    ten_dlc=planned.ten_dlc,
+                    billing=planned.billing,
+                    acting_user=self.actor,
+                    actor_name=IMPORT_ACTOR,
+                )
+        except IntegrityError as exc:
+            return RowError(row.row, "number", f"{DATABASE_REFUSED} ({exc})", row.original)
+        return None
+
+    def _apply_bulk(self, rows: list[_PlannedRow], totals: Totals) -> None:
+        """Rows that change only their own number: one bulk update per table."""
+        now = timezone.now()
         phones, ten_dlcs, billings, events = [], [], [], []
         phone_fields, ten_dlc_fields, billing_fields = set(), set(), set()
-        for row in rows:
-            number = existing[row.number]
-            ten_dlc = getattr(number, "ten_dlc", None)
-            billing = getattr(number, "billing", None)
-            before, after = {}, {}
-            wanted = dict(row.phone)
-            if row.business_given and row.business_id != _str(number.business_id):
-                wanted["business_id"] = row.business_id
-            changed_phone = {
-                f: v for f, v in wanted.items() if _comparable(getattr(number, f)) != _comparable(v)
-            }
-            state = changed_phone.get("inventory_state", number.inventory_state)
-            business = changed_phone.get("business_id", number.business_id)
-            problem = None
-            if "inventory_state" in changed_phone and not inventory_state_allowed(
-                number.inventory_state, state
-            ):
-                problem = (
-                    "inventoryState",
-                    _refused("inventoryState", number.inventory_state, state),
-                )
-            elif "status" in changed_phone and not status_allowed(
-                number.status, changed_phone["status"]
-            ):
-                problem = ("status", _refused("status", number.status, changed_phone["status"]))
-            elif state == InventoryState.ASSIGNED and not business:
-                problem = ("inventoryState", ASSIGNED_NEEDS_BUSINESS)
-            elif state == InventoryState.AVAILABLE and business:
-                problem = ("inventoryState", AVAILABLE_MEANS_POOL)
-            if problem:
-                errors.append(RowError(row.row, problem[0], problem[1], row.original))
-                continue
-            for f, v in changed_phone.items():
-                before[api_name(f)] = _jsonable(getattr(number, f))
-                after[api_name(f)] = _jsonable(v)
-                setattr(number, f, v)
-                phone_fields.add(f)
+        for planned in rows:
+            number, before, after = planned.number, {}, {}
             for obj, given, prefix, bucket, names in (
-                (ten_dlc, row.ten_dlc, "tenDlc", ten_dlcs, ten_dlc_fields),
-                (billing, row.billing, "billing", billings, billing_fields),
+                (number, planned.target, "", phones, phone_fields),
+                (number.ten_dlc, planned.ten_dlc, "tenDlc", ten_dlcs, ten_dlc_fields),
+                (number.billing, planned.billing, "billing", billings, billing_fields),
             ):
-                if obj is None:
-                    continue
-                wanted = dict(given)
-                if prefix == "billing" and "business_id" in changed_phone:
-                    wanted["business_id"] = changed_phone["business_id"]
-                diff = {
-                    f: v
-                    for f, v in wanted.items()
-                    if _comparable(getattr(obj, f)) != _comparable(v)
-                }
-                for f, v in diff.items():
+                for f, v in given.items():
                     before[api_name(f, prefix)] = _jsonable(getattr(obj, f))
                     after[api_name(f, prefix)] = _jsonable(v)
                     setattr(obj, f, v)
                     names.add(f)
-                if diff:
+                if given and obj is not number:
                     bucket.append(obj)
-            if not after:
-                totals.unchanged += 1
-                continue
             number.version += 1
             number.modified_at = now
             phones.append(number)
-            who = self.actor_name or "An import"
-            events.append(
-                PhoneNumberEvent(
-                    phone_number=number,
-                    type=EventType.UPDATED,
-                    title=f"Updated by an import from {self.source_name}"[:TITLE_MAX_LENGTH],
-                    details=(
-                        f"{who} updated {number.number} from {self.source_name} "
-                        f"(row {row.row}): {', '.join(after)}."
-                    ),
-                    actor=self.actor,
-                    actor_name=self.actor_name,
-                    data=changes(before, after),
-                    created_at=now,
-                )
+            who = self.actor_name or IMPORT_ACTOR
+            event = new_event(
+                phone_number=number,
+                type=EventType.UPDATED,
+                title=f"Updated by an import from {self.source_name}",
+                details=(
+                    f"{who} updated {number.number} from {self.source_name} "
+                    f"(row {planned.row.row}): {', '.join(after)}."
+                ),
+                acting_user=self.actor,
+                data=changes(before, after),
             )
-        if phones:
-            PhoneNumber.objects.bulk_update(
-                phones, [*sorted(phone_fields), "version", "modified_at"], batch_size=500
-            )
+            event.created_at = now
+            events.append(event)
+        PhoneNumber.objects.bulk_update(
+            phones, [*sorted(phone_fields), "version", "modified_at"], batch_size=500
+        )
         if ten_dlcs:
             TenDlc.objects.bulk_update(ten_dlcs, sorted(ten_dlc_fields), batch_size=500)
         if billings:
             Billing.objects.bulk_update(billings, sorted(billing_fields), batch_size=500)
         PhoneNumberEvent.objects.bulk_create(events, batch_size=1000)
         totals.updated += len(phones)
-        return errors
 
 
-def _refused(what: str, current: str, new: str) -> str:
-    return TRANSITION_REFUSED.format(what=what, current=current, new=new)
+@dataclass
+class _PlannedRow:
+    row: ValidRow
+    number: PhoneNumber
+    target: dict[str, Any]  # PhoneNumber fields, as services.plan_change returns them
+    ten_dlc: dict[str, Any]
+    billing: dict[str, Any]
+
+
+def _changed(instance: models.Model, wanted: dict[str, Any]) -> dict[str, Any]:
+    return {f: v for f, v in wanted.items() if _comparable(getattr(instance, f)) != _comparable(v)}
 
 
 def _str(value: Any) -> str | None:

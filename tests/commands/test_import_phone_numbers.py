@@ -74,7 +74,7 @@ def test_example_file_imports(tmp_path):
     assert "Created 20" in out and "rows/s" in out
     for number in PhoneNumber.objects.all():
         assert_complete(number)
-    pool = PhoneNumber.objects.get(number="+12015550100")
+    pool = PhoneNumber.objects.get(number="+12015550150")
     assert pool.business_id is None and pool.inventory_state == InventoryState.AVAILABLE
     assert pool.warmup_enabled is True and pool.capability_voice is False
     assert pool.location_country_code == "US" and pool.location_state == "NJ"
@@ -135,7 +135,7 @@ def test_errors_without_report_are_printed(tmp_path):
 
 @pytest.mark.django_db
 def test_dry_run_writes_nothing_and_says_so(tmp_path):
-    PhoneNumberFactory(number="+12015550100")
+    PhoneNumberFactory(number="+12015550150")
     BusinessFactory(name="Acme Roofing")
     before = db_state()
     out, _ = run(str(EXAMPLE), "--dry-run", "--no-progress")
@@ -408,9 +408,9 @@ def test_a_released_number_can_be_imported_again(tmp_path):
 def test_export_value_round_trips_through_columns():
     BusinessFactory(name="Acme Roofing")
     run(str(EXAMPLE), "--no-progress")
-    row = PhoneNumber.objects.filter(number="+12025550101").values(*EXPORT_LOOKUPS).get()
+    row = PhoneNumber.objects.filter(number="+12025550151").values(*EXPORT_LOOKUPS).get()
     instance = PhoneNumber.objects.select_related("business", "ten_dlc", "billing").get(
-        number="+12025550101"
+        number="+12025550151"
     )
     for column in COLUMNS.values():
         assert export_value(column, row) == export_value(column, instance)
