@@ -103,3 +103,34 @@ def test_ten_concurrent_assignments_of_one_pool_number_assign_it_once():
     assert stock.inventory_state == InventoryState.ASSIGNED
     assert str(stock.business_id) == winner["business"]["id"]
     assert PhoneNumberEvent.objects.filter(phone_number=stock).count() == 1
+
+
+def test_concurrent_default_number_changes_queue_on_the_business_and_never_fail():
+    """70 requests made one of 35 numbers of a business its default at once: before the
+    business row was locked, most ended in a 500 on the one-default constraint."""
+    business = BusinessFactory()
+    numbers = [PhoneNumberFactory(business=business, assigned=True) for _ in range(35)]
+    staff = UserFactory(username="default-racer", is_staff=True)
+    clients = [client_for(staff) for _ in range(70)]
+    barrier = threading.Barrier(len(clients))
+    statuses: list[int | None] = [None] * len(clients)
+
+    def run(index: int) -> None:
+        try:
+            barrier.wait()
+            number = numbers[index % len(numbers)]
+            response = clients[index].patch(
+                f"/phone-numbers/{number.pk}", {"isDefault": True}, format="json"
+            )
+            statuses[index] = response.status_code
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(clients))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+
+    assert Counter(statuses) == {HTTPStatus.OK: len(clients)}
+    assert PhoneNumber.objects.filter(business=business, is_default=True).count() == 1
