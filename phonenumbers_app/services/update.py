@@ -15,6 +15,7 @@ from businesses.models import Business
 from phonenumbers_app.errors import InvalidTransition, NumberReleased
 from phonenumbers_app.models import Billing, PhoneNumber, TenDlc
 from phonenumbers_app.services.events import api_name, changes, event_record, snapshot
+from phonenumbers_app.services.field_access import check_fields_writable
 from phonenumbers_app.services.locking import lock_for_write, touch
 from phonenumbers_app.transitions import (
     INVENTORY_TRANSITIONS,
@@ -307,6 +308,14 @@ def phone_number_update_check(
         raise ValidationError(errors)
     if phone_number.is_released:
         raise NumberReleased(number=phone_number.number, when=phone_number.provider_released_at)
+    check_fields_writable(
+        phone_number,
+        acting_user=acting_user,
+        fields=fields,
+        ten_dlc=ten_dlc,
+        billing=billing,
+        business=business,
+    )
     _plan(phone_number, fields=fields, business=business, acting_user=acting_user)
 
 
@@ -331,8 +340,12 @@ def phone_number_update(
       previous default in the same transaction.
     - A change to nothing is a no-op: no event, same ETag.
 
+    - Who may write which field: field_ownership.FIELD_OWNERS, checked after validation
+      (a bad value is a 400 whoever owns the field) and before the rules of the row;
+      a field sent with the value it already has is not a write of it.
+
     Raises ValidationError (bad values), PreconditionFailed (stale If-Match),
-    NumberReleased, InvalidTransition.
+    NumberReleased, FieldNotWritable (403), InvalidTransition.
     """
     fields, ten_dlc, billing = dict(fields or {}), dict(ten_dlc or {}), dict(billing or {})
     errors = _validate(fields, ten_dlc, billing)
@@ -342,6 +355,15 @@ def phone_number_update(
         fields["name"] = fields["name"].strip()
 
     locked = lock_for_write(phone_number=phone_number, if_match=if_match)
+    # Under the lock: whether a value would change decides whether it is a write at all.
+    check_fields_writable(
+        locked,
+        acting_user=acting_user,
+        fields=fields,
+        ten_dlc=ten_dlc,
+        billing=billing,
+        business=business,
+    )
     target = _plan(locked, fields=fields, business=business, acting_user=acting_user)
 
     # In the order the caller gave them, so the event reads like the request.
