@@ -18,7 +18,7 @@ writable by a tenant by accident.
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -150,7 +150,3 @@ def not_writable(changes: Mapping[str, Any], writer: Owner) -> dict[str, list[st
             shown = "null" if value is None else repr(value)
             refused[field] = [STAFF_ONLY_VALUE.format(value=shown)]
     return refused
-
-
-def writable_by(fields: Iterable[str], writer: Owner) -> bool:
-    return all(owner_of(field) <= writer for field in fields)
