@@ -25,11 +25,16 @@ _DESCRIPTIONS = {
 }
 
 
-def problems(*statuses: int) -> dict:
-    """Problem responses for `extend_schema(responses=...)`; 401 and 429 always apply."""
+def problems(*statuses: int, descriptions: dict[int, str] | None = None) -> dict:
+    """Problem responses for `extend_schema(responses=...)`; 401 and 429 always apply.
+
+    `descriptions`: what a status means for this operation, where it says more than the
+    general one.
+    """
+    described = {**_DESCRIPTIONS, **(descriptions or {})}
     return {
         (status, PROBLEM_CONTENT_TYPE): OpenApiResponse(
-            ProblemOutput, description=_DESCRIPTIONS[status]
+            ProblemOutput, description=described[status]
         )
         for status in sorted({*statuses, 401, 429})
     }

@@ -47,6 +47,14 @@ PROBLEM_TYPES: dict[str, tuple[str, str]] = {
         "Your API key is valid but may not perform this operation (for example, "
         "staff-only operations).",
     ),
+    "field-not-writable": (
+        "Field not writable with this key",
+        "The request changes fields your API key may not write: inventory, provider, 10DLC, "
+        "billing and warmup facts need a staff key (the README's API section lists who may "
+        "write each field). `errors` maps each refused field to the reason; nothing was "
+        "changed. Sending a field with the value it already has is not a change and is "
+        "accepted.",
+    ),
     "not-found": (
         "Not found",
         "Nothing with this id exists among the resources your key can see.",

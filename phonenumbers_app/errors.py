@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 import uuid
 
-from core.errors import Conflict
+from core.errors import Conflict, DomainError
 
 NUMBER_EXISTS = "{number} already exists and is {state}; it cannot be created or claimed again."
 NUMBER_NOT_CLAIMABLE = (
@@ -86,3 +86,19 @@ class InvalidTransition(Conflict):
 class WarmupConflict(Conflict):
     problem_type = "warmup-conflict"
     title = "Warmup cannot do that now"
+
+
+FIELD_NOT_WRITABLE = "This key may not change {fields}; nothing was changed."
+
+
+class FieldNotWritable(DomainError):
+    """A write of fields the caller does not own (field_ownership.FIELD_OWNERS)."""
+
+    status = 403
+    problem_type = "field-not-writable"
+    title = "Field not writable with this key"
+
+    def __init__(self, *, errors: dict[str, list[str]]) -> None:
+        # `errors` as a validation error has it (field → messages), so that clients read
+        # both the same way; the detail names every refused field too.
+        super().__init__(FIELD_NOT_WRITABLE.format(fields=", ".join(errors)), errors=errors)

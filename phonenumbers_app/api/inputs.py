@@ -7,6 +7,9 @@ the number's own columns, `tenDlc` and `billing` stay apart.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 from django.db import models
 from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
@@ -19,16 +22,55 @@ from core.serializers import (
     StrictInputSerializer,
     StrictUUIDField,
 )
+from phonenumbers_app.field_ownership import STAFF, STAFF_ONLY_VALUES, owner_of
 from phonenumbers_app.models import Billing, PhoneNumber, TenDlc
 from phonenumbers_app.numbers import InvalidNumber, normalize_number
+from phonenumbers_app.services.events import api_name
 from phonenumbers_app.vocabularies import InventoryState, PhoneNumberStatus, WarmupHealthState
 
 MIRRORS_DIFFER = "{top} and routing.{nested} are the same field; they must not differ."
 
 NUMBER_NULL = "Must be a string; omit number to claim one from the inventory pool."
 
+STAFF_ONLY = "Staff only."
+NULL_STAFF_ONLY = "Null needs a staff key."
+
+InputClass = TypeVar("InputClass", bound=type[serializers.Serializer])
+
+
+def documents_owners(prefix: str = "") -> Callable[[InputClass], InputClass]:
+    """Append who may write each field to its description, from field_ownership's table.
+
+    `prefix`: the API name of the group the fields sit in ("tenDlc", "billing"); nested
+    groups flattened with source="*" (routing, capabilities) need none, their sources
+    name the number's own columns. Generated, so the schema cannot disagree with the table.
+    SYSTEM fields get no note: no update writes them, and in the create body `number` and
+    `id` say what to create, which is not a write of an existing number's field.
+    """
+
+    def document(cls: InputClass) -> InputClass:
+        for name, field in cls._declared_fields.items():
+            if isinstance(field, serializers.BaseSerializer):
+                continue  # a group: documented by its own class
+            field_name = api_name(field.source or name, prefix)
+            notes = []
+            if owner_of(field_name) == STAFF:
+                notes.append(STAFF_ONLY)
+            elif None in STAFF_ONLY_VALUES.get(field_name, ()):
+                notes.append(NULL_STAFF_ONLY)
+            if notes:
+                # Each serializer instance deep-copies its declared fields by calling the
+                # constructor again with the original arguments (Field.__deepcopy__), so the
+                # text goes there as well as on the declared field.
+                field.help_text = " ".join([field.help_text or "", *notes]).strip()
+                field._kwargs["help_text"] = field.help_text
+        return cls
+
+    return document
+
 
 @extend_schema_serializer(component_name="PhoneNumberCreate")
+@documents_owners()
 class PhoneNumberCreateInput(StrictInputSerializer):
     """`POST /phone-numbers` body, exactly the seed's request fields."""
 
@@ -71,6 +113,7 @@ def _flag(source: str) -> StrictBooleanField:
 
 
 @extend_schema_serializer(component_name="RoutingPatch")
+@documents_owners()
 class RoutingInput(StrictInputSerializer):
     smsEnabled = _flag("routing_sms_enabled")
     voiceEnabled = _flag("routing_voice_enabled")
@@ -84,6 +127,7 @@ class RoutingInput(StrictInputSerializer):
 
 
 @extend_schema_serializer(component_name="CapabilitiesPatch")
+@documents_owners()
 class CapabilitiesInput(StrictInputSerializer):
     sms = _flag("capability_sms")
     voice = _flag("capability_voice")
@@ -92,6 +136,7 @@ class CapabilitiesInput(StrictInputSerializer):
 
 
 @extend_schema_serializer(component_name="TenDlcPatch")
+@documents_owners("tenDlc")
 class TenDlcInput(StrictInputSerializer):
     brandId = _text("brand_id", TenDlc)
     campaignId = _text("campaign_id", TenDlc)
@@ -108,6 +153,7 @@ class TenDlcInput(StrictInputSerializer):
 
 
 @extend_schema_serializer(component_name="BillingPatch")
+@documents_owners("billing")
 class BillingInput(StrictInputSerializer):
     subscriptionItemId = _text("subscription_item_id", Billing)
     monthlyAmount = serializers.DecimalField(
@@ -127,6 +173,7 @@ class BillingInput(StrictInputSerializer):
 
 
 @extend_schema_serializer(component_name="PhoneNumberPatch")
+@documents_owners()
 class PhoneNumberPatchInput(StrictInputSerializer):
     """`PATCH /phone-numbers/{id}`: any subset of the writable fields."""
 
@@ -135,7 +182,7 @@ class PhoneNumberPatchInput(StrictInputSerializer):
     businessId = StrictUUIDField(
         required=False,
         allow_null=True,
-        help_text="Move the number to this business; null returns it to the pool (staff).",
+        help_text="Move the number to this business; null returns it to the pool.",
     )
     teamId = _text("team_id")
     campaignId = _text("campaign_id")

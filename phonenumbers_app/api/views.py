@@ -55,6 +55,11 @@ EVENT_ORDER = parse_ordering(
     default="-createdAt",
 )
 TAG = ["Phone numbers"]
+FIELD_WRITE_403 = {
+    403: "`/problems/field-not-writable`: the body changes fields this API key may not write "
+    '(their descriptions say "Staff only."); `errors` names each one and nothing is changed. '
+    "A field sent with the value it already has is accepted."
+}
 
 
 def _visible_or_404(request: Request, id: uuid.UUID) -> PhoneNumber:
@@ -165,10 +170,14 @@ class PhoneNumberDetailApi(ApiView):
         operation_id="updatePhoneNumber",
         summary="Change some fields of a phone number",
         description="inventoryState and status changes must follow the transition table "
-        "(409 lists the allowed next states). Every change writes an event.",
+        "(409 lists the allowed next states). Every change writes an event. Fields whose "
+        'description says "Staff only." need a staff API key to change (403 otherwise).',
         request=PhoneNumberPatchInput,
         parameters=[IF_MATCH, IDEMPOTENCY_KEY],
-        responses={200: PhoneNumberOutput, **problems(*WRITE_PROBLEMS, 403, 404, 412)},
+        responses={
+            200: PhoneNumberOutput,
+            **problems(*WRITE_PROBLEMS, 403, 404, 412, descriptions=FIELD_WRITE_403),
+        },
     )
     def patch(self, request: Request, id: uuid.UUID) -> Response:
         phone_number = _visible_or_404(request, id)
@@ -194,10 +203,14 @@ class PhoneNumberDetailApi(ApiView):
         operation_id="replacePhoneNumber",
         summary="Replace the label, owner and enabled flag of a phone number",
         description="The create body. `number` and `id`, if sent, must be the number's own; "
-        "`enabled` defaults to true; `businessId` moves the number (null: back to the pool).",
+        "`enabled` defaults to true; `businessId` moves the number (null: back to the pool, "
+        "with a staff API key).",
         request=PhoneNumberCreateInput,
         parameters=[IF_MATCH, IDEMPOTENCY_KEY],
-        responses={200: PhoneNumberOutput, **problems(*WRITE_PROBLEMS, 403, 404, 412)},
+        responses={
+            200: PhoneNumberOutput,
+            **problems(*WRITE_PROBLEMS, 403, 404, 412, descriptions=FIELD_WRITE_403),
+        },
     )
     def put(self, request: Request, id: uuid.UUID) -> Response:
         phone_number = _visible_or_404(request, id)

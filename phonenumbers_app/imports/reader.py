@@ -17,7 +17,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
-from phonenumbers_app.imports.columns import COLUMNS, column_for
+from phonenumbers_app.field_ownership import STAFF, not_writable
+from phonenumbers_app.imports.columns import BILLING, BUSINESS, COLUMNS, TEN_DLC, column_for
+from phonenumbers_app.services.events import api_name
 
 FORMATS = ("csv", "jsonl")
 
@@ -28,6 +30,24 @@ class ImportFileError(Exception):
 
 def known_columns_text() -> str:
     return ", ".join(COLUMNS)
+
+
+def field_name(column: str) -> str:
+    """The name field_ownership's table knows a column's field by."""
+    spec = COLUMNS[column]
+    if spec.model == BUSINESS:
+        return "businessId"  # businessName names the business too
+    return api_name(spec.field, {TEN_DLC: "tenDlc", BILLING: "billing"}.get(spec.model, ""))
+
+
+def _refuse_not_writable(columns: list[str]) -> None:
+    """The import is a staff door: it writes what the field-ownership table lets staff write,
+    whoever --user names as the actor. `number` is the key that finds or creates the row."""
+    by_field = {field_name(c): c for c in columns if c != "number"}
+    refused = not_writable(dict.fromkeys(by_field), STAFF)
+    if refused:
+        names = ", ".join(by_field[f] for f in refused)
+        raise ImportFileError(f"Column(s) that no import may write: {names}.")
 
 
 class CountingReader(io.RawIOBase):
@@ -200,6 +220,7 @@ def _read_header(source: Source) -> None:
             f"Unknown column(s): {', '.join(unknown)}. Known columns (camelCase, or the same "
             f"in snake_case): {known_columns_text()}."
         )
+    _refuse_not_writable(list(seen))
     if "number" not in seen:
         raise ImportFileError(
             f"The header has no 'number' column; it is required. Known columns: "
@@ -225,4 +246,5 @@ def _check_first_line(source: Source) -> None:
                     f"Unknown column(s): {', '.join(unknown)}. Known columns (camelCase, or "
                     f"the same in snake_case): {known_columns_text()}."
                 )
+            _refuse_not_writable([column_for(key).name for key in data])
         return

@@ -15,6 +15,7 @@ from businesses.models import Business
 from phonenumbers_app.errors import InvalidTransition, NumberReleased
 from phonenumbers_app.models import Billing, PhoneNumber, TenDlc
 from phonenumbers_app.services.events import api_name, changes, event_record, snapshot
+from phonenumbers_app.services.field_access import check_fields_writable
 from phonenumbers_app.services.locking import lock_for_write, touch
 from phonenumbers_app.services.ownership import (
     Cleared,
@@ -107,7 +108,6 @@ AVAILABLE_MEANS_POOL = (
     "to the pool."
 )
 DEFAULT_NEEDS_BUSINESS = "Only a number of a business can be its default."
-UNASSIGN_IS_STAFF_ONLY = "Only staff can return a number to the pool (businessId null)."
 USE_RELEASE = "Release a number with DELETE /phone-numbers/{id}, not by setting Released."
 
 
@@ -207,9 +207,7 @@ def _resolve_ownership(
     if business is UNSET or business == locked.business:
         return fields
     implied: dict[str, Any] = {"is_default": False}
-    if business is None:
-        if acting_user is not None and not acting_user.is_staff:
-            raise ValidationError({"businessId": [UNASSIGN_IS_STAFF_ONLY]})
+    if business is None:  # staff only: field_ownership.STAFF_ONLY_VALUES
         implied.update(inventory_state=InventoryState.AVAILABLE, user=None)
     else:
         implied["user"] = owner_user(acting_user)
@@ -320,6 +318,14 @@ def phone_number_update_check(
         raise ValidationError(errors)
     if phone_number.is_released:
         raise NumberReleased(number=phone_number.number, when=phone_number.provider_released_at)
+    check_fields_writable(
+        phone_number,
+        acting_user=acting_user,
+        fields=fields,
+        ten_dlc=ten_dlc,
+        billing=billing,
+        business=business,
+    )
     plan_change(phone_number, fields=fields, business=business, acting_user=acting_user)
 
 
@@ -347,8 +353,12 @@ def phone_number_update(
     - `acting_user` None: a staff door without a person (an import, the system).
     - A change to nothing is a no-op: no event, same ETag.
 
+    - Who may write which field: field_ownership.FIELD_OWNERS, checked after validation
+      (a bad value is a 400 whoever owns the field) and before the rules of the row;
+      a field sent with the value it already has is not a write of it.
+
     Raises ValidationError (bad values), PreconditionFailed (stale If-Match),
-    NumberReleased, InvalidTransition.
+    NumberReleased, FieldNotWritable (403), InvalidTransition.
     """
     fields, ten_dlc, billing = dict(fields or {}), dict(ten_dlc or {}), dict(billing or {})
     errors = _validate(fields, ten_dlc, billing)
@@ -358,6 +368,15 @@ def phone_number_update(
         fields["name"] = fields["name"].strip()
 
     locked = lock_for_write(phone_number=phone_number, if_match=if_match)
+    # Under the lock: whether a value would change decides whether it is a write at all.
+    check_fields_writable(
+        locked,
+        acting_user=acting_user,
+        fields=fields,
+        ten_dlc=ten_dlc,
+        billing=billing,
+        business=business,
+    )
     target = plan_change(locked, fields=fields, business=business, acting_user=acting_user)
     apply_change(locked, target=target, ten_dlc=ten_dlc, billing=billing, acting_user=acting_user)
     return locked
@@ -373,7 +392,7 @@ def apply_change(
     actor_name: str | None = None,
     title: str | None = None,
 ) -> bool:
-    """Save a planned change (see _plan) of a locked number and record its events.
+    """Save a planned change (see plan_change) of a locked number and record its events.
 
     A change of business first clears what the previous owner set up on the number
     (ownership.clear_owner_data); explicit values of the same change win over the

@@ -173,6 +173,27 @@ class TestChangePage:
         assert event.actor == admin_user
         assert event.data["before"] == {"name": "Old", "status": "Unregistered"}
 
+    def test_staff_fields_are_writable_in_the_admin(self, admin_client, business):
+        # The admin is a staff door: the field-ownership table lets it write staff fields.
+        number = PhoneNumberFactory(business=business)
+
+        response = admin_client.post(
+            change_url(number),
+            change_form_data(
+                number,
+                inventory_state="Ready for SMS",
+                warmup_health_score=100,
+                health_reason="Checked by ops",
+                capability_testing="on",
+            ),
+        )
+
+        assert response.status_code == HTTPStatus.FOUND, response.content[:2000]
+        number.refresh_from_db()
+        assert number.inventory_state == "Ready for SMS"
+        assert number.warmup_health_score == 100
+        assert (number.health_reason, number.capability_testing) == ("Checked by ops", True)
+
     def test_invalid_transition_is_a_form_error_and_changes_nothing(self, admin_client, business):
         number = PhoneNumberFactory(business=business)
         before = db_state()

@@ -58,8 +58,8 @@ OPERATIONS = {
     "listPhoneNumbers": ("get", NUMBERS, 200, "PhoneNumberPage", {400}),
     "createPhoneNumber": ("post", NUMBERS, 201, "PhoneNumber", {400, 409, 413, 415, 422}),
     "getPhoneNumber": ("get", NUMBER, 200, "PhoneNumber", {404}),
-    "updatePhoneNumber": ("patch", NUMBER, 200, "PhoneNumber", {400, 404, 409, 412}),
-    "replacePhoneNumber": ("put", NUMBER, 200, "PhoneNumber", {400, 404, 409, 412}),
+    "updatePhoneNumber": ("patch", NUMBER, 200, "PhoneNumber", {400, 403, 404, 409, 412}),
+    "replacePhoneNumber": ("put", NUMBER, 200, "PhoneNumber", {400, 403, 404, 409, 412}),
     "releasePhoneNumber": ("delete", NUMBER, 204, None, {404, 412}),
     "listPhoneNumberEvents": ("get", EVENTS, 200, "PhoneNumberEventPage", {400, 404}),
     "getPhoneNumberWarmup": ("get", WARMUP, 200, "Warmup", {404}),
@@ -729,11 +729,13 @@ class TestUpdatePhoneNumber:
         response = staff_client.patch(_numbers_url(assigned.pk), body, format="json")
         check(response, "patch", NUMBER, 400)
 
-    def test_member_returning_to_pool_is_400(self, member_client, check, assigned):
-        response = member_client.patch(
-            _numbers_url(assigned.pk), {"businessId": None}, format="json"
-        )
-        check(response, "patch", NUMBER, 400)
+    @pytest.mark.parametrize(
+        "body", [{"businessId": None}, {"billing": {"monthlyAmount": "0.00"}, "status": "Active"}]
+    )
+    def test_member_writing_a_staff_field_is_403(self, member_client, check, assigned, body):
+        response = member_client.patch(_numbers_url(assigned.pk), body, format="json")
+        problem = check(response, "patch", NUMBER, 403)
+        assert problem["type"] == "/problems/field-not-writable"
 
     def test_foreign_and_missing_are_404(self, member_client, check, foreign):
         check(
@@ -786,6 +788,13 @@ class TestReplacePhoneNumber:
     def test_member_replaces_own(self, member_client, check, assigned):
         response = member_client.put(_numbers_url(assigned.pk), {"name": "Mine"}, format="json")
         check(response, "put", NUMBER, 200)
+
+    def test_member_returning_to_pool_is_403(self, member_client, check, assigned):
+        response = member_client.put(
+            _numbers_url(assigned.pk), {"name": "Mine", "businessId": None}, format="json"
+        )
+        problem = check(response, "put", NUMBER, 403)
+        assert problem["type"] == "/problems/field-not-writable"
 
     @pytest.mark.parametrize(
         "body",

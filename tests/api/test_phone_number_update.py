@@ -42,10 +42,10 @@ class TestGet:
 
 class TestPatchFields:
     def test_patch_changes_the_given_fields_and_nothing_else(
-        self, member_client, member, number, assert_matches_contract
+        self, staff_client, number, assert_matches_contract
     ):
         response = patch(
-            member_client,
+            staff_client,
             number,
             {
                 "name": "Sales",
@@ -157,8 +157,8 @@ class TestPatchFields:
 
 
 class TestTransitions:
-    def test_allowed_inventory_state_change_writes_a_state_event(self, member_client, number):
-        response = patch(member_client, number, {"inventoryState": "Pending verification"})
+    def test_allowed_inventory_state_change_writes_a_state_event(self, staff_client, number):
+        response = patch(staff_client, number, {"inventoryState": "Pending verification"})
 
         assert response.status_code == HTTPStatus.OK
         assert response.json()["inventoryState"] == "Pending verification"
@@ -168,10 +168,10 @@ class TestTransitions:
         assert event.data["before"] == {"inventoryState": "Assigned"}
 
     def test_invalid_status_change_is_a_409_listing_the_allowed_next_states(
-        self, member_client, number, unchanged_db
+        self, staff_client, number, unchanged_db
     ):
         with unchanged_db():
-            response = patch(member_client, number, {"status": "Expired"})
+            response = patch(staff_client, number, {"status": "Expired"})
 
         assert response.status_code == HTTPStatus.CONFLICT
         problem = response.json()
@@ -182,9 +182,9 @@ class TestTransitions:
 
     @pytest.mark.parametrize("state", list(InventoryState))
     def test_every_state_reachable_from_assigned_follows_the_table(
-        self, member_client, number, state
+        self, staff_client, number, state
     ):
-        response = patch(member_client, number, {"inventoryState": state})
+        response = patch(staff_client, number, {"inventoryState": state})
 
         if state == InventoryState.ASSIGNED:
             assert response.status_code == HTTPStatus.OK
@@ -196,9 +196,9 @@ class TestTransitions:
         else:
             assert response.status_code == HTTPStatus.CONFLICT
 
-    def test_status_walks_provisioning_to_active_to_suspended(self, member_client, number):
+    def test_status_walks_provisioning_to_active_to_suspended(self, staff_client, number):
         for status in ("Provisioning", "Active", "Suspended", "Active"):
-            assert patch(member_client, number, {"status": status}).status_code == 200
+            assert patch(staff_client, number, {"status": status}).status_code == 200
 
         assert PhoneNumberEvent.objects.filter(type=EventType.STATE_CHANGED).count() == 4
 
@@ -225,8 +225,9 @@ class TestOwnership:
         with unchanged_db():
             response = patch(member_client, number, {"businessId": None})
 
-        assert response.status_code == HTTPStatus.BAD_REQUEST
-        assert "businessId" in response.json()["errors"]
+        assert response.status_code == HTTPStatus.FORBIDDEN
+        assert response.json()["type"] == "/problems/field-not-writable"
+        assert list(response.json()["errors"]) == ["businessId"]
 
     def test_staff_moves_a_number_to_another_business(
         self, staff_client, staff_user, number, other_business

@@ -20,6 +20,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.db.models import Count
 
+from phonenumbers_app.field_ownership import FIELD_OWNERS, Owner
 from phonenumbers_app.imports.columns import COLUMNS, EXPORT_LOOKUPS, csv_cell, export_value
 from phonenumbers_app.imports.service import Importer
 from phonenumbers_app.imports.validate import Businesses, SeenNumbers, Validator, parse_cells
@@ -227,6 +228,27 @@ def test_unknown_columns_are_rejected_before_any_row(tmp_path):
     before = db_state()
     _, _, message = run_failing(str(path), "--no-progress")
     assert "colour, size" in message and "inventoryState" in message
+    assert db_state() == before
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("fmt", ["csv", "jsonl"])
+def test_a_column_the_field_table_lets_no_staff_door_write_is_rejected(tmp_path, monkeypatch, fmt):
+    # The import writes what field_ownership lets staff write; were a column's field the
+    # system's alone, the file would be refused before any row.
+    monkeypatch.setitem(FIELD_OWNERS, "tenDlc.campaignStatus", Owner.SYSTEM)
+    if fmt == "csv":
+        path = write_csv(
+            tmp_path / "in.csv", ["number", "tenDlcCampaignStatus"], [["+12015550100", "x"]]
+        )
+    else:
+        path = tmp_path / "in.jsonl"
+        path.write_text(json.dumps({"number": "+12015550100", "tenDlcCampaignStatus": "x"}))
+    before = db_state()
+
+    _, _, message = run_failing(str(path), "--no-progress")
+
+    assert "no import may write: tenDlcCampaignStatus" in message
     assert db_state() == before
 
 
