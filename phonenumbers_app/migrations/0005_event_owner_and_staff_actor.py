@@ -91,6 +91,28 @@ class Migration(migrations.Migration):
             model_name="phonenumberevent",
             name="event_type_valid",
         ),
+        migrations.AddConstraint(
+            model_name="phonenumberevent",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "type__in",
+                        [
+                            "created",
+                            "assigned",
+                            "unassigned",
+                            "imported",
+                            "updated",
+                            "state_changed",
+                            "warmup_paused",
+                            "warmup_resumed",
+                            "released",
+                        ],
+                    )
+                ),
+                name="event_type_valid",
+            ),
+        ),
         migrations.AddField(
             model_name="phonenumberevent",
             name="actor_is_staff",
@@ -126,35 +148,8 @@ class Migration(migrations.Migration):
                 max_length=32,
             ),
         ),
+        # Last: on PostgreSQL the filled foreign keys leave trigger events pending until
+        # the migration's transaction commits, and no ALTER TABLE may run on the table
+        # before then (the index is built in 0006).
         migrations.RunPython(fill, migrations.RunPython.noop, elidable=True),
-        migrations.AddIndex(
-            model_name="phonenumberevent",
-            index=models.Index(
-                condition=models.Q(("business__isnull", False)),
-                fields=["business"],
-                name="event_business_idx",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="phonenumberevent",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    (
-                        "type__in",
-                        [
-                            "created",
-                            "assigned",
-                            "unassigned",
-                            "imported",
-                            "updated",
-                            "state_changed",
-                            "warmup_paused",
-                            "warmup_resumed",
-                            "released",
-                        ],
-                    )
-                ),
-                name="event_type_valid",
-            ),
-        ),
     ]

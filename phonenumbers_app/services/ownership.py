@@ -163,6 +163,7 @@ def owner_change_events(
                 title=leave_title,
                 details=f"{actor_name} {verb.format(number=phone_number.number)}.",
                 acting_user=acting_user,
+                actor_name=actor_name,
                 data=left,
             )
         )
@@ -178,6 +179,7 @@ def owner_change_events(
                 title=title or f"Moved to {new.name}",
                 details=f"{actor_name} assigned {phone_number.number} to {new.name}.",
                 acting_user=acting_user,
+                actor_name=actor_name,
                 data=arrived,
             )
         )

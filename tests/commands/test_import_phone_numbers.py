@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Count
 
 from phonenumbers_app.field_ownership import FIELD_OWNERS, Owner
@@ -512,3 +512,89 @@ def test_kill_9_mid_import_then_rerun_ends_like_a_clean_run(tmp_path):
     assert _counts() == (total, total, total, total, total)
     duplicates = PhoneNumber.objects.values("number").annotate(n=Count("id")).filter(n__gt=1)
     assert not duplicates.exists()
+
+
+# --- changes of owner: the API's rule, row errors instead of tracebacks -------------------
+
+
+def configured(business, **fields) -> PhoneNumber:
+    """A number of `business` with everything a business sets up on it."""
+    number = PhoneNumberFactory(business=business, inventory_state="Assigned", **fields)
+    PhoneNumber.objects.filter(pk=number.pk).update(
+        team_id="team-b", routing_messaging_profile_id="mp-b", health_reason="B's note"
+    )
+    TenDlc.objects.filter(phone_number=number).update(brand_id="brand-b", campaign_id="tcr-b")
+    Billing.objects.filter(phone_number=number).update(
+        business=business, subscription_item_id="sub_b", monthly_amount="1.15"
+    )
+    return number
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("dry_run", [False, True])
+def test_update_moves_a_default_number_to_the_pool_as_the_api_does(tmp_path, dry_run):
+    """The example file on the demo database died here with an IntegrityError: a default
+    number moved to the pool kept its default flag."""
+    business = BusinessFactory(name="Bravo")
+    number = configured(business, number="+12015550100", is_default=True)
+    path = write_csv(
+        tmp_path / "in.csv",
+        ["number", "businessId", "inventoryState"],
+        [["+12015550100", "", "Available"]],
+    )
+    before = db_state()
+
+    out, _ = run(str(path), "--on-conflict", "update", "--no-progress", *(["--dry-run"] * dry_run))
+
+    assert "invalid 0" in out or "0 invalid" in out
+    if dry_run:
+        assert db_state() == before
+        return
+    number.refresh_from_db()
+    assert number.business is None and number.inventory_state == "Available"
+    assert number.is_default is False and number.team_id is None
+    assert number.ten_dlc.brand_id is None and number.billing.monthly_amount is None
+    assert number.billing.business is None
+    left = PhoneNumberEvent.objects.get(phone_number=number, type=EventType.UNASSIGNED)
+    assert left.business_id == business.pk and left.data["before"]["teamId"] == "team-b"
+    assert left.actor_name == "An import"
+
+
+@pytest.mark.django_db
+def test_update_moving_a_number_to_another_business_clears_the_previous_owners_data(tmp_path):
+    bravo, charlie = BusinessFactory(name="Bravo"), BusinessFactory(name="Charlie")
+    number = configured(bravo, number="+12015550100")
+    path = write_csv(tmp_path / "in.csv", ["number", "businessName"], [["+12015550100", "Charlie"]])
+
+    run(str(path), "--on-conflict", "update", "--no-progress")
+
+    number.refresh_from_db()
+    assert number.business == charlie and number.billing.business == charlie
+    assert number.team_id is None and number.ten_dlc.campaign_id is None
+    assert number.health_reason == "Reported under a previous owner."
+    events = {e.type: e for e in PhoneNumberEvent.objects.filter(phone_number=number)}
+    assert events[EventType.UNASSIGNED].business_id == bravo.pk
+    assert events[EventType.ASSIGNED].business_id == charlie.pk
+    assert "team-b" not in json.dumps(events[EventType.ASSIGNED].data)
+
+
+@pytest.mark.django_db
+def test_a_change_the_database_refuses_is_that_rows_error_not_a_traceback():
+    """The planner keeps rows within the rules the database enforces; should a row still
+    break one (a constraint it does not know), that row is reported and the batch goes on."""
+    from phonenumbers_app.imports.service import _PlannedRow
+    from phonenumbers_app.imports.validate import ValidRow
+
+    business = BusinessFactory(name="Bravo")
+    number = PhoneNumberFactory(business=business, number="+12015550100")
+    validator = Validator(default_business=None, businesses=Businesses())
+    importer = Importer(validator=validator, on_conflict="update")
+    row = ValidRow(row=7, number=number.number, business_id=None, business_given=False)
+    # Available with a business: refused by phone_number_available_is_unassigned.
+    planned = _PlannedRow(row, number, {"inventory_state": "Available"}, {}, {})
+
+    with transaction.atomic():
+        error = importer._apply_one(planned)
+        assert PhoneNumber.objects.filter(inventory_state="Available").count() == 0
+
+    assert error.row == 7 and "refused" in error.reason

@@ -113,3 +113,24 @@ def test_seed_demo_prints_a_login_and_an_api_key_that_work(client):
     assert client.login(username="admin", password=password)
     response = client.get("/businesses", HTTP_AUTHORIZATION=f"Bearer {key}")
     assert response.status_code == 200
+
+
+def test_the_example_import_file_adds_to_the_demo_without_touching_it():
+    """The README's example file, imported with --on-conflict update on the demo database,
+    creates its numbers and changes none of the demo's (it used to collide with two of
+    them, and died moving a default number into the pool)."""
+    from pathlib import Path
+
+    seed()
+    example = Path(__file__).resolve().parents[2] / "examples" / "phone-numbers.csv"
+    before = counts()
+
+    for extra in (["--dry-run"], []):
+        out = StringIO()
+        call_command(
+            "import_phone_numbers", str(example), "--on-conflict", "update", "--no-progress",
+            *extra, stdout=out,
+        )  # fmt: skip
+        assert "update 0" in out.getvalue() or "updated 0" in out.getvalue()
+
+    assert counts()["numbers"] == before["numbers"] + 20
