@@ -18,6 +18,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
+from core.admin_lookups import DateTimeLookupOffsetMixin
 from core.errors import DomainError
 from core.paginator import CappedCountPaginator
 from phonenumbers_app import services
@@ -71,7 +72,7 @@ class BillingInline(admin.StackedInline):
 
 
 @admin.register(PhoneNumber)
-class PhoneNumberAdmin(admin.ModelAdmin):
+class PhoneNumberAdmin(DateTimeLookupOffsetMixin, admin.ModelAdmin):
     list_display = [
         "number",
         "name",
