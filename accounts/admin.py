@@ -3,15 +3,16 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from rest_framework_api_key.admin import APIKeyModelAdmin
 
 from accounts.models import User, UserAPIKey
+from core.admin_lookups import DateTimeLookupOffsetMixin
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(DateTimeLookupOffsetMixin, DjangoUserAdmin):
     pass
 
 
 @admin.register(UserAPIKey)
-class UserAPIKeyAdmin(APIKeyModelAdmin):
+class UserAPIKeyAdmin(DateTimeLookupOffsetMixin, APIKeyModelAdmin):
     list_display = [*APIKeyModelAdmin.list_display, "user"]
     list_select_related = ["user"]
     raw_id_fields = ["user"]

@@ -2,10 +2,11 @@ from django.contrib import admin
 
 from businesses import services
 from businesses.models import Business, Membership
+from core.admin_lookups import DateTimeLookupOffsetMixin
 
 
 @admin.register(Business)
-class BusinessAdmin(admin.ModelAdmin):
+class BusinessAdmin(DateTimeLookupOffsetMixin, admin.ModelAdmin):
     list_display = ["name", "id", "created_at", "modified_at"]
     search_fields = ["name", "=id"]
     readonly_fields = ["id", "created_at", "modified_at"]
@@ -24,7 +25,7 @@ class BusinessAdmin(admin.ModelAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(DateTimeLookupOffsetMixin, admin.ModelAdmin):
     """Who may act on which business. Added and removed, never edited in place."""
 
     list_display = ["user", "business", "created_at"]

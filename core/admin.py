@@ -1,10 +1,11 @@
 from django.contrib import admin
 
+from core.admin_lookups import DateTimeLookupOffsetMixin
 from core.models import IdempotencyRecord
 
 
 @admin.register(IdempotencyRecord)
-class IdempotencyRecordAdmin(admin.ModelAdmin):
+class IdempotencyRecordAdmin(DateTimeLookupOffsetMixin, admin.ModelAdmin):
     """Read-only: what a retry with an Idempotency-Key would get back."""
 
     list_display = ["key", "user", "status", "created_at"]

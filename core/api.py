@@ -42,7 +42,9 @@ class ApiView(APIView):
         self.check_permissions(request)
         self._idempotency_record = None
         key = request.headers.get(HEADER)
-        if key is not None and request.method in WRITE_METHODS:
+        # Only for a method this view answers: an unsupported one is a 405 however often
+        # it is sent, not a replayed 405 or a 422 for the key's "different request".
+        if key is not None and request.method in WRITE_METHODS and self._handles(request):
             outcome = idempotency_begin(
                 user=request.user,
                 key=key,
@@ -54,6 +56,10 @@ class ApiView(APIView):
             if isinstance(outcome, HttpResponse):
                 raise _Replay(outcome)
             self._idempotency_record = outcome
+
+    def _handles(self, request: Request) -> bool:
+        method = request.method.lower()
+        return method in self.http_method_names and hasattr(self, method)
 
     def handle_exception(self, exc: Exception):
         if isinstance(exc, _Replay):

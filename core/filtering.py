@@ -8,9 +8,27 @@ from typing import Any
 import django_filters
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
+from django_filters.fields import IsoDateTimeField
+
+from core.values import OFFSET_OUT_OF_RANGE, utc_offset_in_range
 
 PAGING_PARAMS = ("pageSize", "continuationToken", "includeCount", "orderBy")
 UNKNOWN_PARAM = "Unknown query parameter. Known: {known}."
+EMPTY_VALUE = "Must not be empty: give a value, or leave the parameter out for no filter."
+
+
+class StrictIsoDateTimeField(IsoDateTimeField):
+    """ISO 8601 datetimes whose UTC offset PostgreSQL can store (core.values)."""
+
+    def to_python(self, value):
+        result = super().to_python(value)
+        if result is not None and not utc_offset_in_range(result):
+            raise ValidationError(OFFSET_OUT_OF_RANGE, code="invalid")
+        return result
+
+
+class IsoDateTimeFilter(django_filters.IsoDateTimeFilter):
+    field_class = StrictIsoDateTimeField
 
 
 def filter_queryset(
@@ -25,6 +43,14 @@ def filter_queryset(
     errors = {
         name: [UNKNOWN_PARAM.format(known=", ".join(known))] for name in params if name not in known
     }
+    # A FilterSet reads an empty value as "no filter": `?createdAtTo=` would silently match
+    # everything, like the mistyped filters refused above. (Forms that submit empty
+    # fields, as /ops does, drop them before calling this.)
+    empty = {
+        name: [EMPTY_VALUE]
+        for name in filterset_class.base_filters
+        if name in params and any(not value.strip() for value in _values(params, name))
+    }
     if not any(name in params for name in filterset_class.base_filters):
         # No filter asked for: skip building and validating the FilterSet's form (~1 ms).
         if errors:
@@ -33,9 +59,15 @@ def filter_queryset(
     filterset = filterset_class(params, queryset=queryset)
     if not filterset.is_valid():
         errors.update(filterset.errors)
+    errors.update(empty)  # clearer than the form's "Select a valid choice" for ""
     if errors:
         raise ValidationError(errors)
     return filterset.qs
+
+
+def _values(params, name: str) -> list[str]:
+    values = params.getlist(name) if hasattr(params, "getlist") else [params[name]]
+    return [value if isinstance(value, str) else str(value) for value in values]
 
 
 def validate_together(*checks: Callable[[], Any]) -> list[Any]:

@@ -20,6 +20,8 @@ from django.core.exceptions import ValidationError
 from django.db.models import F, Q, QuerySet
 from django.utils.dateparse import parse_datetime
 
+from core.values import TooManyDigits, parse_integer_string
+
 BAD_TOKEN = "Invalid continuationToken: pass back the value of a previous response unchanged."
 OTHER_ORDER = "This continuationToken belongs to orderBy={order}; keep orderBy the same."
 UNKNOWN_ORDER = "Unknown field {field!r}. Sortable fields: {fields}."
@@ -197,9 +199,10 @@ class KeysetParams:
         raw = params.get("pageSize")
         self.size = self.DEFAULT_SIZE
         if raw is not None:
+            # ASCII digits only (not fullwidth digits, "+5" or "5_0"), length-checked first.
             try:
-                self.size = int(raw)
-            except ValueError:
+                self.size = parse_integer_string(raw) or 0
+            except TooManyDigits:
                 self.size = 0
             if not 1 <= self.size <= self.MAX_SIZE:
                 errors["pageSize"] = [self.BAD_SIZE]

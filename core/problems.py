@@ -21,6 +21,7 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
 from core.errors import DomainError
+from core.parsers import MAX_DEPTH as MAX_JSON_DEPTH
 
 logger = logging.getLogger(__name__)
 
@@ -36,7 +37,8 @@ PROBLEM_TYPES: dict[str, tuple[str, str]] = {
     ),
     "malformed-request": (
         "The request body could not be read",
-        "The body is not valid JSON. Send a JSON object with Content-Type application/json.",
+        f"The body is not valid JSON, or nests more than {MAX_JSON_DEPTH} levels deep. Send a "
+        "JSON object with Content-Type application/json.",
     ),
     "unauthenticated": (
         "Authentication required",

@@ -6,12 +6,18 @@ published contract is not, so the API uses these instead.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any
 
 from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
+
+from core.values import (
+    INTEGER_STRING_PATTERN,
+    MAX_INTEGER_DIGITS,
+    TooManyDigits,
+    parse_integer_string,
+)
 
 UNKNOWN_FIELD = "Unknown field. Allowed fields: {allowed}."
 EXPECTED_OBJECT = "Expected a JSON object, got {kind}."
@@ -74,9 +80,6 @@ def validated(serializer_class: type[serializers.Serializer], data: Any) -> dict
     return serializer.validated_data
 
 
-INTEGER_STRING_PATTERN = r"^-?(?:0|[1-9]\d*)$"
-
-
 @extend_schema_field(
     {
         "type": "string",
@@ -88,11 +91,13 @@ class IntegerStringField(serializers.Field):
     """An integer sent as a string, as the contract has `warmupHealthScore`.
 
     Reads "42" (and, leniently, 42); writes "42". `min_value`/`max_value` bound it.
+    Only ASCII digits, without leading zeros or a plus sign, as the contract's pattern.
     """
 
     default_error_messages = {
-        "invalid": 'Must be an integer or an integer string, e.g. "42".',
+        "invalid": 'Must be an integer or an integer string of ASCII digits, e.g. "42".',
         "range": "Must be from {min_value} to {max_value}.",
+        "too_long": "Must be an integer of at most {digits} digits.",
     }
 
     def __init__(self, *, min_value: int | None = None, max_value: int | None = None, **kwargs):
@@ -100,12 +105,18 @@ class IntegerStringField(serializers.Field):
         super().__init__(**kwargs)
 
     def to_internal_value(self, data: Any) -> int:
-        if isinstance(data, bool):
-            self.fail("invalid")
-        if isinstance(data, int):
+        if isinstance(data, int) and not isinstance(data, bool):
             value = data
-        elif isinstance(data, str) and re.fullmatch(INTEGER_STRING_PATTERN, data):
-            value = int(data)
+        elif isinstance(data, str):
+            try:
+                value = parse_integer_string(data)
+            except TooManyDigits:
+                # Longer than any column holds: out of range, whatever its digits.
+                if self.min_value is not None and self.max_value is not None:
+                    self.fail("range", min_value=self.min_value, max_value=self.max_value)
+                self.fail("too_long", digits=MAX_INTEGER_DIGITS)
+            if value is None:
+                self.fail("invalid")
         else:
             self.fail("invalid")
         if (self.min_value is not None and value < self.min_value) or (

@@ -13,6 +13,7 @@ import django_filters
 from django import forms
 from django.db.models import Q, QuerySet
 
+from core.filtering import IsoDateTimeFilter
 from core.keyset import SortField
 from phonenumbers_app.models import PhoneNumber, PhoneNumberEvent
 from phonenumbers_app.numbers import InvalidNumber, normalize_number
@@ -73,12 +74,12 @@ def _states(field: str, choices, label: str) -> django_filters.MultipleChoiceFil
     )
 
 
-def _since(field: str, label: str) -> django_filters.IsoDateTimeFilter:
-    return django_filters.IsoDateTimeFilter(field_name=field, lookup_expr="gte", label=label)
+def _since(field: str, label: str) -> IsoDateTimeFilter:
+    return IsoDateTimeFilter(field_name=field, lookup_expr="gte", label=label)
 
 
-def _until(field: str, label: str) -> django_filters.IsoDateTimeFilter:
-    return django_filters.IsoDateTimeFilter(field_name=field, lookup_expr="lte", label=label)
+def _until(field: str, label: str) -> IsoDateTimeFilter:
+    return IsoDateTimeFilter(field_name=field, lookup_expr="lte", label=label)
 
 
 class PhoneNumberFilter(django_filters.FilterSet):

@@ -49,6 +49,9 @@ LIST_COLUMNS = [
     ("createdAt", "Created"),
 ]
 EVENTS_PER_PAGE = 25
+EVENT_ORDER = parse_ordering(
+    "-createdAt", allowed={"createdAt": PHONE_NUMBER_SORT_FIELDS["createdAt"]}, default="-createdAt"
+)
 
 
 @staff_member_required
@@ -117,16 +120,12 @@ def number_detail(request: HttpRequest, id: uuid.UUID) -> HttpResponse:
     phone_number = selectors.phone_number_get(user=request.user, id=id)
     if phone_number is None:
         raise Http404
-    events_page = KeysetPage(
-        selectors.event_timeline().filter(phone_number=phone_number),
-        ordering=parse_ordering(
-            "-createdAt",
-            allowed={"createdAt": PHONE_NUMBER_SORT_FIELDS["createdAt"]},
-            default="-createdAt",
-        ),
-        size=EVENTS_PER_PAGE,
-        token=request.GET.get("events") or None,
-    )
+    timeline = selectors.event_timeline().filter(phone_number=phone_number)
+    try:
+        events_page = _events_page(timeline, request.GET.get("events") or None)
+    except ValidationError:
+        # A mangled or stale link (`?events=bogus`): show the newest events instead.
+        events_page = _events_page(timeline, None)
     return render(
         request,
         "phonenumbers_app/number_detail.html",
@@ -139,6 +138,10 @@ def number_detail(request: HttpRequest, id: uuid.UUID) -> HttpResponse:
             "actions": ACTIONS,
         },
     )
+
+
+def _events_page(timeline, token: str | None) -> KeysetPage:
+    return KeysetPage(timeline, ordering=EVENT_ORDER, size=EVENTS_PER_PAGE, token=token)
 
 
 @staff_member_required

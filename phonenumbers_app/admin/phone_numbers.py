@@ -18,6 +18,8 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
+from core.admin_lookups import DateTimeLookupOffsetMixin
+from core.csv_cells import neutralize_csv_cell
 from core.errors import DomainError
 from core.paginator import CappedCountPaginator
 from phonenumbers_app import services
@@ -71,7 +73,7 @@ class BillingInline(admin.StackedInline):
 
 
 @admin.register(PhoneNumber)
-class PhoneNumberAdmin(admin.ModelAdmin):
+class PhoneNumberAdmin(DateTimeLookupOffsetMixin, admin.ModelAdmin):
     list_display = [
         "number",
         "name",
@@ -449,4 +451,7 @@ def _csv_rows(queryset: QuerySet) -> Iterator[str]:
     writer = csv.writer(_Echo())
     yield writer.writerow([api for api, _ in EXPORT_COLUMNS])
     for row in queryset.values_list(*[field for _, field in EXPORT_COLUMNS]).iterator(2000):
-        yield writer.writerow(row)
+        # Operators open this in a spreadsheet: no cell may run as a formula there.
+        yield writer.writerow(
+            ["" if value is None else neutralize_csv_cell(str(value)) for value in row]
+        )

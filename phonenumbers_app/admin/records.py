@@ -2,6 +2,7 @@
 
 from django.contrib import admin
 
+from core.admin_lookups import DateTimeLookupOffsetMixin
 from core.paginator import CappedCountPaginator
 from phonenumbers_app.models import Billing, PhoneNumberEvent, TenDlc
 
@@ -18,7 +19,7 @@ class ReadOnlyAdminMixin:
 
 
 @admin.register(PhoneNumberEvent)
-class PhoneNumberEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class PhoneNumberEventAdmin(DateTimeLookupOffsetMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["created_at", "type", "title", "phone_number", "actor_name"]
     list_select_related = ["phone_number"]
     list_filter = ["type"]
@@ -30,7 +31,7 @@ class PhoneNumberEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(TenDlc)
-class TenDlcAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class TenDlcAdmin(DateTimeLookupOffsetMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = [
         "phone_number",
         "brand_id",

@@ -19,7 +19,8 @@ Export usage:
     for row in rows:                                     # select_related
         record = {c.name: export_value(c, row) for c in COLUMNS.values()}
 `export_value` returns JSON-ready values (str, bool, int or None); `csv_cell` turns one
-into a CSV cell.
+into a CSV cell's text (which a CSV writer then passes through
+core.csv_cells.neutralize_csv_cell; the reader undoes that before `Column.parse`).
 """
 
 from __future__ import annotations
@@ -68,10 +69,22 @@ class _NotGiven:
 NOT_GIVEN: Any = _NotGiven()
 
 
+class QuotedCell(str):
+    """A CSV cell whose formula quote the reader took off (core.csv_cells).
+
+    Its leading characters are kept as written (`_text` strips only the end), so that a
+    name starting with a tab, quoted by the export, imports back with its tab.
+    """
+
+    __slots__ = ()
+
+
 def _text(value: Any) -> str | None:
     """A cell as stripped text, or None when empty/null."""
     if value is None:
         return None
+    if isinstance(value, QuotedCell):
+        return str(value).rstrip() or None
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int | float | Decimal):
@@ -124,7 +137,8 @@ def parse_percent(value: Any) -> Any:
         text = _text(value)
         if text is None:
             return NOT_GIVEN
-        if not re.fullmatch(r"[+-]?\d{1,4}", text):
+        # ASCII digits: re's \d and int() would also read other scripts' digits.
+        if not re.fullmatch(r"[+-]?[0-9]{1,4}", text):
             raise CellError(MUST_BE_PERCENT)
         number = int(text)
     if not 0 <= number <= 100:

@@ -17,8 +17,16 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
+from core.csv_cells import restore_csv_cell
 from phonenumbers_app.field_ownership import STAFF, not_writable
-from phonenumbers_app.imports.columns import BILLING, BUSINESS, COLUMNS, TEN_DLC, column_for
+from phonenumbers_app.imports.columns import (
+    BILLING,
+    BUSINESS,
+    COLUMNS,
+    TEN_DLC,
+    QuotedCell,
+    column_for,
+)
 from phonenumbers_app.services.events import api_name
 
 FORMATS = ("csv", "jsonl")
@@ -129,7 +137,9 @@ class Source:
             if len(cells) > width:
                 yield row_number, {"__extra__": cells[width:]}, cells
                 continue
-            values = {name: cell for name, cell in zip(self.columns, cells, strict=False) if name}
+            values = {
+                name: _cell(cell) for name, cell in zip(self.columns, cells, strict=False) if name
+            }
             yield row_number, values, cells
 
     def _jsonl_rows(self):
@@ -158,6 +168,14 @@ class Source:
             if unknown:
                 values["__unknown__"] = unknown
             yield line_number, values, line.rstrip("\n")
+
+
+def _cell(cell: str) -> str:
+    """A CSV cell with the export's formula quote taken off (core.csv_cells)."""
+    restored = restore_csv_cell(cell)
+    # Quoted text is taken as written: the quote protected its leading characters (a
+    # tab, say), which the cell parsers would otherwise strip as surrounding space.
+    return QuotedCell(restored) if restored != cell else cell
 
 
 def _chain(first: str, rest):

@@ -36,6 +36,48 @@ def test_changelist_and_change_pages_render(admin_client, created_number, model)
     assert response.status_code == HTTPStatus.OK
 
 
+# A datetime column of each changelist that has one.
+DATETIME_LOOKUPS = {
+    "accounts_user": "date_joined__gte",
+    "accounts_userapikey": "created__lte",
+    "businesses_business": "created_at__gte",
+    "businesses_membership": "created_at__lt",
+    "phonenumbers_app_phonenumber": "created_at__gte",
+    "phonenumbers_app_phonenumberevent": "created_at__lte",
+    "core_idempotencyrecord": "created_at__gt",
+    "phonenumbers_app_tendlc": "status_updated_at__gte",
+}
+
+
+@pytest.mark.parametrize(("model", "lookup"), DATETIME_LOOKUPS.items())
+@pytest.mark.parametrize("offset", ["+16:00", "-23:59"])
+def test_datetime_filter_with_an_offset_postgresql_refuses_is_dropped_with_a_message(
+    admin_client, created_number, model, lookup, offset
+):
+    url = reverse(f"admin:{model}_changelist")
+    value = f"2024-01-01T00:00:00{offset}"
+
+    response = admin_client.get(url, {lookup: value, "o": "1"})
+
+    assert response.status_code == HTTPStatus.FOUND
+    assert response["Location"] == f"{url}?o=1"
+    page = admin_client.get(response["Location"])
+    assert page.status_code == HTTPStatus.OK
+    assert [str(m) for m in page.context["messages"]] == [
+        f"Filter {lookup}={value} was not applied: The UTC offset must be from -15:59 to +15:59."
+    ]
+
+
+def test_datetime_filter_within_the_offsets_still_filters(admin_client, created_number):
+    url = reverse("admin:phonenumbers_app_phonenumber_changelist")
+
+    later = admin_client.get(url, {"created_at__gte": "2999-01-01T00:00:00+15:59"})
+    earlier = admin_client.get(url, {"created_at__gte": "2000-01-01T00:00:00-15:59"})
+
+    assert created_number.number.encode() not in later.content
+    assert created_number.number.encode() in earlier.content
+
+
 def test_phone_number_page_shows_its_events(admin_client, created_number):
     response = admin_client.get(
         reverse("admin:phonenumbers_app_phonenumber_change", args=[created_number.pk])

@@ -1,5 +1,7 @@
 """The phone-number admin: fast lists, service-backed edits and actions, all audited."""
 
+import csv
+import io
 from http import HTTPStatus
 
 import pytest
@@ -8,6 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from core.csv_cells import restore_csv_cell
 from phonenumbers_app.models import PhoneNumber, PhoneNumberEvent
 from phonenumbers_app.vocabularies import EventType, WarmupHealthState
 from tests.conftest import db_state
@@ -307,6 +310,27 @@ class TestActions:
         assert lines[0].startswith("number,name,businessId,inventoryState")
         assert len(lines) == 3
         assert numbers[2].number not in "".join(lines)
+
+    def test_export_csv_quotes_cells_a_spreadsheet_would_run(self, admin_client, business):
+        names = ['=HYPERLINK("http://x","y")', "+1 sales", "-dash", "@at", "\tTab", "Plain"]
+        numbers = [
+            PhoneNumberFactory(business=business, name=name, provider="telnyx") for name in names
+        ]
+
+        response = admin_client.post(
+            CHANGELIST,
+            {"action": "export_csv", ACTION_CHECKBOX_NAME: [str(n.pk) for n in numbers]},
+        )
+
+        content = b"".join(response.streaming_content).decode()
+        rows = list(csv.DictReader(io.StringIO(content, newline="")))
+        assert sorted(row["name"] for row in rows) == sorted(
+            ["'" + name for name in names[:-1]] + ["Plain"]
+        )
+        assert {row["number"] for row in rows} == {"'" + n.number for n in numbers}
+        assert {restore_csv_cell(row["name"]) for row in rows} == set(names)
+        assert {row["provider"] for row in rows} == {"telnyx"}
+        assert all(row["businessId"] == str(business.pk) for row in rows)
 
     def test_numbers_cannot_be_deleted_in_the_admin(self, admin_client, business):
         number = PhoneNumberFactory(business=business)

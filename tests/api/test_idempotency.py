@@ -237,6 +237,41 @@ class TestKeyReusedForAnotherRequest:
         assert_problem(response, HTTPStatus.UNPROCESSABLE_ENTITY, "idempotency-key-reused")
 
 
+class TestUnsupportedMethod:
+    @pytest.mark.parametrize(
+        ("method", "path"),
+        [
+            ("PUT", "/phone-numbers"),
+            ("DELETE", "/phone-numbers"),
+            ("PATCH", "/phone-numbers/{id}/events"),
+            ("DELETE", "/phone-numbers/{id}/warmup/pause"),
+        ],
+    )
+    def test_is_a_405_every_time_and_claims_no_key(
+        self, staff_client, business, unchanged_db, method, path
+    ):
+        number = PhoneNumberFactory(business=business)
+        path = path.format(id=number.pk)
+
+        with unchanged_db():
+            first = send(staff_client, method, path, {"name": "A"})
+            retried = send(staff_client, method, path, {"name": "A"})
+            other_body = send(staff_client, method, path, {"name": "B"})
+
+        for response in (first, retried, other_body):
+            assert_problem(response, HTTPStatus.METHOD_NOT_ALLOWED, "method-not-allowed")
+            assert "Idempotent-Replayed" not in response
+            assert response["Allow"]
+        assert not IdempotencyRecord.objects.exists()
+
+    def test_key_stays_free_for_the_request_the_path_supports(self, staff_client, business):
+        send(staff_client, "PUT", "/phone-numbers", create_body(business))
+
+        response = send(staff_client, "POST", "/phone-numbers", create_body(business))
+
+        assert response.status_code == HTTPStatus.CREATED
+
+
 class TestRequestStillRunning:
     def running_record(self, user, body: dict, **fields) -> IdempotencyRecord:
         return IdempotencyRecord.objects.create(

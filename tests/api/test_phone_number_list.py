@@ -233,7 +233,25 @@ class TestEnvelope:
         assert len(body["items"]) == min(size, 8)
         assert (body["continuationToken"] is None) == (size >= 8)
 
-    @pytest.mark.parametrize("size", ["0", "501", "x", "-1", "1.5", "1e2", "10000000000000000000"])
+    @pytest.mark.parametrize(
+        "size",
+        [
+            "0",
+            "501",
+            "x",
+            "-1",
+            "1.5",
+            "1e2",
+            "10000000000000000000",
+            "1" + "0" * 5_000,  # past int()'s 4,300-digit limit
+            "5_0",  # int() reads 50
+            "+5",
+            " 5",
+            "05",
+            "\uff15",  # fullwidth 5: int() reads 5
+            "1\u0660",  # 1 and an Arabic-Indic 0: int() reads 10
+        ],
+    )
     def test_bad_page_size_is_a_400(self, staff_client, size):
         PhoneNumberFactory()
 
@@ -521,12 +539,48 @@ class TestFilters:
             ("createdAtTo", "2024-13-01T00:00:00Z"),
             ("modifiedAtFrom", "2024-01-01T25:00:00Z"),
             ("modifiedAtTo", "1700000000"),
+            # UTC offsets PostgreSQL refuses (it would fail the query: a 500).
+            ("createdAtFrom", "2024-01-01T00:00:00+16:00"),
+            ("createdAtTo", "2024-01-01T00:00:00-16:00"),
+            ("modifiedAtFrom", "2024-01-01T00:00:00+23:59"),
         ],
     )
     def test_bad_filter_value_is_a_400_on_that_parameter(self, staff_client, param, value):
         PhoneNumberFactory()
 
         assert_bad_parameter(get(staff_client, {param: value}), param)
+
+    @pytest.mark.parametrize("offset", ["+15:59", "-15:59", "+14:00", "Z"])
+    def test_utc_offsets_up_to_15_59_are_read(self, staff_client, offset):
+        number = PhoneNumberFactory()
+
+        assert found(staff_client, {"createdAtFrom": f"2000-01-01T00:00:00{offset}"}) == pks(number)
+
+    @pytest.mark.parametrize(
+        ("param", "value"),
+        [
+            ("createdAtTo", ""),
+            ("createdAtFrom", " "),
+            ("modifiedAtFrom", ""),
+            ("status", ""),
+            ("status", ["Active", ""]),
+            ("inventoryState", ""),
+            ("enabled", ""),
+            ("isDefault", ""),
+            ("businessId", ""),
+            ("provider", ""),
+            ("tenDlcCampaignStatus", ""),
+            ("search", ""),
+        ],
+    )
+    def test_empty_filter_value_is_a_400_not_no_filter(self, staff_client, param, value):
+        PhoneNumberFactory()
+
+        problem = assert_bad_parameter(get(staff_client, {param: value}), param)
+
+        assert problem["errors"][param] == [
+            "Must not be empty: give a value, or leave the parameter out for no filter."
+        ]
 
     @pytest.mark.parametrize(
         "param", ["foo", "business_id", "page", "limit", "offset", "orderby", "Status", "events"]

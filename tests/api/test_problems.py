@@ -125,3 +125,128 @@ def test_every_domain_problem_type_is_documented():
         if sub.problem_type not in PROBLEM_TYPES
     }
     assert not undocumented
+
+
+# --- Bad input is a 400, never a 500 ----------------------------------------------------
+
+DEEP = 1_000
+
+
+def nested(depth: int) -> str:
+    """A JSON array `depth` levels deep: [[[...]]]."""
+    return "[" * depth + "]" * depth
+
+
+def write_paths(number, business) -> list[tuple[str, str]]:
+    return [
+        ("POST", "/phone-numbers"),
+        ("PATCH", f"/phone-numbers/{number.pk}"),
+        ("PUT", f"/phone-numbers/{number.pk}"),
+        ("POST", f"/phone-numbers/{number.pk}/warmup/pause"),
+        ("POST", f"/phone-numbers/{number.pk}/warmup/resume"),
+        ("POST", "/businesses"),
+        ("PATCH", f"/businesses/{business.pk}"),
+    ]
+
+
+@pytest.mark.parametrize("where", ["body", "field"])
+def test_body_nested_a_thousand_deep_is_a_400_problem_on_every_write(
+    staff_client, business, unchanged_db, where
+):
+    from tests.factories import PhoneNumberFactory
+
+    number = PhoneNumberFactory(business=business)
+    body = nested(DEEP) if where == "body" else '{"name": ' + nested(DEEP) + "}"
+
+    for method, path in write_paths(number, business):
+        with unchanged_db():
+            response = staff_client.generic(method, path, body, "application/json")
+
+        problem = assert_problem(response, HTTPStatus.BAD_REQUEST)
+        assert problem["type"] == "/problems/malformed-request", (method, path)
+        assert "deeper than 32 levels" in problem["detail"]
+
+
+def test_nesting_up_to_the_limit_is_read_and_one_level_more_is_refused(staff_client, business):
+    from core.parsers import MAX_DEPTH
+
+    within = '{"name": ' + nested(MAX_DEPTH - 1) + "}"  # the object is the first level
+    beyond = '{"name": ' + nested(MAX_DEPTH) + "}"
+
+    read = staff_client.generic("POST", "/phone-numbers", within, "application/json")
+    refused = staff_client.generic("POST", "/phone-numbers", beyond, "application/json")
+
+    assert assert_problem(read, HTTPStatus.BAD_REQUEST)["errors"] == {"name": ["Must be a string."]}
+    assert assert_problem(refused, HTTPStatus.BAD_REQUEST)["type"] == "/problems/malformed-request"
+
+
+FIVE_THOUSAND_DIGITS = "1" + "0" * 4_999
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"warmupHealthScore": FIVE_THOUSAND_DIGITS},
+        {"warmupProgressPercent": "-" + FIVE_THOUSAND_DIGITS},
+        {"warmupHealthScore": "0" * 5_000},
+        {"warmupHealthScore": "1" + "0" * 19},
+    ],
+    ids=["5000-digits", "minus-5000-digits", "5000-zeros", "20-digits"],
+)
+def test_integer_string_longer_than_any_column_is_a_400_on_the_field(
+    staff_client, business, unchanged_db, body
+):
+    from tests.factories import PhoneNumberFactory
+
+    number = PhoneNumberFactory(business=business)
+
+    with unchanged_db():
+        response = staff_client.patch(f"/phone-numbers/{number.pk}", body, format="json")
+
+    problem = assert_problem(response, HTTPStatus.BAD_REQUEST)
+    assert set(problem["errors"]) == set(body)
+
+
+def test_json_integer_of_5000_digits_is_a_400(staff_client, business, unchanged_db):
+    from tests.factories import PhoneNumberFactory
+
+    number = PhoneNumberFactory(business=business)
+    body = '{"warmupHealthScore": ' + FIVE_THOUSAND_DIGITS + "}"
+
+    with unchanged_db():
+        response = staff_client.generic(
+            "PATCH", f"/phone-numbers/{number.pk}", body, "application/json"
+        )
+
+    assert assert_problem(response, HTTPStatus.BAD_REQUEST)["type"] == "/problems/malformed-request"
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "\u0665\u0660",  # Arabic-Indic 50
+        "1\u0660",  # ASCII 1, Arabic-Indic 0: int() reads 10
+        "\uff15\uff10",  # fullwidth 50
+        "2\uff10",  # int() reads 20
+        "5\u0e50",  # Thai zero
+        "+50",
+        "050",
+        "5_0",
+        " 50",
+        "50\n",
+    ],
+)
+def test_integer_strings_are_ascii_digits_as_the_contract_pattern(
+    staff_client, business, unchanged_db, value
+):
+    from tests.factories import PhoneNumberFactory
+
+    number = PhoneNumberFactory(business=business)
+
+    with unchanged_db():
+        response = staff_client.patch(
+            f"/phone-numbers/{number.pk}", {"warmupHealthScore": value}, format="json"
+        )
+
+    problem = assert_problem(response, HTTPStatus.BAD_REQUEST)
+    assert "ASCII" in problem["errors"]["warmupHealthScore"][0]

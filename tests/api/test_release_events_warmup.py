@@ -146,12 +146,24 @@ class TestEvents:
         assert [e["title"] for e in by_time["items"]] == ["Day 4", "Day 3", "Day 2"]
 
     @pytest.mark.parametrize(
-        "query", [{"type": "nope"}, {"createdAtFrom": "yesterday"}, {"orderBy": "title"}]
+        "query",
+        [
+            {"type": "nope"},
+            {"createdAtFrom": "yesterday"},
+            {"orderBy": "title"},
+            {"createdAtTo": "2024-01-01T00:00:00+16:00"},
+            {"createdAtTo": ""},
+            {"createdAtFrom": ""},
+            {"type": ""},
+            {"pageSize": "\uff15"},
+        ],
     )
-    def test_bad_event_filters_are_a_400(self, member_client, number, query):
+    def test_bad_event_filters_are_a_400(self, member_client, number, history, query):
         response = member_client.get(url(number, "/events"), query)
 
         assert response.status_code == HTTPStatus.BAD_REQUEST
+        assert response["Content-Type"] == "application/problem+json"
+        assert set(response.json()["errors"]) == set(query)
 
     def test_events_of_another_business_are_a_404(self, member_client, other_business):
         theirs = PhoneNumberFactory(business=other_business)

@@ -126,6 +126,75 @@ def test_every_kind_of_bad_row_is_reported_and_good_rows_land(tmp_path):
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_formula_quotes_of_an_export_are_taken_off_before_reading(tmp_path, workers):
+    rows = [
+        ["'+12015550101", "'=SUM(A1)", "'-team", "'\tTabbed reason "],
+        ["'+12015550102", "''@twice", "'plain quote", "'=x"],
+        ["+12015550103", " '+1 sales ", "  ", "Plain"],
+    ]
+    path = write_csv(tmp_path / "in.csv", ["number", "name", "teamId", "healthReason"], rows)
+
+    out, _ = run(str(path), "--no-progress", "--workers", workers)
+
+    assert "Created 3" in out
+    got = {
+        number: (name, team, reason)
+        for number, name, team, reason in PhoneNumber.objects.values_list(
+            "number", "name", "team_id", "health_reason"
+        )
+    }
+    assert got == {
+        # One quote off; what it protected kept as written (the leading tab), the end trimmed.
+        "+12015550101": ("=SUM(A1)", "-team", "\tTabbed reason"),
+        "+12015550102": ("'@twice", "'plain quote", "=x"),
+        # Not a quote the export adds (it follows a space): the cell is read as it is.
+        "+12015550103": ("'+1 sales", None, "Plain"),
+    }
+
+
+@pytest.mark.django_db
+def test_error_report_quotes_cells_a_spreadsheet_would_run(tmp_path):
+    rows = [
+        ["+12015550101", "=cmd|' /C calc'!A0", "Sleeping"],  # row 2: a raw formula
+        ["'+12015550102", "'=already quoted", "Sleeping"],  # row 3: quoted by an export
+    ]
+    path = write_csv(tmp_path / "in.csv", ["number", "name", "inventoryState"], rows)
+    report = tmp_path / "errors.csv"
+
+    run_failing(str(path), "--errors", str(report), "--no-progress")
+
+    errors = {int(e["row"]): e for e in read_report(report)}
+    assert (errors[2]["number"], errors[2]["name"]) == ("'+12015550101", "'=cmd|' /C calc'!A0")
+    assert (errors[3]["number"], errors[3]["name"]) == ("'+12015550102", "'=already quoted")
+    # Fixed and imported again, the report's cells mean what the file's cells meant.
+    fixed = tmp_path / "fixed.csv"
+    with report.open(newline="", encoding="utf-8") as f:
+        cells = [[e["number"], e["name"], "Available"] for e in csv.DictReader(f)]
+    run(str(write_csv(fixed, ["number", "name", "inventoryState"], cells)), "--no-progress")
+    assert dict(PhoneNumber.objects.values_list("number", "name")) == {
+        "+12015550101": "=cmd|' /C calc'!A0",
+        "+12015550102": "=already quoted",
+    }
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("score", ["\u0665\u0660", "1\u0660", "\uff15\uff10", "5\u0e50"])
+def test_percent_of_non_ascii_digits_is_an_invalid_row(tmp_path, score):
+    path = write_csv(
+        tmp_path / "in.csv", ["number", "warmupHealthScore"], [["+12015550101", score]]
+    )
+    report = tmp_path / "errors.csv"
+
+    run_failing(str(path), "--errors", str(report), "--no-progress")
+
+    assert [(e["column"], e["reason"]) for e in read_report(report)] == [
+        ("warmupHealthScore", "Must be an integer from 0 to 100.")
+    ]
+    assert not PhoneNumber.objects.exists()
+
+
+@pytest.mark.django_db
 def test_errors_without_report_are_printed(tmp_path):
     path = write_csv(tmp_path / "in.csv", ["number"], [["12"], ["+12015550101"]])
     _, err, message = run_failing(str(path), "--no-progress")

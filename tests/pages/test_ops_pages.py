@@ -5,6 +5,7 @@ from http import HTTPStatus
 import pytest
 from django.urls import reverse
 
+from phonenumbers_app import services
 from phonenumbers_app.models import PhoneNumberEvent
 from phonenumbers_app.vocabularies import EventType, WarmupHealthState
 from tests.conftest import db_state
@@ -106,8 +107,48 @@ class TestNumbers:
         assert response.status_code == HTTPStatus.OK
         assert b"Some filters are not valid" in response.content
 
+    @pytest.mark.parametrize(
+        "query",
+        [
+            {"createdAtFrom": "2024-01-01T00:00:00+16:00"},
+            {"modifiedAtTo": "2024-01-01T00:00:00-16:00", "status": "Active"},
+        ],
+    )
+    def test_utc_offset_postgresql_refuses_is_a_form_error(self, admin_client, business, query):
+        PhoneNumberFactory(business=business)
+
+        response = admin_client.get(reverse("ops:numbers"), query)
+
+        assert response.status_code == HTTPStatus.OK
+        assert b"Some filters are not valid" in response.content
+        assert b"The UTC offset must be from -15:59 to +15:59." in response.content
+        assert response.context["page"] is None
+
+    @pytest.mark.parametrize("size", ["\uff15", "1" + "0" * 5_000])
+    def test_bad_page_size_is_a_form_error(self, admin_client, size):
+        response = admin_client.get(reverse("ops:numbers"), {"pageSize": size})
+
+        assert response.status_code == HTTPStatus.OK
+        assert b"Some filters are not valid" in response.content
+
 
 class TestNumberPage:
+    @pytest.mark.parametrize("token", ["bogus", "x" * 5_000, "e30:1abc:def"])
+    def test_bad_events_page_link_shows_the_newest_events(
+        self, admin_client, admin_user, warming, token
+    ):
+        services.phone_number_update(
+            phone_number=warming, acting_user=admin_user, fields={"name": "Renamed line"}
+        )
+
+        response = admin_client.get(reverse("ops:number", args=[warming.pk]), {"events": token})
+
+        assert response.status_code == HTTPStatus.OK
+        events = response.context["events"]
+        assert [event.pk for event in events] == [
+            PhoneNumberEvent.objects.get(phone_number=warming).pk
+        ]
+
     def test_shows_warmup_progress_and_timeline(self, admin_client, warming):
         response = admin_client.get(reverse("ops:number", args=[warming.pk]))
 

@@ -5,7 +5,9 @@
     python manage.py export_phone_numbers - --format jsonl --warmup-state Warming
 
 The columns are phonenumbers_app.imports.columns.COLUMNS, the ones import_phone_numbers
-reads, so an export imports back unchanged. Released numbers are history, not inventory,
+reads, so an export imports back unchanged. CSV cells that a spreadsheet would run as a
+formula (`=...`, `+...`, `-...`, `@...`, the E.164 numbers too) start with a `'`, which the
+import takes off again (core.csv_cells). Released numbers are history, not inventory,
 and the import refuses them: they are left out unless --include-released is given or
 --inventory-state asks for Released. The filters are the API's list filters
 (phonenumbers_app.filters.PhoneNumberFilter), applied to the API's parameter names.
@@ -29,6 +31,7 @@ from django.db import connection
 from django.http import QueryDict
 
 from businesses.models import Business
+from core.csv_cells import neutralize_csv_cell
 from core.filtering import filter_queryset
 from phonenumbers_app.filters import PhoneNumberFilter
 from phonenumbers_app.imports.columns import COLUMNS, EXPORT_LOOKUPS, csv_cell, export_value
@@ -266,12 +269,17 @@ def _business_id(value: str) -> uuid.UUID:
 
 
 def _csv_writer(out):
-    writer = csv.writer(out, lineterminator="\n")
+    # RFC 4180 line ends (\r\n), as the admin's export: the csv module quotes a cell only if
+    # it holds a character of the line end, so with "\n" a cell holding a bare carriage
+    # return was written unquoted and split its row in two when read back.
+    writer = csv.writer(out, lineterminator="\r\n")
     columns = list(COLUMNS.values())
     writer.writerow([column.name for column in columns])
 
     def write(row: dict) -> None:
-        writer.writerow([csv_cell(export_value(column, row)) for column in columns])
+        writer.writerow(
+            [neutralize_csv_cell(csv_cell(export_value(column, row))) for column in columns]
+        )
 
     return write
 

@@ -4,6 +4,8 @@
     python manage.py import_phone_numbers - --format jsonl < numbers.jsonl
 
 Columns are the API's names (camelCase or snake_case): see phonenumbers_app.imports.columns.
+A CSV cell that export_phone_numbers quoted against spreadsheet formulas (`'=...`,
+`'+14155552671`) has its one leading `'` taken off before it is read (core.csv_cells).
 Every row is validated like the API; invalid rows go to the error report and do not stop
 the import, but the command then exits non-zero. Rows are written in batches, each in
 one transaction; running the same file again (after a crash or kill -9) skips what is
@@ -27,6 +29,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, connections
 
+from core.csv_cells import neutralize_csv_cell, restore_csv_cell
 from phonenumbers_app.imports.reader import ImportFileError, open_source
 from phonenumbers_app.imports.service import ON_CONFLICT, ImportConflict, Importer
 from phonenumbers_app.imports.validate import Businesses, RowError, Validator, parse_chunk
@@ -219,7 +222,12 @@ class ErrorReport:
         self.rows.add(error.row)
         if self.file is not None:
             original = error.original
-            cells = list(original or []) if self.fmt == "csv" else [original or ""]
+            if self.fmt == "csv":
+                # Quoted as an export quotes it (core.csv_cells): the report is opened in
+                # spreadsheets too, and a fixed row imports back meaning what it meant.
+                cells = [neutralize_csv_cell(restore_csv_cell(cell)) for cell in original or []]
+            else:
+                cells = [original or ""]
             self.writer.writerow([error.row, error.column, error.reason, *cells])
         elif self.shown < ERRORS_SHOWN:
             self.shown += 1
