@@ -1,6 +1,7 @@
 """Settings shared by every environment; values that differ come from the environment."""
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -34,6 +35,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "axes",
     "core",
     "accounts",
     "businesses",
@@ -49,6 +51,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 TEMPLATES = [
@@ -112,7 +116,31 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# /ops/ sends staff to the admin's login page, so that one page is the staff login.
 LOGIN_URL = "admin:login"
+# django-axes first: it refuses a locked-out username+address before any password is
+# checked (it needs `request` passed to authenticate(), as Django's login views do).
+# API keys never go through authenticate(), so the API is not affected.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Brute force on the staff login: after LOGIN_FAILURE_LIMIT failures for one username
+# from one address, that pair is refused (even with the right password) for
+# LOGIN_LOCKOUT_MINUTES. Per pair, so an attacker cannot lock a colleague out from
+# elsewhere. Unlock: `manage.py axes_reset_username <username>` (or `axes_reset`), or
+# delete the access attempt in the admin (Axes > Access attempts).
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 30))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# A successful login proves the password: earlier typos stop counting.
+AXES_RESET_ON_SUCCESS = True
+# The same client address the API's rate limit uses (NUM_PROXIES hops into X-Forwarded-For).
+AXES_CLIENT_IP_CALLABLE = "core.client_ip.client_ip"
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
+# Staff sessions end after a working day without a request (each request extends it).
+SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 60 * 60)
+SESSION_SAVE_EVERY_REQUEST = True
 
 # --- Internationalisation and time -------------------------------------------
 LANGUAGE_CODE = "en-us"
