@@ -212,7 +212,7 @@ class PhoneNumberAdmin(admin.ModelAdmin):
     add_fieldsets = [(None, {"fields": ["number", "name", "business", "enabled"]})]
 
     class Media:
-        css = {"all": ["css/badges.css"]}
+        css = {"all": ["css/badges.css", "css/admin.css"]}
 
     # --- List -------------------------------------------------------------------
 
