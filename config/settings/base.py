@@ -1,9 +1,11 @@
 """Settings shared by every environment; values that differ come from the environment."""
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 
 from .environment import env_bool, env_int, env_list
 
@@ -34,6 +36,8 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "axes",
+    "csp",
     "core",
     "accounts",
     "businesses",
@@ -42,6 +46,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -49,6 +54,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 TEMPLATES = [
@@ -112,7 +119,51 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# /ops/ sends staff to the admin's login page, so that one page is the staff login.
 LOGIN_URL = "admin:login"
+# django-axes first: it refuses a locked-out username+address before any password is
+# checked (it needs `request` passed to authenticate(), as Django's login views do).
+# API keys never go through authenticate(), so the API is not affected.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Brute force on the staff login: after LOGIN_FAILURE_LIMIT failures for one username
+# from one address, that pair is refused (even with the right password) for
+# LOGIN_LOCKOUT_MINUTES. Per pair, so an attacker cannot lock a colleague out from
+# elsewhere. Unlock: `manage.py axes_reset_username <username>` (or `axes_reset`), or
+# delete the access attempt in the admin (Axes > Access attempts).
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 30))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# A successful login proves the password: earlier typos stop counting.
+AXES_RESET_ON_SUCCESS = True
+# The same client address the API's rate limit uses (NUM_PROXIES hops into X-Forwarded-For).
+AXES_CLIENT_IP_CALLABLE = "core.client_ip.client_ip"
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
+# Staff sessions end after a working day without a request (each request extends it).
+SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 60 * 60)
+SESSION_SAVE_EVERY_REQUEST = True
+
+# --- Content-Security-Policy (django-csp) --------------------------------------
+# Every page loads script, style, images and fonts from this server only, with nothing
+# inline: no page of ours, of the admin or of /docs (whose init script is a separate
+# request) needs inline code, so an injected <script> or onerror= never runs.
+# data: images: the admin's and Swagger UI's stylesheets draw their icons as data URLs.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
 
 # --- Internationalisation and time -------------------------------------------
 LANGUAGE_CODE = "en-us"

@@ -3,5 +3,6 @@
 import os
 
 from .base import *  # noqa: F403
+from .environment import LOCAL_SECRET_KEY
 
-SECRET_KEY = os.environ.get("SECRET_KEY", "local-development-only-not-a-secret")
+SECRET_KEY = os.environ.get("SECRET_KEY", LOCAL_SECRET_KEY)

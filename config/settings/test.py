@@ -1,8 +1,9 @@
 """Test settings: the database comes from DATABASE_URL like everywhere else."""
 
 from .base import *  # noqa: F403
+from .environment import TEST_SECRET_KEY
 
-SECRET_KEY = "test-only-not-a-secret"
+SECRET_KEY = TEST_SECRET_KEY
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # Tests read static files through finders; no collectstatic step, so no WhiteNoise

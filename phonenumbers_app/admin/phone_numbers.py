@@ -35,6 +35,7 @@ from phonenumbers_app.filters import search_condition
 from phonenumbers_app.models import Billing, PhoneNumber, TenDlc
 from phonenumbers_app.numbers import InvalidNumber, normalize_number
 from phonenumbers_app.selectors import RECENT_EVENTS_LIMIT, event_timeline
+from phonenumbers_app.vocabularies import InventoryState
 
 EXPORT_COLUMNS = [
     ("number", "number"),
@@ -213,7 +214,7 @@ class PhoneNumberAdmin(DateTimeLookupOffsetMixin, admin.ModelAdmin):
     add_fieldsets = [(None, {"fields": ["number", "name", "business", "enabled"]})]
 
     class Media:
-        css = {"all": ["css/badges.css"]}
+        css = {"all": ["css/badges.css", "css/admin.css"]}
 
     # --- List -------------------------------------------------------------------
 
@@ -383,14 +384,34 @@ class PhoneNumberAdmin(DateTimeLookupOffsetMixin, admin.ModelAdmin):
             lambda n: services.phone_number_warmup_resume(phone_number=n, acting_user=request.user),
         )
 
-    @admin.action(description="Release selected numbers", permissions=["change"])
+    @admin.action(description="Release selected numbers…", permissions=["change"])
     def release(self, request, queryset):
+        # Release cannot be undone, so first a page that lists what it will release.
+        if "apply" not in request.POST:
+            return self._intermediate(
+                request,
+                queryset,
+                None,
+                "release",
+                "Release",
+                irreversible=True,
+                already_released=queryset.filter(inventory_state=InventoryState.RELEASED).count(),
+            )
+        # Released numbers are skipped, not "released" again: the count says what changed.
+        # (One released by someone else between this read and the service's row lock
+        # would still be counted; the service itself changes nothing then.)
+        skipped = queryset.filter(inventory_state=InventoryState.RELEASED).count()
         self._apply(
             request,
-            queryset,
+            queryset.exclude(inventory_state=InventoryState.RELEASED),
             "Released",
             lambda n: services.phone_number_release(phone_number=n, acting_user=request.user),
         )
+        if skipped:
+            self.message_user(
+                request, f"Skipped {skipped} number(s) already released.", messages.INFO
+            )
+        return None
 
     @admin.action(
         description="Move selected numbers to an inventory state…", permissions=["change"]
@@ -423,8 +444,19 @@ class PhoneNumberAdmin(DateTimeLookupOffsetMixin, admin.ModelAdmin):
             phone_number=phone_number, acting_user=request.user, fields=fields
         )
 
-    def _intermediate(self, request, queryset, form, action: str, title: str):
-        """A confirmation page that collects the action's input (a reason, a state)."""
+    def _intermediate(
+        self,
+        request,
+        queryset,
+        form,
+        action: str,
+        title: str,
+        *,
+        irreversible: bool = False,
+        already_released: int = 0,
+    ):
+        """A confirmation page that lists the selection and collects the action's input
+        (a reason, a state), if any."""
         return TemplateResponse(
             request,
             "admin/phonenumbers_app/action_form.html",
@@ -432,8 +464,10 @@ class PhoneNumberAdmin(DateTimeLookupOffsetMixin, admin.ModelAdmin):
                 **self.admin_site.each_context(request),
                 "title": title,
                 "form": form,
+                "irreversible": irreversible,
+                "already_released": already_released,
                 "action": action,
-                "numbers": queryset.order_by("number")[:50],
+                "numbers": queryset.select_related("business").order_by("number")[:50],
                 "count": queryset.count(),
                 "selected": request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME),
                 "select_across": request.POST.get("select_across", "0"),

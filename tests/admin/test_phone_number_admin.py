@@ -274,11 +274,53 @@ class TestActions:
     def test_release_reports_each_number(self, admin_client, business):
         number = PhoneNumberFactory(business=business)
 
-        response = action(admin_client, "release", [number])
+        response = action(admin_client, "release", [number], apply="1")
 
         number.refresh_from_db()
         assert number.inventory_state == "Released"
         assert b"Released: 1 number(s)." in response.content
+
+    def test_release_first_shows_what_will_be_released_and_changes_nothing(
+        self, admin_client, business
+    ):
+        numbers = [PhoneNumberFactory(business=business, name=f"Line {i}") for i in range(2)]
+        gone = PhoneNumberFactory(business=business, inventory_state="Released")
+        before = db_state()
+
+        response = action(admin_client, "release", [*numbers, gone])
+
+        assert db_state() == before
+        text = response.content.decode()
+        assert "cannot be undone" in text
+        for number in numbers:
+            assert number.number in text
+        assert f"{gone.number} — {gone.name} (Released" in text
+        assert "1 is already released and will be skipped" in text
+        assert 'name="apply"' in text
+        assert 'value="release"' in text
+
+    def test_release_counts_only_the_numbers_it_changed(self, admin_client, business):
+        number = PhoneNumberFactory(business=business)
+        gone = PhoneNumberFactory(business=business, inventory_state="Released")
+        events_before = PhoneNumberEvent.objects.filter(phone_number=gone).count()
+
+        response = action(admin_client, "release", [number, gone], apply="1")
+
+        number.refresh_from_db()
+        assert number.inventory_state == "Released"
+        text = response.content.decode()
+        assert "Released: 1 number(s)." in text
+        assert "Skipped 1 number(s) already released." in text
+        assert PhoneNumberEvent.objects.filter(phone_number=gone).count() == events_before
+
+    def test_releasing_only_released_numbers_releases_nothing(self, admin_client, business):
+        gone = PhoneNumberFactory(business=business, inventory_state="Released")
+
+        response = action(admin_client, "release", [gone], apply="1")
+
+        text = response.content.decode()
+        assert "Released:" not in text
+        assert "Skipped 1 number(s) already released." in text
 
     def test_move_to_state_checks_the_transition_table_per_number(self, admin_client, business):
         assigned = PhoneNumberFactory(business=business)

@@ -56,9 +56,20 @@ def page():
         context = browser.new_context(viewport={"width": 1366, "height": 900})
         page = context.new_page()
         page.set_default_timeout(15_000)
+        # Chromium reports what the Content-Security-Policy blocked on the console.
+        violations: list[str] = []
+        page.on(
+            "console",
+            lambda message: (
+                violations.append(f"{page.url}: {message.text}")
+                if "Content Security Policy" in message.text
+                else None
+            ),
+        )
         yield page
         context.close()
         browser.close()
+        assert not violations, violations
 
 
 @pytest.fixture
@@ -171,3 +182,46 @@ def test_operator_pauses_warmup_from_the_admin(page, live_server, inventory):
     target.refresh_from_db()
     assert target.warmup_state == "Paused"
     assert target.warmup_pause_reason == "Paused from the admin"
+
+
+def test_release_asks_first_in_the_admin_and_on_the_ops_page(page, live_server, inventory):
+    log_in(page, live_server)
+    target = inventory["admin_target"]
+    page.goto(f"{live_server.url}/admin/phonenumbers_app/phonenumber/")
+    page.check(f'input[name="_selected_action"][value="{target.pk}"]')
+    page.select_option('select[name="action"]', "release")
+    page.click('button[name="index"]')
+    page.locator("text=Release cannot be undone").wait_for()
+    assert target.number in page.locator("#content").inner_text()
+    shot(page, "10-admin-release-confirmation")
+    target.refresh_from_db()
+    assert target.inventory_state != "Released"
+
+    page.click("input[type=submit].default")
+    page.locator("text=Released: 1 number(s).").wait_for()
+    target.refresh_from_db()
+    assert target.inventory_state == "Released"
+
+    warming = inventory["warming"]
+    page.goto(f"{live_server.url}/ops/numbers/{warming.pk}/release/")
+    assert "Releasing cannot be undone" in page.locator(".irreversible").inner_text()
+    shot(page, "11-ops-release-confirmation")
+
+
+def test_api_docs_render_under_the_content_security_policy(page, live_server, inventory):
+    page.goto(f"{live_server.url}/docs")
+    page.locator("text=/phone-numbers").first.wait_for()
+    shot(page, "12-api-docs")
+
+
+def test_a_locked_out_login_gets_the_lockout_page(page, live_server, inventory, settings):
+    page.goto(f"{live_server.url}/admin/login/?next=/ops/")
+    for attempt in range(settings.AXES_FAILURE_LIMIT):
+        page.fill("#id_username", "operator")
+        page.fill("#id_password", f"wrong-{attempt}")
+        page.click("input[type=submit]")
+        if attempt < settings.AXES_FAILURE_LIMIT - 1:
+            page.locator("#id_password").wait_for()
+    page.locator("h1", has_text="Too many failed logins").wait_for()
+    assert "axes_reset_username operator" in page.content()
+    shot(page, "13-login-locked-out")

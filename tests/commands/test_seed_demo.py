@@ -110,7 +110,9 @@ def test_seed_demo_prints_a_login_and_an_api_key_that_work(client):
 
     password = text.split("password: ")[1].split()[0]
     key = text.split("API key:  ")[1].split()[0]
-    assert client.login(username="admin", password=password)
+    # Through the staff login page (django-axes guards authenticate(), which needs the request).
+    client.post("/admin/login/", {"username": "admin", "password": password})
+    assert "_auth_user_id" in client.session
     response = client.get("/businesses", HTTP_AUTHORIZATION=f"Bearer {key}")
     assert response.status_code == 200
 

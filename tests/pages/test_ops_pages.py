@@ -190,7 +190,9 @@ class TestNumberPage:
         number = PhoneNumberFactory(business=business)
         url = reverse("ops:number-action", args=[number.pk, "release"])
 
-        assert b"Release" in admin_client.get(url).content
+        page = admin_client.get(url).content.decode()
+        assert "Release" in page
+        assert "cannot be undone" in page
         number.refresh_from_db()
         assert number.inventory_state == "Assigned"
         admin_client.post(url)
