@@ -90,10 +90,19 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 # --- Cache -------------------------------------------------------------------
 # Shared by every web process (rate limits): the database by default, Redis when
 # REDIS_URL is set. Never per-process memory.
+# Redis gives up within a quarter of a second (connect and each reply), so a dead
+# or hung Redis costs a request that much, not the OS's TCP timeouts; the rate
+# limiter then lets the request through (core/throttling.py). Redis answers in
+# well under a millisecond on the same network, so this never cuts a healthy one.
+REDIS_CACHE_OPTIONS = {"socket_connect_timeout": 0.25, "socket_timeout": 0.25}
 REDIS_URL = os.environ.get("REDIS_URL")
 if REDIS_URL:
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": REDIS_CACHE_OPTIONS,
+        }
     }
 else:
     CACHES = {
