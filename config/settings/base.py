@@ -162,6 +162,8 @@ REST_FRAMEWORK["NUM_PROXIES"] = env_int("NUM_PROXIES", 0)
 API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "300/min")
 # How long the first response to an Idempotency-Key is kept and replayed.
 IDEMPOTENCY_KEY_TTL_SECONDS = env_int("IDEMPOTENCY_KEY_TTL_SECONDS", 24 * 60 * 60)
+# /readyz answers within this long: a dependency that has not answered by then is down.
+READINESS_TIMEOUT_SECONDS = 1.0
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Phone-number inventory API",
