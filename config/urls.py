@@ -3,11 +3,13 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerSplitView
 
 from core import views as core_views
+from core.urls import with_and_without_slash
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("ops/", include("phonenumbers_app.urls")),
-    path("healthz", core_views.healthz, name="healthz"),
+    *with_and_without_slash("healthz", core_views.healthz, name="healthz"),
+    *with_and_without_slash("readyz", core_views.readyz, name="readyz"),
     path("problems/<slug:slug>", core_views.problem_type_page, name="problem-type"),
     path("openapi.json", SpectacularJSONAPIView.as_view(), name="openapi"),
     # The split view serves Swagger UI's init script as its own request (/docs?script=),

@@ -133,7 +133,8 @@ PROBLEM_TYPES: dict[str, tuple[str, str]] = {
     ),
     "service-unavailable": (
         "Service unavailable",
-        "A dependency (the database) is not answering. Retry later.",
+        "A dependency (the database or the cache) is not answering; `checks` names each "
+        "dependency's state where the response has it. Retry later.",
     ),
     "server-error": (
         "Internal server error",

@@ -1,5 +1,6 @@
 import json
-from collections.abc import Callable
+import socket
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import jsonschema
@@ -148,3 +149,35 @@ def join_order_queries() -> int:
     """Statements around each representation query on PostgreSQL (see
     selectors.fetch_in_written_join_order): SAVEPOINT, SET LOCAL, RELEASE in a test."""
     return 3 if connection.vendor == "postgresql" else 0
+
+
+DEAD_REDIS_URL = "redis://127.0.0.1:1/9"  # nothing listens on port 1: connection refused
+
+
+@pytest.fixture
+def dead_cache(settings) -> str:
+    """The cache is a Redis that is down, configured as REDIS_URL would configure it."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": DEAD_REDIS_URL,
+            "OPTIONS": settings.REDIS_CACHE_OPTIONS,
+        }
+    }
+    return DEAD_REDIS_URL
+
+
+@pytest.fixture
+def hanging_redis_url() -> Iterator[str]:
+    """A Redis address that accepts connections and never answers (a hung server).
+
+    A listening socket nobody accepts on: the kernel completes the handshake, then
+    every read waits. Closed at the end of the test.
+    """
+    server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    server.bind(("127.0.0.1", 0))
+    server.listen(64)
+    try:
+        yield f"redis://127.0.0.1:{server.getsockname()[1]}/9"
+    finally:
+        server.close()

@@ -1,5 +1,7 @@
 """API_RATE_LIMIT per caller, counted in the shared cache: the request over the limit is a 429."""
 
+import json
+import logging
 import os
 import secrets
 import subprocess
@@ -16,6 +18,7 @@ from django.db import connection
 from rest_framework.test import APIClient
 
 from businesses.models import Business
+from core.throttling import CACHE_FAILURES
 from tests.conftest import client_for
 from tests.factories import UserFactory
 
@@ -268,3 +271,93 @@ def spend_in_another_process(user_pk, *, requests: int) -> list[bool]:
     )
     assert result.returncode == 0, result.stderr
     return [value == "True" for value in result.stdout.strip().split(",")]
+
+
+class TestCacheDown:
+    """A cache that fails must not take the API down with it: requests pass, unthrottled."""
+
+    def test_api_calls_succeed_and_are_counted_when_redis_is_down(
+        self, staff_client, dead_cache, settings
+    ):
+        settings.API_RATE_LIMIT = "1/min"  # would refuse the second request if it counted
+        before = CACHE_FAILURES.count
+
+        listed = [staff_client.get(URL).status_code for _ in range(3)]
+        created = staff_client.post("/businesses", {"name": "Acme"}, format="json")
+
+        assert listed == [HTTPStatus.OK] * 3
+        assert created.status_code == HTTPStatus.CREATED, created.content
+        assert CACHE_FAILURES.count == before + 4
+
+    def test_failed_keys_are_answered_401_not_500(self, dead_cache):
+        client = anonymous(fresh_ip(), HTTP_AUTHORIZATION="Bearer guess.wrong-secret")
+
+        assert client.get(URL).status_code == HTTPStatus.UNAUTHORIZED
+        assert anonymous(fresh_ip()).get(URL).status_code == HTTPStatus.UNAUTHORIZED
+
+    def test_one_warning_per_interval_not_one_per_request(
+        self, staff_client, dead_cache, caplog, monkeypatch
+    ):
+        monkeypatch.setattr(CACHE_FAILURES, "warn_every", 3600.0)
+        CACHE_FAILURES.forget_last_warning()
+        with caplog.at_level(logging.WARNING, logger="core.throttling"):
+            for _ in range(5):
+                assert staff_client.get(URL).status_code == HTTPStatus.OK
+
+        warnings = [r for r in caplog.records if r.name == "core.throttling"]
+        assert len(warnings) == 1
+        assert warnings[0].levelno == logging.WARNING
+        assert "ConnectionError" in warnings[0].getMessage()
+
+        # Once the interval has passed, the next failure warns again with how many it kept quiet.
+        monkeypatch.setattr(CACHE_FAILURES, "warn_every", 0.0)
+        caplog.clear()
+        with caplog.at_level(logging.WARNING, logger="core.throttling"):
+            assert staff_client.get(URL).status_code == HTTPStatus.OK
+        (again,) = [r for r in caplog.records if r.name == "core.throttling"]
+        assert "4 more" in again.getMessage()
+
+    def test_a_hanging_redis_does_not_stall_requests(
+        self, staff_client, settings, hanging_redis_url
+    ):
+        settings.CACHES = {
+            "default": {
+                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                "LOCATION": hanging_redis_url,
+                "OPTIONS": settings.REDIS_CACHE_OPTIONS,
+            }
+        }
+        before = CACHE_FAILURES.count
+
+        started = time.monotonic()
+        response = staff_client.get(URL)
+        elapsed = time.monotonic() - started
+
+        assert response.status_code == HTTPStatus.OK
+        assert elapsed < 1.5, f"a hung Redis held the request for {elapsed:.2f} s"
+        assert CACHE_FAILURES.count == before + 1
+
+    def test_redis_gives_up_within_a_fraction_of_a_second(self):
+        """What REDIS_URL configures: connect and read timeouts well under a second."""
+        env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test"}
+        env["REDIS_URL"] = "redis://127.0.0.1:6379/9"
+        code = (
+            "import json, django; django.setup(); from django.conf import settings; "
+            "print(json.dumps(settings.CACHES['default']))"
+        )
+        result = subprocess.run(
+            [sys.executable, "-c", code],
+            cwd=PROJECT_ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert result.returncode == 0, result.stderr
+        configured = json.loads(result.stdout)
+
+        assert configured["BACKEND"].endswith("RedisCache")
+        assert configured["LOCATION"] == "redis://127.0.0.1:6379/9"
+        assert 0 < configured["OPTIONS"]["socket_connect_timeout"] < 1
+        assert 0 < configured["OPTIONS"]["socket_timeout"] < 1
