@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from core.csv_cells import restore_csv_cell
-from phonenumbers_app.models import PhoneNumber, PhoneNumberEvent
+from phonenumbers_app.models import Billing, PhoneNumber, PhoneNumberEvent, TenDlc
 from phonenumbers_app.vocabularies import EventType, WarmupHealthState
 from tests.conftest import db_state
 from tests.factories import BusinessFactory, PhoneNumberFactory
@@ -175,6 +175,27 @@ class TestChangePage:
         event = PhoneNumberEvent.objects.get(phone_number=number)
         assert event.actor == admin_user
         assert event.data["before"] == {"name": "Old", "status": "Unregistered"}
+
+    def test_moving_a_number_to_another_business_clears_what_the_previous_owner_set_up(
+        self, admin_client, business, other_business
+    ):
+        number = PhoneNumberFactory(business=business)
+        TenDlc.objects.filter(phone_number=number).update(brand_id="brand-b")
+        Billing.objects.filter(phone_number=number).update(monthly_amount="1.15")
+
+        response = admin_client.post(
+            change_url(number), change_form_data(number, business=str(other_business.pk))
+        )
+
+        assert response.status_code == HTTPStatus.FOUND, response.content[:2000]
+        number.refresh_from_db()
+        assert number.business == other_business
+        assert number.ten_dlc.brand_id is None and number.billing.monthly_amount is None
+        types = PhoneNumberEvent.objects.filter(phone_number=number).values_list("type", "business")
+        assert set(types) == {
+            (EventType.UNASSIGNED, business.pk),
+            (EventType.ASSIGNED, other_business.pk),
+        }
 
     def test_staff_fields_are_writable_in_the_admin(self, admin_client, business):
         # The admin is a staff door: the field-ownership table lets it write staff fields.
