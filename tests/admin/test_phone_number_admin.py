@@ -238,6 +238,7 @@ class TestChangePage:
         assert response.status_code == HTTPStatus.FOUND
         number = PhoneNumber.objects.get(number="+14155552671")
         assert number.inventory_state == "Assigned"
+        assert number.pk.version == 7  # time-ordered, like imported numbers
         assert PhoneNumberEvent.objects.get(phone_number=number).type == EventType.CREATED
 
     def test_adding_an_existing_number_is_a_form_error(self, admin_client, business):

@@ -32,6 +32,7 @@ class TestCreateNewNumber:
         body = response.json()
         assert_matches_contract(body)
         assert body["number"] == "+14155552671"
+        assert uuid.UUID(body["id"]).version == 7  # time-ordered, like imported numbers
         assert body["name"] == "Sales line"
         assert body["business"] == {"id": str(business.pk), "name": "Acme Roofing"}
         # A staff member is never the user a business's number is for (tenants would
