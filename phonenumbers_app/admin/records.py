@@ -20,11 +20,12 @@ class ReadOnlyAdminMixin:
 
 @admin.register(PhoneNumberEvent)
 class PhoneNumberEventAdmin(DateTimeLookupOffsetMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ["created_at", "type", "title", "phone_number", "actor_name"]
-    list_select_related = ["phone_number"]
-    list_filter = ["type"]
+    # `business`: whose history the event belongs to (empty: the pool's).
+    list_display = ["created_at", "type", "title", "phone_number", "business", "actor_name"]
+    list_select_related = ["phone_number", "business"]
+    list_filter = ["type", "actor_is_staff"]
     date_hierarchy = "created_at"
-    raw_id_fields = ["phone_number", "actor"]
+    raw_id_fields = ["phone_number", "actor", "business"]
     show_full_result_count = False
     show_facets = admin.ShowFacets.NEVER
     paginator = CappedCountPaginator

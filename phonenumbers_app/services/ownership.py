@@ -21,6 +21,7 @@ from accounts.models import User
 from businesses.models import Business
 from phonenumbers_app.models import PhoneNumber, PhoneNumberEvent, TenDlc
 from phonenumbers_app.services.events import changes, new_event, snapshot
+from phonenumbers_app.vocabularies import EventType
 
 # PhoneNumber fields a business sets up on its number, reset to the model's defaults.
 # Warmup state, score and progress stay: they are the number's reputation with
@@ -150,16 +151,16 @@ def owner_change_events(
     if left["after"]:
         if new is None:
             leave_title, verb = "Returned to the inventory pool", "returned {number} to the pool"
-        elif previous is None:
-            leave_title = "Data left from an earlier owner cleared"
-            verb = "cleared what an earlier owner had left on {number}"
+        elif previous is None:  # pool stock: its claim order, or leftovers of old data
+            leave_title = "Cleared for its new owner"
+            verb = "cleared what was set up on {number} before it was assigned"
         else:
             leave_title, verb = "Moved to another business", "moved {number} to another business"
         events.append(
             new_event(
                 phone_number=phone_number,
                 business=previous,
-                type="unassigned",
+                type=EventType.UNASSIGNED,
                 title=leave_title,
                 details=f"{actor_name} {verb.format(number=phone_number.number)}.",
                 acting_user=acting_user,
@@ -175,7 +176,7 @@ def owner_change_events(
             new_event(
                 phone_number=phone_number,
                 business=new,
-                type="assigned",
+                type=EventType.ASSIGNED,
                 title=title or f"Moved to {new.name}",
                 details=f"{actor_name} assigned {phone_number.number} to {new.name}.",
                 acting_user=acting_user,
