@@ -1,7 +1,8 @@
 """Each event records the business that owned the number when it happened, and whether
 its actor was staff; staff are no longer recorded as the user a number belongs to.
 
-Existing rows are filled as well as the trail allows:
+Existing rows are filled as well as the trail allows (set-based on PostgreSQL, by walking
+the trails in Python on SQLite; both give the same result):
 1. every event gets its number's current business (right for every number that never
    changed owner, which is most of them);
 2. numbers whose trail shows a change of owner (an event whose before → after data
@@ -40,21 +41,64 @@ def fill(apps, schema_editor):
     Billing = apps.get_model("phonenumbers_app", "Billing")
     User = apps.get_model(*settings.AUTH_USER_MODEL.split("."))
 
-    owner = PhoneNumber.objects.filter(pk=OuterRef("phone_number_id")).values("business_id")
-    Event.objects.update(business_id=Subquery(owner[:1]))
-
-    moved = (
-        Event.objects.filter(Q(data__before__has_key="businessId"))
-        .values_list("phone_number_id", flat=True)
-        .distinct()
-    )
-    for start in range(0, len(moved_ids := list(moved)), CHUNK):
-        _walk(Event, moved_ids[start : start + CHUNK])
+    if schema_editor.connection.vendor == "postgresql":
+        _fill_set_based(schema_editor, Event, PhoneNumber, User)
+    else:
+        owner = PhoneNumber.objects.filter(pk=OuterRef("phone_number_id")).values("business_id")
+        Event.objects.update(business_id=Subquery(owner[:1]))
+        moved = (
+            Event.objects.filter(Q(data__before__has_key="businessId"))
+            .values_list("phone_number_id", flat=True)
+            .distinct()
+        )
+        for start in range(0, len(moved_ids := list(moved)), CHUNK):
+            _walk(Event, moved_ids[start : start + CHUNK])
+        staff = User.objects.filter(is_staff=True).values("pk")
+        Event.objects.filter(actor_id__in=staff).update(actor_is_staff=True)
 
     staff = User.objects.filter(is_staff=True).values("pk")
-    Event.objects.filter(actor_id__in=staff).update(actor_is_staff=True)
     PhoneNumber.objects.filter(user_id__in=staff).update(user_id=None)
     Billing.objects.filter(user_id__in=staff).update(user_id=None)
+
+
+def _fill_set_based(schema_editor, Event, PhoneNumber, User) -> None:
+    """Steps 1-3 in one UPDATE (each event written once): a window counts each number's
+    changes of owner up to every event; an event takes the owner after the change it
+    follows, the owner before the first change, or its number's when there is none.
+    Minutes for millions of events, where the row-by-row walk took hours."""
+    quote = schema_editor.quote_name
+    events, numbers = quote(Event._meta.db_table), quote(PhoneNumber._meta.db_table)
+    users = quote(User._meta.db_table)
+    schema_editor.execute(
+        f"""
+        WITH e AS (
+            SELECT ev.id, ev.phone_number_id, COALESCE(u.is_staff, FALSE) AS by_staff,
+                COALESCE(ev.data -> 'before' ? 'businessId', FALSE) AS is_change,
+                (ev.data -> 'before' ->> 'businessId')::uuid AS owner_before,
+                (ev.data -> 'after' ->> 'businessId')::uuid AS owner_after,
+                count(*) FILTER (WHERE ev.data -> 'before' ? 'businessId') OVER (
+                    PARTITION BY ev.phone_number_id ORDER BY ev.created_at, ev.id
+                ) AS changes_so_far
+            FROM {events} ev LEFT JOIN {users} u ON u.id = ev.actor_id
+        ), c AS (
+            SELECT phone_number_id, changes_so_far, owner_before, owner_after
+            FROM e WHERE is_change
+        )
+        UPDATE {events} ev SET
+            actor_is_staff = e.by_staff,
+            business_id = CASE
+                WHEN e.is_change THEN COALESCE(e.owner_after, e.owner_before)
+                WHEN c.phone_number_id IS NULL THEN n.business_id
+                WHEN e.changes_so_far = 0 THEN c.owner_before
+                ELSE c.owner_after
+            END
+        FROM e
+        JOIN {numbers} n ON n.id = e.phone_number_id
+        LEFT JOIN c ON c.phone_number_id = e.phone_number_id
+            AND c.changes_so_far = GREATEST(e.changes_so_far, 1)
+        WHERE ev.id = e.id
+        """
+    )
 
 
 def _walk(Event, number_ids) -> None:
