@@ -120,7 +120,9 @@ def number_detail(request: HttpRequest, id: uuid.UUID) -> HttpResponse:
     phone_number = selectors.phone_number_get(user=request.user, id=id)
     if phone_number is None:
         raise Http404
-    timeline = selectors.event_timeline().filter(phone_number=phone_number)
+    timeline = (
+        selectors.event_timeline().filter(phone_number=phone_number).select_related("business")
+    )
     try:
         events_page = _events_page(timeline, request.GET.get("events") or None)
     except ValidationError:

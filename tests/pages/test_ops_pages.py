@@ -175,6 +175,19 @@ class TestNumberPage:
         assert timeline.index("Warmup paused") < 200
         assert b"Warmup paused." in response.content
 
+    def test_timeline_says_whose_history_each_event_is(
+        self, admin_client, admin_user, business, other_business
+    ):
+        number = PhoneNumberFactory(business=business)
+        services.phone_number_update(
+            phone_number=number, acting_user=admin_user, business=other_business
+        )
+
+        response = admin_client.get(reverse("ops:number", args=[number.pk]))
+
+        timeline = response.content.decode().split('id="timeline"')[1]
+        assert timeline.index("history of Other Co") < timeline.index("history of Acme Roofing")
+
     def test_refused_action_shows_why_and_changes_nothing(self, admin_client, business):
         failed = PhoneNumberFactory(business=business, inventory_state="Failed")
         url = reverse("ops:number-action", args=[failed.pk, "move"])
