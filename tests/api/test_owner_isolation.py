@@ -310,3 +310,16 @@ class TestOtherTenants:
         titles = [e["title"] for e in c[2].get(url(pool, "/events")).json()["items"]]
         assert titles == ["Claimed from the inventory pool"]
         assert len(staff_api.get(url(pool, "/events")).json()["items"]) == 2
+
+
+def test_a_business_deleted_after_its_numbers_moved_leaves_their_history_to_staff(staff_api, b, c):
+    number = set_up_by_b(staff_api, b)
+    staff_api.patch(url(number), {"businessId": str(c[0].pk)}, format="json")
+
+    assert staff_api.delete(f"/businesses/{b[0].pk}").status_code == HTTPStatus.NO_CONTENT
+
+    titles = [e["title"] for e in staff_api.get(url(number, "/events")).json()["items"]]
+    assert "Created for Bravo" in titles  # kept, now in no business's history
+    assert PhoneNumberEvent.objects.filter(business__isnull=True, phone_number=number).exists()
+    c_titles = [e["title"] for e in c[2].get(url(number, "/events")).json()["items"]]
+    assert c_titles == ["Moved to Charlie"]
