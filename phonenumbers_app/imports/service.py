@@ -1,10 +1,11 @@
 """The import service: validated rows → numbers, in batches, each batch one transaction.
 
-Writes go around the per-row services (which would take hours for a million numbers) but
-keep their rules: one 10DLC and one billing row per new number, one "imported" event per
-new number, one "updated" event (before → after) per changed number, and the database's
-constraints. Re-running a file is safe: each batch first looks up which of its numbers
-already exist (not released) and never inserts those again; with `on_conflict="skip"`
+New numbers are written around the per-row services (which would take hours for a
+million numbers) but keep their rules: one 10DLC and one billing row per new number, one
+"imported" event per new number, one "updated" event (before → after) per changed number,
+and the database's constraints. Re-running a file is safe: each batch first looks up which
+of its numbers already exist (not released) and never inserts those again; with
+`on_conflict="skip"`
 they are counted as skipped, so a run killed at any point and run again ends where one
 clean run would.
 
@@ -15,7 +16,9 @@ New numbers are written as rows built in table column order (`Table.row`):
   the COPY retried without it, so the result is the same as if it had been seen first.
 - elsewhere (SQLite): bulk_create(ignore_conflicts=True), then the rows that went in are
   read back by id and get their 10DLC, billing and events with bulk_create.
-Updates (`on_conflict="update"`) use the same ORM code on both.
+Updates (`on_conflict="update"`) are planned by the domain's own rule
+(services.plan_change) and, where they change the owner, applied by services.apply_change;
+see Importer._update.
 """
 
 from __future__ import annotations
