@@ -35,6 +35,7 @@ from phonenumbers_app.vocabularies import (
     WarmupHealthState,
 )
 from tests.factories import PhoneNumberFactory
+from tests.rate_windows import start_of_a_fresh_window
 
 PROBLEM = "application/problem+json"
 PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
@@ -1098,6 +1099,7 @@ class TestRateLimit:
     ):
         settings.API_RATE_LIMIT = "1/min"
         cache.clear()
+        start_of_a_fresh_window()
         id = assigned.business_id if path.startswith(BUSINESSES) else assigned.pk
         url = path.replace("{id}", str(id))
         send = getattr(staff_client, method)

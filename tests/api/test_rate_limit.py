@@ -21,6 +21,7 @@ from businesses.models import Business
 from core.throttling import CACHE_FAILURES
 from tests.conftest import client_for
 from tests.factories import UserFactory
+from tests.rate_windows import start_of_a_fresh_window
 
 pytestmark = pytest.mark.django_db
 
@@ -28,14 +29,6 @@ URL = "/phone-numbers"
 PERIOD = 60  # "/min"
 PROJECT_ROOT = Path(__file__).resolve().parent.parent.parent
 REDIS_URL = "redis://127.0.0.1:6379/15"
-
-
-def start_of_a_fresh_window(margin: float = 5.0) -> int:
-    """Sleep into the next rate window if this one ends within `margin` seconds; its number."""
-    left = PERIOD - time.time() % PERIOD
-    if left < margin:
-        time.sleep(left + 0.05)
-    return int(time.time() // PERIOD)
 
 
 def user_counter_key(user, window: int) -> str:
