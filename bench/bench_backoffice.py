@@ -1,6 +1,6 @@
 """Server time and SQL queries of the operator pages and the admin on a large inventory.
 
-Fill a PostgreSQL database first (manage.py generate_load_data --numbers 1000000
+Fill a PostgreSQL database first (bench/generate_load_data.py --numbers 1000000
 --events-per-number 5), then:
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/backoffice \\

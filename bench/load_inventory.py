@@ -1,7 +1,7 @@
 """Fill a PostgreSQL database with N realistic phone numbers, set-based and fast.
 
-A thin wrapper for the benchmarks around phonenumbers_app.load_data, the generator of
-`manage.py generate_load_data`: it migrates, deletes every phone number (with its 10DLC,
+A thin wrapper for the benchmarks around bench/load_data, the generator of
+bench/generate_load_data.py: it migrates, deletes every phone number (with its 10DLC,
 billing and events, whoever made them: this is the benchmark's own database) and the
 businesses of an earlier load, then loads with INSERT ... SELECT generate_series, so a
 million numbers take a minute or two, not the hours a per-row ORM loop would.
@@ -27,7 +27,7 @@ django.setup()
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 
-from phonenumbers_app import load_data  # noqa: E402
+from bench import load_data  # noqa: E402
 
 BUSINESSES = 1000
 

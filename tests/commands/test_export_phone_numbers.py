@@ -9,9 +9,9 @@ import pytest
 from django.core.management import call_command, get_commands
 from django.core.management.base import CommandError
 
+from bench import load_data
 from businesses.models import Business
 from core.csv_cells import neutralize_csv_cell, restore_csv_cell
-from phonenumbers_app import load_data
 from phonenumbers_app.imports.columns import COLUMNS, csv_cell, export_value
 from phonenumbers_app.models import PhoneNumber, PhoneNumberEvent
 from phonenumbers_app.vocabularies import InventoryState, PhoneNumberStatus, WarmupHealthState
@@ -388,7 +388,7 @@ def test_an_export_imports_back_into_an_empty_inventory_unchanged(tmp_path, inve
     before = _read(path)
     assert len(before) > 250
 
-    load_data._delete_inventory()  # numbers, 10DLC, billing and events; businesses stay
+    load_data.delete_inventory()  # numbers, 10DLC, billing and events; businesses stay
     assert not PhoneNumber.objects.exists()
     call_command("import_phone_numbers", str(path), stdout=StringIO(), stderr=StringIO())
 

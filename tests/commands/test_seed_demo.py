@@ -2,10 +2,12 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import connection
 from django.db.models import Count
 
 from businesses.models import Business, Membership
-from phonenumbers_app import load_data
+from phonenumbers_app.demo_data import CYCLE, DEMO_NUMBERS
 from phonenumbers_app.models import Billing, PhoneNumber, PhoneNumberEvent, TenDlc
 from phonenumbers_app.vocabularies import (
     InventoryState,
@@ -18,9 +20,10 @@ from tests.factories import PhoneNumberFactory
 pytestmark = pytest.mark.django_db
 
 
-def seed(*args: str) -> str:
+def seed(*args: str, numbers: int = CYCLE) -> str:
+    """seed_demo with one cycle of the demo's kinds by default: every kind, in a second."""
     out = StringIO()
-    call_command("seed_demo", *args, stdout=out)
+    call_command("seed_demo", *args, "--numbers", str(numbers), stdout=out)
     return out.getvalue()
 
 
@@ -35,14 +38,22 @@ def counts() -> dict[str, int]:
     }
 
 
+def delete_numbers() -> None:
+    """Every number with its rows (events are append-only for the ORM: plain SQL)."""
+    with connection.cursor() as cursor:
+        for model in (PhoneNumberEvent, TenDlc, Billing, PhoneNumber):
+            cursor.execute(f"DELETE FROM {connection.ops.quote_name(model._meta.db_table)}")
+
+
 def values(field: str) -> set:
     return set(PhoneNumber.objects.values_list(field, flat=True).distinct())
 
 
 def test_seed_demo_loads_a_realistic_inventory():
-    out = seed()
+    out = seed()  # one cycle; the default DEMO_NUMBERS is several of them
 
-    assert "Demo data: 400 phone numbers added" in out
+    assert f"Demo data: {CYCLE} phone numbers added" in out
+    assert DEMO_NUMBERS % CYCLE == 0
     assert values("inventory_state") == set(InventoryState.values)
     assert values("status") == set(PhoneNumberStatus.values)
     assert values("warmup_state") >= set(WarmupHealthState.values)
@@ -89,7 +100,7 @@ def test_seed_demo_adds_nothing_to_a_database_that_has_numbers():
 def test_seed_demo_reloads_an_inventory_whose_numbers_were_deleted():
     seed()
     before = counts()
-    load_data._delete_inventory()  # numbers, 10DLC, billing, events; businesses stay
+    delete_numbers()  # numbers, 10DLC, billing, events; businesses stay
 
     seed()
 
@@ -136,3 +147,25 @@ def test_the_example_import_file_adds_to_the_demo_without_touching_it():
         assert "update 0" in out.getvalue() or "updated 0" in out.getvalue()
 
     assert counts()["numbers"] == before["numbers"] + 20
+
+
+def test_seed_demo_refuses_a_size_it_cannot_number(unchanged_db):
+    with unchanged_db(), pytest.raises(CommandError, match="--numbers must be from 1 to 800"):
+        seed(numbers=801)
+
+
+def test_the_demo_is_built_through_the_services_so_its_history_replays():
+    """Each number's events, read in order, end at its stored state: the demo's rows are
+    the ones the product writes, not rows written beside the services."""
+    seed()
+
+    for number in PhoneNumber.objects.all():
+        events = list(number.events.order_by("created_at", "id"))
+        assert events[0].type == "created"
+        state = {}
+        for event in events:
+            state.update((event.data or {}).get("after", {}))
+        if "inventoryState" in state:
+            assert state["inventoryState"] == number.inventory_state
+        if "status" in state:
+            assert state["status"] == number.status

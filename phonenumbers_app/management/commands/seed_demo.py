@@ -1,10 +1,10 @@
 """Demo inventory for a first look: a realistic inventory, the demo admin, an API key.
 
-The inventory comes from phonenumbers_app.load_data (the generate_load_data generator)
-with a fixed seed: DEMO_NUMBERS numbers over DEMO_BUSINESS_COUNT businesses, in every
-inventory state and status, warmup in progress with scores, every 10DLC status, billing
-and an event history per number. It is loaded only into a database without phone
-numbers, so running the command again adds nothing.
+The inventory comes from phonenumbers_app.demo_data, built through the domain services:
+DEMO_NUMBERS numbers over the demo businesses, in every inventory state and status, warmup
+in progress with scores, every 10DLC status, billing and an event history per number. It
+is loaded only into a database without phone numbers, so running the command again adds
+nothing.
 """
 
 import time
@@ -17,18 +17,16 @@ from django.utils.crypto import get_random_string
 from accounts.services import api_key_create
 from businesses.models import Business
 from businesses.services import membership_add
-from phonenumbers_app import load_data
-from phonenumbers_app.models import PhoneNumber
+from phonenumbers_app.demo_data import (
+    BUSINESS_NAMES,
+    CYCLE,
+    DEMO_NUMBERS,
+    MAX_DEMO_NUMBERS,
+    load_demo,
+)
+from phonenumbers_app.models import PhoneNumber, PhoneNumberEvent
 
 DEMO_ADMIN = "admin"
-# Two blocks of load_data.PROFILE_SLOTS: every profile (so every inventory state,
-# status, warmup/health state and 10DLC status) appears twice. The first 100 lines of
-# each area code are 555-01XX, reserved for fiction in the NANP: demo data never texts
-# anyone.
-DEMO_NUMBERS = 2 * load_data.PROFILE_SLOTS
-DEMO_BUSINESS_COUNT = 8
-DEMO_EVENTS_PER_NUMBER = 5
-DEMO_SEED = 20_240_501
 # The demo admin belongs to the first few businesses ("Acme Roofing", "Bright Dental",
 # "Northwind Realty"); the others show numbers the admin sees only as staff.
 ADMIN_MEMBER_OF = 3
@@ -50,18 +48,29 @@ class Command(BaseCommand):
         parser.add_argument(
             "--base-url", default="http://127.0.0.1:8000", help="Where the server will listen."
         )
+        parser.add_argument(
+            "--numbers",
+            type=int,
+            default=DEMO_NUMBERS,
+            help=f"How many numbers (default {DEMO_NUMBERS}; every kind of number appears in "
+            f"each {CYCLE}, at most {MAX_DEMO_NUMBERS}).",
+        )
 
-    def handle(self, *args, credentials, base_url, **options):
+    def handle(self, *args, credentials, base_url, numbers, **options):
+        if not 1 <= numbers <= MAX_DEMO_NUMBERS:
+            raise CommandError(f"--numbers must be from 1 to {MAX_DEMO_NUMBERS}.")
         started = time.perf_counter()
         with transaction.atomic():
             admin = self._admin()
-            created = self._inventory()
+            created = (
+                0 if PhoneNumber.objects.exists() else load_demo(acting_user=admin, numbers=numbers)
+            )
             self._memberships(admin)
         seconds = time.perf_counter() - started
         if created:
             self.stdout.write(
-                f"Demo data: {created} phone numbers added ({DEMO_BUSINESS_COUNT} businesses, "
-                f"{created * DEMO_EVENTS_PER_NUMBER} events) in {seconds:.1f} s."
+                f"Demo data: {created} phone numbers added ({len(BUSINESS_NAMES)} businesses, "
+                f"{PhoneNumberEvent.objects.count()} events) in {seconds:.1f} s."
             )
         else:
             self.stdout.write(
@@ -80,27 +89,9 @@ class Command(BaseCommand):
             admin.save()
         return admin
 
-    def _inventory(self) -> int:
-        """Generate the demo inventory into a database without phone numbers; else 0."""
-        if PhoneNumber.objects.exists():
-            return 0
-        try:
-            result = load_data.generate(
-                numbers=DEMO_NUMBERS,
-                events_per_number=DEMO_EVENTS_PER_NUMBER,
-                businesses=DEMO_BUSINESS_COUNT,
-                seed=DEMO_SEED,
-                # No numbers: this only replaces businesses left by an earlier
-                # generated load whose numbers were deleted.
-                reset=True,
-            )
-        except (ValueError, load_data.ExistingData) as exc:
-            raise CommandError(str(exc)) from None
-        return result.numbers
-
     def _memberships(self, admin) -> None:
-        ids = [load_data.generated_id(load_data.KIND_BUSINESS, b) for b in range(ADMIN_MEMBER_OF)]
-        for business in Business.objects.filter(pk__in=ids):
+        names = BUSINESS_NAMES[:ADMIN_MEMBER_OF]
+        for business in Business.objects.filter(name__in=names):
             membership_add(user=admin, business=business)
 
     def _print_credentials(self, admin, base_url: str) -> None:
