@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -20,15 +20,15 @@ from django.urls import reverse
 from businesses.models import Business
 from core.errors import DomainError
 from core.keyset import KeysetPage, KeysetParams, parse_ordering
-from phonenumbers_app import selectors, services
+from phonenumbers_app import selectors
 from phonenumbers_app.charts import bar_chart
 from phonenumbers_app.filters import (
     PHONE_NUMBER_DEFAULT_ORDER,
     PHONE_NUMBER_SORT_FIELDS,
     PhoneNumberFilter,
 )
-from phonenumbers_app.forms import ConfirmForm, MoveToStateForm, PauseWarmupForm
 from phonenumbers_app.models import PhoneNumber
+from phonenumbers_app.operator_actions import BY_SLUG, OPERATOR_ACTIONS
 
 CHART_TITLES = {
     "inventory_state": ("Inventory state", "inventoryState"),
@@ -135,9 +135,11 @@ def number_detail(request: HttpRequest, id: uuid.UUID) -> HttpResponse:
             "number": phone_number,
             "events": events_page.items,
             "next_events": events_page.next_token,
-            "can_pause": services.warmup_can_pause(phone_number),
-            "can_resume": services.warmup_can_resume(phone_number),
-            "actions": ACTIONS,
+            "actions": [
+                action
+                for action in OPERATOR_ACTIONS
+                if action.available(phone_number) and action.allowed(request.user)
+            ],
         },
     )
 
@@ -158,75 +160,34 @@ def business_detail(request: HttpRequest, id: uuid.UUID) -> HttpResponse:
 
 
 # --- Actions: a confirmation page (GET), then the service (POST) -----------------------
-
-
-def _enable(request, number, form):
-    services.phone_number_update(
-        phone_number=number, acting_user=request.user, fields={"enabled": True}
-    )
-
-
-def _disable(request, number, form):
-    services.phone_number_update(
-        phone_number=number, acting_user=request.user, fields={"enabled": False}
-    )
-
-
-def _pause(request, number, form):
-    services.phone_number_warmup_pause(
-        phone_number=number, acting_user=request.user, reason=form.cleaned_data["reason"]
-    )
-
-
-def _resume(request, number, form):
-    services.phone_number_warmup_resume(phone_number=number, acting_user=request.user)
-
-
-def _release(request, number, form):
-    services.phone_number_release(phone_number=number, acting_user=request.user)
-
-
-def _move(request, number, form):
-    services.phone_number_update(
-        phone_number=number,
-        acting_user=request.user,
-        fields={"inventory_state": form.cleaned_data["inventory_state"]},
-    )
-
-
-# action slug → (label, form class, what to do, message when done)
-ACTIONS = {
-    "enable": ("Enable", ConfirmForm, _enable, "Enabled."),
-    "disable": ("Disable", ConfirmForm, _disable, "Disabled."),
-    "pause-warmup": ("Pause warmup", PauseWarmupForm, _pause, "Warmup paused."),
-    "resume-warmup": ("Resume warmup", ConfirmForm, _resume, "Warmup resumed."),
-    "move": ("Move to an inventory state", MoveToStateForm, _move, "Inventory state changed."),
-    "release": ("Release", ConfirmForm, _release, "Released."),
-}
+# The actions, their forms, services and permissions: operator_actions.OPERATOR_ACTIONS,
+# the table the admin's bulk actions come from too.
 
 
 @staff_member_required
 def number_action(request: HttpRequest, id: uuid.UUID, action: str) -> HttpResponse:
-    if action not in ACTIONS:
+    operator_action = BY_SLUG.get(action)
+    if operator_action is None:
         raise Http404
     phone_number = selectors.phone_number_get(user=request.user, id=id)
     if phone_number is None:
         raise Http404
-    label, form_class, perform, done = ACTIONS[action]
-    form = form_class(request.POST if request.method == "POST" else None)
+    if not operator_action.allowed(request.user):
+        raise PermissionDenied
+    form = operator_action.form(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
-            perform(request, phone_number, form)
+            operator_action.perform(phone_number, request.user, form.cleaned_data)
         except (ValidationError, DomainError) as error:
             reason = getattr(error, "detail", None) or "; ".join(error.messages)
             form.add_error(None, reason)
         else:
-            messages.success(request, f"{phone_number.number}: {done}")
+            messages.success(request, f"{phone_number.number}: {operator_action.done}")
             return redirect("ops:number", id=phone_number.pk)
     return render(
         request,
         "phonenumbers_app/confirm_action.html",
-        {"number": phone_number, "label": label, "form": form, "action": action},
+        {"number": phone_number, "action": operator_action, "form": form},
     )
 
 

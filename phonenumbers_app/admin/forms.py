@@ -1,4 +1,5 @@
-"""Admin forms: the services' own checks run in clean(), so errors appear on the form."""
+"""The admin's add and change forms: the services' own checks run in clean(), so errors
+appear on the form. The actions' forms are shared with /ops/: phonenumbers_app.forms."""
 
 from __future__ import annotations
 
@@ -14,7 +15,6 @@ from phonenumbers_app.models import PhoneNumber
 from phonenumbers_app.numbers import InvalidNumber, normalize_number
 from phonenumbers_app.services.events import API_NAMES
 from phonenumbers_app.services.update import UPDATABLE_FIELDS
-from phonenumbers_app.vocabularies import InventoryState
 
 # Model fields the change form edits; `business` is handled apart (it moves ownership).
 EDITABLE_FIELDS = list(UPDATABLE_FIELDS)
@@ -118,16 +118,3 @@ class PhoneNumberAddForm(forms.ModelForm):
                     NUMBER_EXISTS.format(number=number, state=existing.inventory_state),
                 )
         return cleaned
-
-
-class WarmupPauseForm(forms.Form):
-    reason = forms.CharField(
-        max_length=500, widget=forms.Textarea(attrs={"rows": 3}), help_text="Shown to operators."
-    )
-
-
-class MoveToStateForm(forms.Form):
-    inventory_state = forms.ChoiceField(
-        choices=[(s, s) for s in InventoryState.values if s != InventoryState.RELEASED],
-        label="New inventory state",
-    )

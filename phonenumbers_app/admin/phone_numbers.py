@@ -24,16 +24,12 @@ from core.errors import DomainError
 from core.paginator import CappedCountPaginator
 from phonenumbers_app import services
 from phonenumbers_app.admin.filters import BusinessFilter, CampaignStatusFilter, ProviderFilter
-from phonenumbers_app.admin.forms import (
-    MoveToStateForm,
-    PhoneNumberAddForm,
-    PhoneNumberChangeForm,
-    WarmupPauseForm,
-)
+from phonenumbers_app.admin.forms import PhoneNumberAddForm, PhoneNumberChangeForm
 from phonenumbers_app.admin.querysets import ChangeListQuerySet
 from phonenumbers_app.filters import search_condition
 from phonenumbers_app.models import Billing, PhoneNumber, TenDlc
 from phonenumbers_app.numbers import InvalidNumber, normalize_number
+from phonenumbers_app.operator_actions import OPERATOR_ACTIONS, OperatorAction
 from phonenumbers_app.selectors import RECENT_EVENTS_LIMIT, event_timeline
 from phonenumbers_app.vocabularies import InventoryState
 
@@ -57,6 +53,43 @@ def badge(value: str | None, css: str) -> str:
         return "—"
     slug = value.lower().replace(" ", "-").replace("/", "-")
     return format_html('<span class="badge badge-{} badge-{}">{}</span>', css, slug, value)
+
+
+def admin_action(action: OperatorAction) -> Callable:
+    """The admin's bulk action for one row of the operator-action table: first a
+    confirmation page when the action asks for input or cannot be undone, then its service
+    once per selected number."""
+
+    def run(modeladmin: PhoneNumberAdmin, request: HttpRequest, queryset: QuerySet):
+        form = action.form(request.POST if "apply" in request.POST else None)
+        confirmed = form.is_bound and form.is_valid()
+        released = queryset.filter(inventory_state=InventoryState.RELEASED)
+        if action.asks_first and not confirmed:
+            skipped = released.count() if action.skips_released else 0
+            return modeladmin._intermediate(
+                request, queryset, form, action, already_released=skipped
+            )
+        data = form.cleaned_data if confirmed else {}
+        # Released numbers are skipped, not "released" again: the count says what changed.
+        # (One released by someone else between this read and the service's row lock
+        # would still be counted; the service itself changes nothing then.)
+        skipped = released.count() if action.skips_released else 0
+        if action.skips_released:
+            queryset = queryset.exclude(inventory_state=InventoryState.RELEASED)
+        modeladmin._apply(
+            request,
+            queryset,
+            action.verb.format(**data),
+            lambda number: action.perform(number, request.user, data),
+        )
+        if skipped:
+            modeladmin.message_user(
+                request, f"Skipped {skipped} number(s) already released.", messages.INFO
+            )
+        return None
+
+    run.__name__ = action.name
+    return admin.action(description=action.bulk_label, permissions=[action.permission])(run)
 
 
 class TenDlcInline(admin.StackedInline):
@@ -115,15 +148,8 @@ class PhoneNumberAdmin(DateTimeLookupOffsetMixin, admin.ModelAdmin):
     list_per_page = 50
     raw_id_fields = ["business"]
     inlines = [TenDlcInline, BillingInline]
-    actions = [
-        "enable",
-        "disable",
-        "pause_warmup",
-        "resume_warmup",
-        "release",
-        "move_to_state",
-        "export_csv",
-    ]
+    # The operator actions come from the table /ops/ uses too (operator_actions.py).
+    actions = [*(admin_action(action) for action in OPERATOR_ACTIONS), "export_csv"]
     readonly_fields = [
         "id",
         "number",
@@ -349,88 +375,6 @@ class PhoneNumberAdmin(DateTimeLookupOffsetMixin, admin.ModelAdmin):
         if len(failed) > 20:
             self.message_user(request, f"... and {len(failed) - 20} more.", messages.WARNING)
 
-    @admin.action(description="Enable selected numbers", permissions=["change"])
-    def enable(self, request, queryset):
-        self._apply(request, queryset, "Enabled", lambda n: self._update(request, n, enabled=True))
-
-    @admin.action(description="Disable selected numbers", permissions=["change"])
-    def disable(self, request, queryset):
-        self._apply(
-            request, queryset, "Disabled", lambda n: self._update(request, n, enabled=False)
-        )
-
-    @admin.action(description="Pause warmup of selected numbers…", permissions=["change"])
-    def pause_warmup(self, request, queryset):
-        form = WarmupPauseForm(request.POST if "apply" in request.POST else None)
-        if form.is_bound and form.is_valid():
-            reason = form.cleaned_data["reason"]
-            self._apply(
-                request,
-                queryset,
-                "Paused",
-                lambda n: services.phone_number_warmup_pause(
-                    phone_number=n, acting_user=request.user, reason=reason
-                ),
-            )
-            return None
-        return self._intermediate(request, queryset, form, "pause_warmup", "Pause warmup")
-
-    @admin.action(description="Resume warmup of selected numbers", permissions=["change"])
-    def resume_warmup(self, request, queryset):
-        self._apply(
-            request,
-            queryset,
-            "Resumed",
-            lambda n: services.phone_number_warmup_resume(phone_number=n, acting_user=request.user),
-        )
-
-    @admin.action(description="Release selected numbers…", permissions=["change"])
-    def release(self, request, queryset):
-        # Release cannot be undone, so first a page that lists what it will release.
-        if "apply" not in request.POST:
-            return self._intermediate(
-                request,
-                queryset,
-                None,
-                "release",
-                "Release",
-                irreversible=True,
-                already_released=queryset.filter(inventory_state=InventoryState.RELEASED).count(),
-            )
-        # Released numbers are skipped, not "released" again: the count says what changed.
-        # (One released by someone else between this read and the service's row lock
-        # would still be counted; the service itself changes nothing then.)
-        skipped = queryset.filter(inventory_state=InventoryState.RELEASED).count()
-        self._apply(
-            request,
-            queryset.exclude(inventory_state=InventoryState.RELEASED),
-            "Released",
-            lambda n: services.phone_number_release(phone_number=n, acting_user=request.user),
-        )
-        if skipped:
-            self.message_user(
-                request, f"Skipped {skipped} number(s) already released.", messages.INFO
-            )
-        return None
-
-    @admin.action(
-        description="Move selected numbers to an inventory state…", permissions=["change"]
-    )
-    def move_to_state(self, request, queryset):
-        form = MoveToStateForm(request.POST if "apply" in request.POST else None)
-        if form.is_bound and form.is_valid():
-            state = form.cleaned_data["inventory_state"]
-            self._apply(
-                request,
-                queryset,
-                f"Moved to {state}",
-                lambda n: self._update(request, n, inventory_state=state),
-            )
-            return None
-        return self._intermediate(
-            request, queryset, form, "move_to_state", "Move to an inventory state"
-        )
-
     @admin.action(description="Export selected numbers to CSV", permissions=["view"])
     def export_csv(self, request, queryset) -> HttpResponse:
         response = StreamingHttpResponse(
@@ -439,34 +383,22 @@ class PhoneNumberAdmin(DateTimeLookupOffsetMixin, admin.ModelAdmin):
         response["Content-Disposition"] = 'attachment; filename="phone-numbers.csv"'
         return response
 
-    def _update(self, request, phone_number: PhoneNumber, **fields) -> None:
-        services.phone_number_update(
-            phone_number=phone_number, acting_user=request.user, fields=fields
-        )
-
     def _intermediate(
-        self,
-        request,
-        queryset,
-        form,
-        action: str,
-        title: str,
-        *,
-        irreversible: bool = False,
-        already_released: int = 0,
+        self, request, queryset, form, action: OperatorAction, *, already_released: int = 0
     ):
-        """A confirmation page that lists the selection and collects the action's input
-        (a reason, a state), if any."""
+        """A confirmation page that lists the selection, says what the action will do and
+        collects its input (a reason, a state), if any."""
         return TemplateResponse(
             request,
             "admin/phonenumbers_app/action_form.html",
             {
                 **self.admin_site.each_context(request),
-                "title": title,
+                "title": action.label,
+                "confirmation": action.confirmation,
                 "form": form,
-                "irreversible": irreversible,
+                "irreversible": action.irreversible,
                 "already_released": already_released,
-                "action": action,
+                "action": action.name,
                 "numbers": queryset.select_related("business").order_by("number")[:50],
                 "count": queryset.count(),
                 "selected": request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME),

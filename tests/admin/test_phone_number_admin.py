@@ -6,15 +6,18 @@ from http import HTTPStatus
 
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.auth.models import Permission
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils.html import escape
 
 from core.csv_cells import restore_csv_cell
 from phonenumbers_app.models import Billing, PhoneNumber, PhoneNumberEvent, TenDlc
+from phonenumbers_app.operator_actions import OPERATOR_ACTIONS
 from phonenumbers_app.vocabularies import EventType, WarmupHealthState
 from tests.conftest import db_state
-from tests.factories import BusinessFactory, PhoneNumberFactory
+from tests.factories import BusinessFactory, PhoneNumberFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 CHANGELIST = reverse("admin:phonenumbers_app_phonenumber_changelist")
@@ -402,3 +405,44 @@ class TestActions:
 
         assert admin_client.post(delete, {"post": "yes"}).status_code == HTTPStatus.FORBIDDEN
         assert PhoneNumber.objects.filter(pk=number.pk).exists()
+
+
+class TestActionsFromTheSharedTable:
+    """The admin's bulk actions are built from operator_actions.OPERATOR_ACTIONS, as /ops/'s
+    pages are: one label, confirmation, service and permission per action."""
+
+    def test_the_action_menu_lists_every_operator_action(self, admin_client, business):
+        PhoneNumberFactory(business=business)
+
+        choices = dict(admin_client.get(CHANGELIST).context["action_form"].fields["action"].choices)
+
+        for operator_action in OPERATOR_ACTIONS:
+            assert choices[operator_action.name] == operator_action.bulk_label
+        assert "export_csv" in choices
+
+    @pytest.mark.parametrize(
+        "operator_action", [a for a in OPERATOR_ACTIONS if a.asks_first], ids=lambda a: a.name
+    )
+    def test_a_confirmation_page_says_what_the_table_says(
+        self, admin_client, business, operator_action
+    ):
+        number = PhoneNumberFactory(
+            business=business, warmup_enabled=True, warmup_state=WarmupHealthState.WARMING
+        )
+        before = db_state()
+
+        page = action(admin_client, operator_action.name, [number]).content.decode()
+
+        assert escape(operator_action.confirmation) in page
+        assert db_state() == before
+
+    def test_staff_without_the_change_permission_get_no_operator_actions(self, client, business):
+        viewer = UserFactory(username="viewer", is_staff=True)
+        viewer.user_permissions.add(Permission.objects.get(codename="view_phonenumber"))
+        client.force_login(viewer)
+        PhoneNumberFactory(business=business)
+
+        choices = dict(client.get(CHANGELIST).context["action_form"].fields["action"].choices)
+
+        assert not {a.name for a in OPERATOR_ACTIONS} & set(choices)
+        assert "export_csv" in choices

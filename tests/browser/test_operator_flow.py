@@ -191,7 +191,7 @@ def test_release_asks_first_in_the_admin_and_on_the_ops_page(page, live_server, 
     page.check(f'input[name="_selected_action"][value="{target.pk}"]')
     page.select_option('select[name="action"]', "release")
     page.click('button[name="index"]')
-    page.locator("text=Release cannot be undone").wait_for()
+    page.locator("text=Releasing cannot be undone").wait_for()
     assert target.number in page.locator("#content").inner_text()
     shot(page, "10-admin-release-confirmation")
     target.refresh_from_db()

@@ -3,10 +3,13 @@
 from http import HTTPStatus
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.urls import reverse
+from django.utils.html import escape
 
 from phonenumbers_app import services
 from phonenumbers_app.models import PhoneNumberEvent
+from phonenumbers_app.operator_actions import OPERATOR_ACTIONS
 from phonenumbers_app.vocabularies import EventType, WarmupHealthState
 from tests.conftest import db_state
 from tests.factories import PhoneNumberFactory, UserFactory
@@ -241,3 +244,54 @@ def test_submitting_the_untouched_filter_form_filters_nothing(admin_client, busi
 
     for number in numbers:
         assert number.number.encode() in response.content
+
+
+class TestActionsFromTheSharedTable:
+    """/ops/ builds its actions from operator_actions.OPERATOR_ACTIONS, as the admin does."""
+
+    def test_a_number_offers_exactly_the_actions_that_apply_to_it(self, admin_client, warming):
+        page = admin_client.get(reverse("ops:number", args=[warming.pk])).content.decode()
+
+        offered = {a.slug for a in OPERATOR_ACTIONS if f"/{a.slug}/" in page}
+        assert offered == {"disable", "pause-warmup", "move", "release"}
+
+    def test_a_released_number_offers_none(self, admin_client, business):
+        gone = PhoneNumberFactory(business=business, inventory_state="Released")
+
+        page = admin_client.get(reverse("ops:number", args=[gone.pk])).content.decode()
+
+        assert not [a for a in OPERATOR_ACTIONS if f"/{a.slug}/" in page]
+
+    @pytest.mark.parametrize("action", OPERATOR_ACTIONS, ids=lambda a: a.slug)
+    def test_each_confirmation_page_shows_the_tables_label_and_text(
+        self, admin_client, warming, action
+    ):
+        url = reverse("ops:number-action", args=[warming.pk, action.slug])
+
+        page = admin_client.get(url).content.decode()
+
+        assert f"<h1>{action.label}: {warming.number}</h1>" in page
+        assert escape(action.confirmation) in page
+
+    def test_staff_without_the_change_permission_see_no_actions_and_cannot_act(
+        self, client, warming
+    ):
+        client.force_login(UserFactory(username="viewer", is_staff=True))
+        before = db_state()
+
+        page = client.get(reverse("ops:number", args=[warming.pk])).content.decode()
+        refused = client.post(reverse("ops:number-action", args=[warming.pk, "disable"]))
+
+        assert not [a for a in OPERATOR_ACTIONS if f"/{a.slug}/" in page]
+        assert refused.status_code == HTTPStatus.FORBIDDEN
+        assert db_state() == before
+
+    def test_staff_with_the_change_permission_may_act(self, client, warming):
+        user = UserFactory(username="operator", is_staff=True)
+        user.user_permissions.add(Permission.objects.get(codename="change_phonenumber"))
+        client.force_login(user)
+
+        client.post(reverse("ops:number-action", args=[warming.pk, "disable"]))
+
+        warming.refresh_from_db()
+        assert warming.enabled is False
