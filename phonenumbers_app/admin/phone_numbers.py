@@ -7,8 +7,7 @@ with the staff user as actor.
 
 from __future__ import annotations
 
-import csv
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
@@ -19,33 +18,19 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
 from core.admin_lookups import DateTimeLookupOffsetMixin
-from core.csv_cells import neutralize_csv_cell
 from core.errors import DomainError
 from core.paginator import CappedCountPaginator
 from phonenumbers_app import services
 from phonenumbers_app.admin.filters import BusinessFilter, CampaignStatusFilter, ProviderFilter
 from phonenumbers_app.admin.forms import PhoneNumberAddForm, PhoneNumberChangeForm
 from phonenumbers_app.admin.querysets import ChangeListQuerySet
+from phonenumbers_app.exports import csv_lines
 from phonenumbers_app.filters import search_condition
 from phonenumbers_app.models import Billing, PhoneNumber, TenDlc
 from phonenumbers_app.numbers import InvalidNumber, normalize_number
 from phonenumbers_app.operator_actions import OPERATOR_ACTIONS, OperatorAction
 from phonenumbers_app.selectors import RECENT_EVENTS_LIMIT, event_timeline
 from phonenumbers_app.vocabularies import InventoryState
-
-EXPORT_COLUMNS = [
-    ("number", "number"),
-    ("name", "name"),
-    ("businessId", "business_id"),
-    ("inventoryState", "inventory_state"),
-    ("status", "status"),
-    ("enabled", "enabled"),
-    ("warmupState", "warmup_state"),
-    ("healthStatus", "health_status"),
-    ("warmupHealthScore", "warmup_health_score"),
-    ("provider", "provider"),
-    ("createdAt", "created_at"),
-]
 
 
 def badge(value: str | None, css: str) -> str:
@@ -377,8 +362,11 @@ class PhoneNumberAdmin(DateTimeLookupOffsetMixin, admin.ModelAdmin):
 
     @admin.action(description="Export selected numbers to CSV", permissions=["view"])
     def export_csv(self, request, queryset) -> HttpResponse:
+        """The import's columns (phonenumbers_app.exports), so the file imports back; oldest
+        first, as export_phone_numbers writes, so an import creates them in that order."""
         response = StreamingHttpResponse(
-            _csv_rows(queryset.order_by("number")), content_type="text/csv; charset=utf-8"
+            csv_lines(queryset.order_by("created_at", "id")),
+            content_type="text/csv; charset=utf-8",
         )
         response["Content-Disposition"] = 'attachment; filename="phone-numbers.csv"'
         return response
@@ -405,19 +393,4 @@ class PhoneNumberAdmin(DateTimeLookupOffsetMixin, admin.ModelAdmin):
                 "select_across": request.POST.get("select_across", "0"),
                 "opts": self.model._meta,
             },
-        )
-
-
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
-def _csv_rows(queryset: QuerySet) -> Iterator[str]:
-    writer = csv.writer(_Echo())
-    yield writer.writerow([api for api, _ in EXPORT_COLUMNS])
-    for row in queryset.values_list(*[field for _, field in EXPORT_COLUMNS]).iterator(2000):
-        # Operators open this in a spreadsheet: no cell may run as a formula there.
-        yield writer.writerow(
-            ["" if value is None else neutralize_csv_cell(str(value)) for value in row]
         )

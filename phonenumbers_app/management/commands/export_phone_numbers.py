@@ -31,10 +31,16 @@ from django.db import connection
 from django.http import QueryDict
 
 from businesses.models import Business
-from core.csv_cells import neutralize_csv_cell
 from core.filtering import filter_queryset
+from phonenumbers_app.exports import (
+    CSV_LINE_END,
+    csv_header,
+    csv_record,
+    export_rows,
+    json_record,
+)
 from phonenumbers_app.filters import PhoneNumberFilter
-from phonenumbers_app.imports.columns import COLUMNS, EXPORT_LOOKUPS, csv_cell, export_value
+from phonenumbers_app.imports.columns import COLUMNS
 from phonenumbers_app.models import PhoneNumber
 from phonenumbers_app.vocabularies import InventoryState
 
@@ -143,7 +149,7 @@ class Command(BaseCommand):
         started = time.perf_counter()
         next_report = started + PROGRESS_EVERY_SECONDS
         count = 0
-        rows = queryset.values(*EXPORT_LOOKUPS).iterator(chunk_size=chunk_size)
+        rows = export_rows(queryset, chunk_size=chunk_size)
         try:
             with self._open(path, to_stdout) as out:
                 write = _csv_writer(out) if format == "csv" else _jsonl_writer(out)
@@ -269,26 +275,17 @@ def _business_id(value: str) -> uuid.UUID:
 
 
 def _csv_writer(out):
-    # RFC 4180 line ends (\r\n), as the admin's export: the csv module quotes a cell only if
-    # it holds a character of the line end, so with "\n" a cell holding a bare carriage
-    # return was written unquoted and split its row in two when read back.
-    writer = csv.writer(out, lineterminator="\r\n")
-    columns = list(COLUMNS.values())
-    writer.writerow([column.name for column in columns])
+    writer = csv.writer(out, lineterminator=CSV_LINE_END)
+    writer.writerow(csv_header())
 
     def write(row: dict) -> None:
-        writer.writerow(
-            [neutralize_csv_cell(csv_cell(export_value(column, row))) for column in columns]
-        )
+        writer.writerow(csv_record(row))
 
     return write
 
 
 def _jsonl_writer(out):
-    columns = list(COLUMNS.values())
-
     def write(row: dict) -> None:
-        record = {column.name: export_value(column, row) for column in columns}
-        out.write(json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n")
+        out.write(json.dumps(json_record(row), ensure_ascii=False, separators=(",", ":")) + "\n")
 
     return write
