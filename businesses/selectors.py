@@ -12,6 +12,19 @@ from businesses.models import Business, Membership
 
 BUSINESS_NOT_FOUND = "No business with this id exists."
 BUSINESS_REQUIRED = "Required: your API key can act on {count} businesses, so say which one."
+NO_BUSINESS_WITH_ID = "No business has the id {value}."
+NO_BUSINESS_NAMED = "No business is named {value!r}."
+SEVERAL_BUSINESSES_NAMED = (
+    "Several businesses ({count}) are named {value!r}; use the business's id."
+)
+
+
+class BusinessNotFound(ValueError):
+    """No business (that the caller may act on) is named so; the message says why."""
+
+
+class BusinessAmbiguous(BusinessNotFound):
+    """Several businesses have the name; only the id tells them apart."""
 
 
 def business_ids_of(*, user: User) -> QuerySet:
@@ -26,6 +39,44 @@ def business_list(*, user: User) -> QuerySet[Business]:
     return Business.objects.filter(id__in=business_ids_of(user=user))
 
 
+def business_by_id_or_name(*, value: str | uuid.UUID, user: User | None = None) -> Business:
+    """The one business `value` names: by its id (a UUID), else by its exact name, else by
+    its name in any case. The one look-up of a business typed by a person, for every door
+    (the API's businessId, the admin's business filter, the commands' --business).
+
+    `user`: look only among the businesses they may act on (business_list), so an
+    inaccessible business is reported exactly like a missing one; None: every business
+    (ops scripts and staff tools).
+
+    Raises BusinessNotFound, or BusinessAmbiguous when several have the name.
+    """
+    businesses = Business.objects.all() if user is None else business_list(user=user)
+    business_id = value if isinstance(value, uuid.UUID) else _as_uuid(value)
+    if business_id is not None:
+        found = businesses.filter(pk=business_id).first()
+        if found is None:
+            raise BusinessNotFound(NO_BUSINESS_WITH_ID.format(value=business_id))
+        return found
+    name = str(value).strip()
+    for lookup in ("name", "name__iexact"):
+        named = businesses.filter(**{lookup: name})
+        matches = list(named[:2])
+        if len(matches) == 1:
+            return matches[0]
+        if matches:
+            raise BusinessAmbiguous(
+                SEVERAL_BUSINESSES_NAMED.format(count=named.count(), value=name)
+            )
+    raise BusinessNotFound(NO_BUSINESS_NAMED.format(value=name))
+
+
+def _as_uuid(value: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(value).strip())
+    except ValueError:
+        return None
+
+
 def business_resolve_for_caller(*, user: User, business_id: uuid.UUID | None) -> Business | None:
     """The business a write names, checked against what `user` may act on.
 
@@ -38,8 +89,8 @@ def business_resolve_for_caller(*, user: User, business_id: uuid.UUID | None) ->
     """
     if business_id is not None:
         try:
-            return business_list(user=user).get(id=business_id)
-        except Business.DoesNotExist:
+            return business_by_id_or_name(user=user, value=business_id)
+        except BusinessNotFound:
             raise ValidationError({"businessId": [BUSINESS_NOT_FOUND]}) from None
     if user.is_staff:
         return None

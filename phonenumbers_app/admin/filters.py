@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import uuid
-
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db.models import QuerySet
 
+from businesses.selectors import BusinessNotFound, business_by_id_or_name
 from phonenumbers_app.vocabularies import PROVIDERS, TenDlcCampaignStatus
 
 
@@ -61,7 +60,10 @@ class BusinessFilter(admin.SimpleListFilter):
         value = (self.value() or "").strip()
         if not value:
             return queryset
+        # The business first (one small look-up), then its numbers by the indexed id.
         try:
-            return queryset.filter(business_id=uuid.UUID(value))
-        except ValueError:
-            return queryset.filter(business__name__iexact=value)
+            business = business_by_id_or_name(value=value)
+        except BusinessNotFound as error:
+            messages.warning(request, str(error))
+            return queryset.none()
+        return queryset.filter(business_id=business.pk)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from businesses.models import Business
+from businesses.selectors import business_by_id_or_name
 from phonenumbers_app.imports.columns import (
     BILLING,
     BUSINESS,
@@ -115,19 +116,9 @@ class Businesses:
 
     def resolve(self, value: str) -> str:
         """--business: an id or a name → the id; ValueError with a reason otherwise."""
-        value = value.strip()
-        try:
-            parsed = COLUMNS["businessId"].parse(value)
-        except CellError:
-            parsed = None
-        if parsed and self.name_of(parsed) is not None:
-            return parsed
-        ids = self.ids_named(value)
-        if len(ids) == 1:
-            return ids[0]
-        if len(ids) > 1:
-            raise ValueError(AMBIGUOUS_BUSINESS_NAME.format(count=len(ids)))
-        raise ValueError(f"No business has the id or name {value!r}.")
+        business = business_by_id_or_name(value=value)  # BusinessNotFound is a ValueError
+        self.by_id[str(business.pk)] = business.name
+        return str(business.pk)
 
 
 class Locations:

@@ -129,6 +129,20 @@ class TestChangelist:
             assert mine.number.encode() in response.content
             assert theirs.number.encode() not in response.content
 
+    def test_business_filter_says_when_it_names_no_single_business(
+        self, admin_client, business, other_business
+    ):
+        PhoneNumberFactory(business=business)
+        BusinessFactory(name="Other Co")
+
+        unknown = admin_client.get(CHANGELIST, {"business": "Nobody"})
+        ambiguous = admin_client.get(CHANGELIST, {"business": "other co"})
+
+        assert b"No business is named &#x27;Nobody&#x27;" in unknown.content
+        assert b"Several businesses (2)" in ambiguous.content
+        for response in (unknown, ambiguous):
+            assert response.context["cl"].result_count == 0
+
     @pytest.mark.parametrize("typed", ["(415) 555-2671", "415.555.2671", "+14155552671", "5552671"])
     def test_search_by_number_in_any_format(self, admin_client, typed):
         match = PhoneNumberFactory(number="+14155552671")

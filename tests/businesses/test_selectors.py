@@ -3,8 +3,14 @@ import uuid
 import pytest
 from django.core.exceptions import ValidationError
 
-from businesses.selectors import business_list, business_resolve_for_caller
-from tests.factories import MembershipFactory, UserFactory
+from businesses.selectors import (
+    BusinessAmbiguous,
+    BusinessNotFound,
+    business_by_id_or_name,
+    business_list,
+    business_resolve_for_caller,
+)
+from tests.factories import BusinessFactory, MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -45,3 +51,39 @@ def test_missing_and_inaccessible_businesses_read_the_same(member, other_busines
         business_resolve_for_caller(user=member, business_id=business_id)
 
     assert error.value.message_dict == {"businessId": ["No business with this id exists."]}
+
+
+class TestBusinessByIdOrName:
+    """The one look-up of a business someone typed, used by every door."""
+
+    def test_by_id_as_text_or_uuid(self, business):
+        assert business_by_id_or_name(value=str(business.pk)) == business
+        assert business_by_id_or_name(value=f" {business.pk} ") == business
+        assert business_by_id_or_name(value=business.pk) == business
+
+    def test_by_exact_name_then_by_name_in_any_case(self, business):
+        lookalike = BusinessFactory(name="ACME ROOFING")
+
+        assert business_by_id_or_name(value="Acme Roofing") == business
+        assert business_by_id_or_name(value="ACME ROOFING") == lookalike
+        with pytest.raises(BusinessAmbiguous, match=r"Several businesses \(2\)"):
+            business_by_id_or_name(value="acme roofing")
+
+    def test_the_same_name_twice_needs_the_id(self, business):
+        BusinessFactory(name=business.name)
+
+        with pytest.raises(BusinessAmbiguous, match="use the business's id"):
+            business_by_id_or_name(value=business.name)
+
+    def test_unknown_id_or_name(self, business):
+        with pytest.raises(BusinessNotFound, match="No business has the id"):
+            business_by_id_or_name(value=str(uuid.uuid4()))
+        with pytest.raises(BusinessNotFound, match="No business is named 'Nobody'"):
+            business_by_id_or_name(value="Nobody")
+
+    def test_a_member_finds_only_their_businesses(self, member, business, other_business):
+        assert business_by_id_or_name(value=business.name, user=member) == business
+        with pytest.raises(BusinessNotFound):
+            business_by_id_or_name(value=other_business.name, user=member)
+        with pytest.raises(BusinessNotFound):
+            business_by_id_or_name(value=other_business.pk, user=member)

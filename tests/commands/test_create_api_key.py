@@ -77,3 +77,12 @@ def test_revoke_api_key_stops_the_key_working():
 def test_revoking_an_unknown_key_is_a_clear_error():
     with pytest.raises(CommandError, match="No API key"):
         call_command("revoke_api_key", "nope", stdout=StringIO())
+
+
+def test_a_business_may_be_named_instead_of_its_id(business):
+    run("integration", "--business", "acme roofing")
+
+    user = User.objects.get(username="integration")
+    assert list(Membership.objects.filter(user=user).values_list("business", flat=True)) == [
+        business.pk
+    ]

@@ -167,12 +167,12 @@ def test_business_by_name_or_id(tmp_path, inventory):
 
 
 def test_an_unknown_or_ambiguous_business_is_an_error(tmp_path, inventory):
-    with pytest.raises(CommandError, match="no business is named"):
+    with pytest.raises(CommandError, match="No business is named 'Nobody Inc'"):
         export("-", "--business", "Nobody Inc")
-    with pytest.raises(CommandError, match="no business has the id"):
+    with pytest.raises(CommandError, match="No business has the id"):
         export("-", "--business", "00000000-0000-0000-0000-000000000000")
     BusinessFactory(name="Acme Roofing")
-    with pytest.raises(CommandError, match="several businesses"):
+    with pytest.raises(CommandError, match=r"Several businesses \(2\)"):
         export("-", "--business", "Acme Roofing")
 
 

@@ -4,6 +4,7 @@ from django.db import transaction
 
 from accounts.services import api_key_create, user_get_or_create
 from businesses.models import Business
+from businesses.selectors import BusinessNotFound, business_by_id_or_name
 from businesses.services import membership_add
 
 
@@ -22,8 +23,8 @@ class Command(BaseCommand):
             "--business",
             action="append",
             default=[],
-            metavar="BUSINESS_ID",
-            help="Add the user to this business (repeatable).",
+            metavar="BUSINESS",
+            help="Add the user to this business, by id or name (repeatable).",
         )
         parser.add_argument("--name", default="cli", help="A label for the key (max 50 chars).")
 
@@ -49,7 +50,7 @@ class Command(BaseCommand):
         found = []
         for raw in ids:
             try:
-                found.append(Business.objects.get(pk=raw))
-            except (Business.DoesNotExist, ValidationError):
-                raise CommandError(f"No business with id {raw!r}.") from None
+                found.append(business_by_id_or_name(value=raw))
+            except BusinessNotFound as exc:
+                raise CommandError(f"--business: {exc}") from None
         return found

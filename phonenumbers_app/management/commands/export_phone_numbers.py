@@ -30,7 +30,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from django.http import QueryDict
 
-from businesses.models import Business
+from businesses.selectors import BusinessNotFound, business_by_id_or_name
 from core.filtering import filter_queryset
 from phonenumbers_app.exports import (
     CSV_LINE_END,
@@ -253,25 +253,11 @@ def _silence_stdout() -> None:
 
 
 def _business_id(value: str) -> uuid.UUID:
-    """The id of the business `value` names: its id, or its exact (then case-blind) name."""
+    """The id of the business `value` names (its id, or its name)."""
     try:
-        business_id = uuid.UUID(value)
-    except ValueError:
-        business_id = None
-    if business_id is not None:
-        if not Business.objects.filter(pk=business_id).exists():
-            raise CommandError(f"--business: no business has the id {value}.")
-        return business_id
-    matches = list(Business.objects.filter(name=value).values_list("pk", flat=True)[:2])
-    if not matches:
-        matches = list(Business.objects.filter(name__iexact=value).values_list("pk", flat=True)[:2])
-    if not matches:
-        raise CommandError(f"--business: no business is named {value!r}.")
-    if len(matches) > 1:
-        raise CommandError(
-            f"--business: several businesses are named {value!r}; pass the business's id."
-        )
-    return matches[0]
+        return business_by_id_or_name(value=value).pk
+    except BusinessNotFound as exc:
+        raise CommandError(f"--business: {exc}") from None
 
 
 def _csv_writer(out):
