@@ -48,19 +48,19 @@ def admin_action(action: OperatorAction) -> Callable:
     def run(modeladmin: PhoneNumberAdmin, request: HttpRequest, queryset: QuerySet):
         form = action.form(request.POST if "apply" in request.POST else None)
         confirmed = form.is_bound and form.is_valid()
-        released = queryset.filter(inventory_state=InventoryState.RELEASED)
-        if action.asks_first and not confirmed:
-            skipped = released.count() if action.skips_released else 0
-            return modeladmin._intermediate(
-                request, queryset, form, action, already_released=skipped
-            )
-        data = form.cleaned_data if confirmed else {}
         # Released numbers are skipped, not "released" again: the count says what changed.
         # (One released by someone else between this read and the service's row lock
         # would still be counted; the service itself changes nothing then.)
-        skipped = released.count() if action.skips_released else 0
+        skipped = 0
+        if action.skips_released:
+            skipped = queryset.filter(inventory_state=InventoryState.RELEASED).count()
+        if action.asks_first and not confirmed:
+            return modeladmin._intermediate(
+                request, queryset, form, action, already_released=skipped
+            )
         if action.skips_released:
             queryset = queryset.exclude(inventory_state=InventoryState.RELEASED)
+        data = form.cleaned_data if confirmed else {}
         modeladmin._apply(
             request,
             queryset,
