@@ -165,26 +165,6 @@ class PhoneNumberSummaryOutput(PhoneNumberOutput):
         return phone_number_representation(instance, events=False)
 
 
-@extend_schema_serializer(component_name="PhoneNumberPage")
-class PhoneNumberPageOutput(serializers.Serializer):
-    items = PhoneNumberSummaryOutput(many=True)
-    pageSize = serializers.IntegerField()
-    totalCount = serializers.IntegerField(
-        allow_null=True, help_text="Null unless the request says includeCount=true."
-    )
-    continuationToken = serializers.CharField(
-        allow_null=True, help_text="Pass back to get the next page; null on the last page."
-    )
-
-
-@extend_schema_serializer(component_name="PhoneNumberEventPage")
-class PhoneNumberEventPageOutput(serializers.Serializer):
-    items = PhoneNumberEventOutput(many=True)
-    pageSize = serializers.IntegerField()
-    totalCount = serializers.IntegerField(allow_null=True)
-    continuationToken = serializers.CharField(allow_null=True)
-
-
 @extend_schema_serializer(component_name="Warmup")
 class WarmupOutput(serializers.Serializer):
     """`GET /phone-numbers/{id}/warmup`: warmup status and what can be done about it."""
