@@ -1,8 +1,7 @@
-"""OpenAPI helpers: problem responses, the Bearer scheme, keyset lists, response headers."""
+"""OpenAPI helpers: problem responses, keyset lists, response headers."""
 
 from __future__ import annotations
 
-from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.plumbing import is_list_serializer
 from drf_spectacular.types import OpenApiTypes
@@ -86,19 +85,6 @@ class ApiAutoSchema(AutoSchema):
         return getattr(paginator, "page_component", None) or super().get_paginated_name(
             serializer_name
         )
-
-
-class BearerAPIKeyScheme(OpenApiAuthenticationExtension):
-    target_class = "accounts.authentication.BearerAPIKeyAuthentication"
-    name = "bearerAuth"
-
-    def get_security_definition(self, auto_schema):
-        return {
-            "type": "http",
-            "scheme": "bearer",
-            "description": "An API key from `manage.py create_api_key`, sent as "
-            "`Authorization: Bearer <key>`.",
-        }
 
 
 def drop_trailing_slash_duplicates(endpoints: list) -> list:
