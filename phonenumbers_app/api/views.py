@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema, extend_schema_view
@@ -23,12 +24,16 @@ from phonenumbers_app.api.inputs import (
     EmptyInput,
     PhoneNumberCreateInput,
     PhoneNumberPatchInput,
+    RequestDataOptionsInput,
     WarmupPauseInput,
 )
+from phonenumbers_app.api.list_options import ListOptions
 from phonenumbers_app.api.serializers import (
     PhoneNumberEventOutput,
     PhoneNumberOutput,
     PhoneNumberSummaryOutput,
+    PhoneNumberTableRowOutput,
+    PhoneNumberTableRowPageOutput,
     WarmupOutput,
 )
 from phonenumbers_app.filters import (
@@ -132,7 +137,7 @@ class PhoneNumberViewSet(ApiViewSet):
     fetch_page = staticmethod(selectors.fetch_in_written_join_order)
 
     def get_queryset(self):
-        if self.action == "list":
+        if self.action in ("list", "organization"):
             return selectors.phone_number_list(user=self.request.user)
         return selectors.phone_number_visible_to(user=self.request.user)
 
@@ -212,6 +217,34 @@ class PhoneNumberViewSet(ApiViewSet):
             if_match=if_match_tags(request),
         )
         return Response(status=204)
+
+    @extend_schema(
+        tags=TAG,
+        operation_id="listOrganizationPhoneNumbers",
+        summary="List phone numbers (the seed product's list request)",
+        description="GET /phone-numbers with the request in a `RequestDataOptions` body, as "
+        "the seed product's `POST /phone-numbers/all/organization`: `orderBy` and `filters` "
+        "take the fields GET /phone-numbers offers (`organizationId` is `businessId`), "
+        "`rangeFilters` createdAt and modifiedAt with inclusive bounds. Items are "
+        "`PhoneNumberTableRow`s. A continuationToken continues the same list in either "
+        "request shape, with the same ordering.",
+        request=RequestDataOptionsInput,
+        responses={200: PhoneNumberTableRowPageOutput, **problems(400)},
+    )
+    @action(
+        detail=False,
+        methods=["post"],
+        url_path="all/organization",
+        url_name="organization",
+        serializer_class=PhoneNumberTableRowOutput,
+    )
+    def organization(self, request: Request) -> Response:
+        options = ListOptions(validated(RequestDataOptionsInput, request.data))
+        self.list_params = options.params
+        try:
+            return self.keyset_page(self.get_queryset())
+        except DjangoValidationError as exc:
+            raise ValidationError(options.in_body_terms(exc.message_dict)) from None
 
     @extend_schema(
         tags=TAG,
