@@ -125,7 +125,8 @@ def _strict_components(result: dict) -> None:
         schema = schemas[ref.rsplit("/", 1)[-1]]
         schema["additionalProperties"] = False
         for prop in schema.get("properties", {}).values():
-            for candidate in [prop, *prop.get("oneOf", []), *prop.get("allOf", [])]:
+            items = prop.get("items", {})  # a list of objects, e.g. orderBy
+            for candidate in [prop, *prop.get("oneOf", []), *prop.get("allOf", []), items]:
                 if "$ref" in candidate:
                     pending.append(candidate["$ref"])
 
