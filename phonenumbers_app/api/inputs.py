@@ -301,7 +301,9 @@ class RequestDataOptionsInput(StrictInputSerializer):
     continuationToken = StrictCharField(
         required=False, allow_null=True, allow_blank=True, help_text="From the previous page."
     )
-    orderBy = OrderByOptionInput(many=True, required=False, allow_null=True)
+    # Lists of objects whose items may not be null (`many=True` would let null items
+    # through to the view).
+    orderBy = serializers.ListField(child=OrderByOptionInput(), required=False, allow_null=True)
     includeCount = StrictBooleanField(
         required=False, allow_null=True, help_text="Also compute totalCount (costs a COUNT)."
     )
@@ -318,5 +320,5 @@ class RequestDataOptionsInput(StrictInputSerializer):
         allow_null=True,
         help_text="name and number (search looks in both, by what the text looks like).",
     )
-    filters = ExactMatchFilterInput(many=True, required=False, allow_null=True)
-    rangeFilters = RangeFilterInput(many=True, required=False, allow_null=True)
+    filters = serializers.ListField(child=ExactMatchFilterInput(), required=False, allow_null=True)
+    rangeFilters = serializers.ListField(child=RangeFilterInput(), required=False, allow_null=True)
