@@ -5,6 +5,7 @@ from functools import cache
 
 from django.db import connections, router
 from django.utils import timezone
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
 from accounts.models import User, UserAPIKey
@@ -67,3 +68,16 @@ class BearerAPIKeyAuthentication(authentication.BaseAuthentication):
 
     def authenticate_header(self, request) -> str:
         return 'Bearer realm="api"'
+
+
+class BearerAPIKeyScheme(OpenApiAuthenticationExtension):
+    target_class = BearerAPIKeyAuthentication
+    name = "bearerAuth"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "An API key from `manage.py create_api_key`, sent as "
+            "`Authorization: Bearer <key>`.",
+        }

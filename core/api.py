@@ -1,13 +1,21 @@
-"""The base of every API view: rate limit, idempotency keys and entity tags."""
+"""The base of every API view: rate limit, idempotency keys, entity tags, keyset lists."""
 
 from __future__ import annotations
 
+from django.db.models import Model
 from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
+from django.utils.http import parse_etags
 from rest_framework import exceptions
+from rest_framework.generics import GenericAPIView
 from rest_framework.request import Request
+from rest_framework.response import Response
 from rest_framework.views import APIView
+from rest_framework.viewsets import ViewSetMixin
 
+from core.filtering import validate_together
 from core.idempotency import HEADER, idempotency_begin, idempotency_complete
+from core.pagination import list_params
 
 WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 
@@ -77,9 +85,48 @@ class ApiView(APIView):
         return response
 
 
+class ApiViewSet(ViewSetMixin, ApiView, GenericAPIView):
+    # A GenericViewSet with ApiView's rules, for resources served on a router.
+    # - Objects are looked up by `id` (a UUID in the path) in `get_queryset()`, which
+    #   scopes them to the caller: someone else's object is a 404, like a missing one.
+    # - Filters apply to lists only: a detail URL's query string is ignored.
+    # - `list` validates filters, ordering and paging together, so one 400 names every
+    #   bad parameter; `fetch_page` (from a selector) reads a page's rows.
+
+    lookup_field = "pk"
+    lookup_url_kwarg = "id"
+    lookup_value_converter = "uuid"
+    fetch_page = None
+
+    def get_object(self) -> Model:
+        lookup = {self.lookup_field: self.kwargs[self.lookup_url_kwarg]}
+        obj = get_object_or_404(self.get_queryset(), **lookup)
+        self.check_object_permissions(self.request, obj)
+        return obj
+
+    def list(self, request: Request, *args, **kwargs) -> Response:
+        return self.keyset_page(self.get_queryset())
+
+    def keyset_page(self, queryset) -> Response:
+        """A page of `queryset`, filtered: bad filters, ordering and paging in one 400."""
+        queryset, _ = validate_together(
+            lambda: self.filter_queryset(queryset),
+            lambda: self.paginator.parse(list_params(self.request, self)),
+        )
+        rows = self.paginate_queryset(queryset)
+        return self.get_paginated_response(self.serialize_page(rows))
+
+    def serialize_page(self, rows: list) -> list:
+        return self.get_serializer(rows, many=True).data
+
+
 def if_match_tags(request: Request) -> list[str] | None:
-    """The entity tags of an If-Match header, or None when there is none."""
+    """The entity tags of an If-Match header, or None when there is none.
+
+    A header that is not a list of entity tags matches no version (412), as a stale
+    tag would: the client asked for a condition, so the write must not go ahead.
+    """
     header = request.headers.get("If-Match")
     if header is None:
         return None
-    return [tag.strip() for tag in header.split(",") if tag.strip()]
+    return parse_etags(header) or ([header.strip()] if header.strip() else [])

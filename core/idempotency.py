@@ -14,12 +14,12 @@ import re
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.http import HttpResponse
 from django.utils import timezone
 
-from accounts.models import User
 from core.errors import Conflict, DomainError
 from core.models import IdempotencyRecord
 
@@ -61,7 +61,13 @@ def _ttl() -> timedelta:
 
 
 def idempotency_begin(
-    *, user: User, key: str, method: str, path: str, body: bytes, if_match: str | None = None
+    *,
+    user: AbstractBaseUser,
+    key: str,
+    method: str,
+    path: str,
+    body: bytes,
+    if_match: str | None = None,
 ) -> IdempotencyRecord | HttpResponse:
     """Claim `key` for this request, or return the stored response to replay.
 

@@ -213,23 +213,3 @@ class KeysetParams:
         self.include_count = flag in ("true", "1")
         if errors:
             raise ValidationError(errors)
-
-
-def keyset_envelope(
-    queryset: QuerySet,
-    paging: KeysetParams,
-    *,
-    ordering: Ordering,
-    serialize: Callable[[list], list],
-    fetch: Callable[[QuerySet], list] = list,
-) -> dict[str, Any]:
-    """The list envelope of the public API: {items, pageSize, totalCount, continuationToken}."""
-    page = KeysetPage(
-        queryset, ordering=ordering, size=paging.size, token=paging.token, fetch=fetch
-    )
-    return {
-        "items": serialize(page.items),
-        "pageSize": paging.size,
-        "totalCount": queryset.order_by().count() if paging.include_count else None,
-        "continuationToken": page.next_token,
-    }

@@ -1,9 +1,9 @@
-"""OpenAPI helpers: problem responses, the Bearer scheme, parameters from FilterSets."""
+"""OpenAPI helpers: problem responses, keyset lists, response headers."""
 
 from __future__ import annotations
 
-import django_filters
-from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.plumbing import is_list_serializer
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 
@@ -56,56 +56,35 @@ IF_MATCH = OpenApiParameter(
     description="The ETag from a previous read; the write is refused with 412 if the number "
     "changed since.",
 )
-PAGING = [
-    OpenApiParameter(
-        "pageSize",
-        {"type": "integer", "minimum": 1, "maximum": 500, "default": 50},
-        description="Items per page, 1-500.",
-    ),
-    OpenApiParameter("continuationToken", OpenApiTypes.STR, description="From the previous page."),
-    OpenApiParameter(
-        "includeCount", OpenApiTypes.BOOL, description="Also compute totalCount (costs a COUNT)."
-    ),
-]
 
 
-def filterset_parameters(filterset_class: type[django_filters.FilterSet]) -> list[OpenApiParameter]:
-    parameters = []
-    for name, item in filterset_class.base_filters.items():
-        many = isinstance(item, django_filters.MultipleChoiceFilter)
-        boolean = isinstance(item, django_filters.BooleanFilter)
-        choices = None if boolean else item.extra.get("choices")
-        kind = OpenApiTypes.STR
-        if boolean:
-            kind = OpenApiTypes.BOOL
-        elif isinstance(item, django_filters.IsoDateTimeFilter):
-            kind = OpenApiTypes.DATETIME
-        elif isinstance(item, django_filters.UUIDFilter):
-            kind = OpenApiTypes.UUID
-        parameters.append(
-            OpenApiParameter(
-                name,
-                kind,
-                many=many,
-                explode=True if many else None,
-                enum=[value for value, _ in choices] if choices else None,
-                description=item.label or "",
-            )
+class ApiAutoSchema(AutoSchema):
+    """drf-spectacular's AutoSchema, told which operations are keyset lists.
+
+    An operation is a list when its 200 response is a `many=True` serializer (e.g. an
+    @action's), not only when it is the `list` action; its page component takes the
+    name its pagination class gives (`page_component`), e.g. PhoneNumberPage.
+    """
+
+    def _is_list_view(self, serializer=None) -> bool:
+        if serializer is None:
+            responses = self.get_response_serializers()
+            if isinstance(responses, dict):
+                ok = [s for code, s in responses.items() if code in (200, "200")]
+                if ok and is_list_serializer(ok[0]):
+                    return True
+        return super()._is_list_view(serializer)
+
+    def get_description(self) -> str:
+        # Only what `extend_schema(description=...)` says: never a class docstring (DRF's
+        # ViewSetMixin's would otherwise describe every operation).
+        return ""
+
+    def get_paginated_name(self, serializer_name: str) -> str:
+        paginator = self._get_paginator()
+        return getattr(paginator, "page_component", None) or super().get_paginated_name(
+            serializer_name
         )
-    return parameters
-
-
-class BearerAPIKeyScheme(OpenApiAuthenticationExtension):
-    target_class = "accounts.authentication.BearerAPIKeyAuthentication"
-    name = "bearerAuth"
-
-    def get_security_definition(self, auto_schema):
-        return {
-            "type": "http",
-            "scheme": "bearer",
-            "description": "An API key from `manage.py create_api_key`, sent as "
-            "`Authorization: Bearer <key>`.",
-        }
 
 
 def drop_trailing_slash_duplicates(endpoints: list) -> list:
@@ -146,7 +125,8 @@ def _strict_components(result: dict) -> None:
         schema = schemas[ref.rsplit("/", 1)[-1]]
         schema["additionalProperties"] = False
         for prop in schema.get("properties", {}).values():
-            for candidate in [prop, *prop.get("oneOf", []), *prop.get("allOf", [])]:
+            items = prop.get("items", {})  # a list of objects, e.g. orderBy
+            for candidate in [prop, *prop.get("oneOf", []), *prop.get("allOf", []), items]:
                 if "$ref" in candidate:
                     pending.append(candidate["$ref"])
 

@@ -190,6 +190,9 @@ def flatten_errors(detail: Any, prefix: str = "") -> dict[str, list[str]]:
     if isinstance(detail, Mapping):
         flat: dict[str, list[str]] = {}
         for key, value in detail.items():
+            if isinstance(key, int):  # an item of a list (DRF keys a list's errors by index)
+                flat.update(flatten_errors(value, f"{prefix}[{key}]"))
+                continue
             name = api_settings.NON_FIELD_ERRORS_KEY if key == "non_field_errors" else str(key)
             flat.update(flatten_errors(value, f"{prefix}.{name}" if prefix else name))
         return flat

@@ -133,8 +133,10 @@ def phone_number_for_representation(*, user: User, phone_number: PhoneNumber) ->
     return phone_number_get(user=user, id=phone_number.pk)
 
 
-def phone_number_list(*, user: User, params) -> QuerySet[PhoneNumber]:
-    """The caller's numbers filtered by the API's query parameters (PhoneNumberFilter).
+def phone_number_list(*, user: User, params=None) -> QuerySet[PhoneNumber]:
+    """The caller's numbers, ready to render, filtered by the API's query parameters
+    (PhoneNumberFilter) when `params` are given (the API's filter backend applies them
+    itself). Read a page of it with fetch_in_written_join_order.
 
     Raises ValidationError for unknown parameters and bad values.
     """
@@ -143,15 +145,19 @@ def phone_number_list(*, user: User, params) -> QuerySet[PhoneNumber]:
         .select_related(*REPRESENTATION_JOINS)
         .defer(*REPRESENTATION_DEFERRED)
     )
+    if params is None:
+        return queryset
     return filter_queryset(PhoneNumberFilter, params, queryset)
 
 
 def phone_number_event_list(
-    *, user: User, phone_number: PhoneNumber, params
+    *, user: User, phone_number: PhoneNumber, params=None
 ) -> QuerySet[PhoneNumberEvent]:
-    """The caller's part of a number's history, filtered by the API's query parameters;
-    render its rows through events_as_seen_by."""
+    """The caller's part of a number's history, filtered by the API's query parameters
+    when given; render its rows through events_as_seen_by."""
     queryset = phone_number_events_visible_to(user=user, phone_number=phone_number)
+    if params is None:
+        return queryset
     return filter_queryset(
         PhoneNumberEventFilter, params, queryset, also_allowed=("pageSize", "continuationToken")
     )

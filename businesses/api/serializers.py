@@ -15,11 +15,3 @@ class BusinessOutput(serializers.Serializer):
     name = serializers.CharField()
     createdAt = serializers.DateTimeField(source="created_at")
     modifiedAt = serializers.DateTimeField(source="modified_at", allow_null=True)
-
-
-@extend_schema_serializer(component_name="BusinessPage")
-class BusinessPageOutput(serializers.Serializer):
-    items = BusinessOutput(many=True)
-    pageSize = serializers.IntegerField()
-    totalCount = serializers.IntegerField(allow_null=True)
-    continuationToken = serializers.CharField(allow_null=True)

@@ -1,9 +1,8 @@
-from businesses.api import views
-from core.urls import with_and_without_slash as both
+from businesses.api.views import BusinessViewSet
+from core.urls import ApiRouter
 
 app_name = "businesses_api"
 
-urlpatterns = [
-    *both("businesses", views.BusinessCollectionApi.as_view(), "collection"),
-    *both("businesses/<uuid:id>", views.BusinessDetailApi.as_view(), "detail"),
-]
+router = ApiRouter()
+router.register("businesses", BusinessViewSet, basename="business")
+urlpatterns = router.urls

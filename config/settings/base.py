@@ -200,7 +200,7 @@ REST_FRAMEWORK = {
     "UNAUTHENTICATED_USER": None,
     "DATETIME_FORMAT": "iso-8601",
     "COERCE_DECIMAL_TO_STRING": True,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "core.openapi.ApiAutoSchema",
     "DEFAULT_THROTTLE_CLASSES": ["core.throttling.CallerRateThrottle"],
 }
 

@@ -11,15 +11,17 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from django.db import models
-from drf_spectacular.utils import extend_schema_serializer
+from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
+from core.keyset import KeysetParams
 from core.serializers import (
     IntegerStringField,
     StrictBooleanField,
     StrictCharField,
     StrictChoiceField,
     StrictInputSerializer,
+    StrictIntegerField,
     StrictUUIDField,
 )
 from phonenumbers_app.field_ownership import STAFF, STAFF_ONLY_VALUES, owner_of
@@ -241,3 +243,82 @@ class WarmupPauseInput(StrictInputSerializer):
 @extend_schema_serializer(component_name="Empty")
 class EmptyInput(StrictInputSerializer):
     """No fields: the body may be empty or {}."""
+
+
+@extend_schema_field(
+    {"description": "A string, or true/false for a yes/no field (e.g. `enabled`)."}
+)
+class ScalarField(serializers.Field):
+    """Any JSON value, checked when the list options are read (list_options)."""
+
+    def to_internal_value(self, data):
+        return data
+
+
+@extend_schema_serializer(component_name="OrderByOption")
+class OrderByOptionInput(StrictInputSerializer):
+    """One field of the order, first the primary one."""
+
+    field = StrictCharField(help_text="A field `orderBy` of GET /phone-numbers offers.")
+    direction = StrictChoiceField(
+        choices=["asc", "desc"], required=False, allow_null=True, help_text="asc if omitted."
+    )
+
+
+@extend_schema_serializer(component_name="ExactMatchFilter")
+class ExactMatchFilterInput(StrictInputSerializer):
+    """Numbers whose field has this value."""
+
+    field = StrictCharField(
+        help_text="A filter of GET /phone-numbers (e.g. status, enabled, businessId; "
+        "organizationId is businessId). The same field twice matches either value."
+    )
+    value = ScalarField()
+
+
+@extend_schema_serializer(component_name="RangeFilter")
+class RangeFilterInput(StrictInputSerializer):
+    """Numbers whose date-time field is within inclusive bounds."""
+
+    field = StrictCharField(help_text="createdAt or modifiedAt.")
+    greaterThanOrEqual = ScalarField(required=False, help_text="ISO 8601 date-time.")
+    lessThanOrEqual = ScalarField(required=False, help_text="ISO 8601 date-time.")
+    greaterThan = ScalarField(required=False, help_text="Not supported: a 400.")
+    lessThan = ScalarField(required=False, help_text="Not supported: a 400.")
+
+
+@extend_schema_serializer(component_name="RequestDataOptions")
+class RequestDataOptionsInput(StrictInputSerializer):
+    """`POST /phone-numbers/all/organization`: the seed product's list request."""
+
+    pageSize = StrictIntegerField(
+        required=False,
+        min_value=1,
+        max_value=KeysetParams.MAX_SIZE,
+        error_messages={"min_value": KeysetParams.BAD_SIZE, "max_value": KeysetParams.BAD_SIZE},
+        help_text="Items per page, 1-500 (50).",
+    )
+    continuationToken = StrictCharField(
+        required=False, allow_null=True, allow_blank=True, help_text="From the previous page."
+    )
+    # Lists of objects whose items may not be null (`many=True` would let null items
+    # through to the view).
+    orderBy = serializers.ListField(child=OrderByOptionInput(), required=False, allow_null=True)
+    includeCount = StrictBooleanField(
+        required=False, allow_null=True, help_text="Also compute totalCount (costs a COUNT)."
+    )
+    search = StrictCharField(
+        required=False,
+        allow_null=True,
+        allow_blank=True,
+        help_text="As `search` of GET /phone-numbers: a whole number, digits of numbers, "
+        "or text of names.",
+    )
+    searchFields = serializers.ListField(
+        child=StrictCharField(),
+        required=False,
+        allow_null=True,
+        help_text="name and number (search looks in both, by what the text looks like).",
+    )
+    filters = serializers.ListField(child=ExactMatchFilterInput(), required=False, allow_null=True)
+    rangeFilters = serializers.ListField(child=RangeFilterInput(), required=False, allow_null=True)

@@ -7,6 +7,7 @@ from rest_framework import serializers
 
 from core.serializers import IntegerStringField
 from phonenumbers_app.api.representation import phone_number_representation
+from phonenumbers_app.api.table_rows import table_row_representation
 from phonenumbers_app.vocabularies import InventoryState, PhoneNumberStatus, WarmupHealthState
 
 
@@ -165,26 +166,6 @@ class PhoneNumberSummaryOutput(PhoneNumberOutput):
         return phone_number_representation(instance, events=False)
 
 
-@extend_schema_serializer(component_name="PhoneNumberPage")
-class PhoneNumberPageOutput(serializers.Serializer):
-    items = PhoneNumberSummaryOutput(many=True)
-    pageSize = serializers.IntegerField()
-    totalCount = serializers.IntegerField(
-        allow_null=True, help_text="Null unless the request says includeCount=true."
-    )
-    continuationToken = serializers.CharField(
-        allow_null=True, help_text="Pass back to get the next page; null on the last page."
-    )
-
-
-@extend_schema_serializer(component_name="PhoneNumberEventPage")
-class PhoneNumberEventPageOutput(serializers.Serializer):
-    items = PhoneNumberEventOutput(many=True)
-    pageSize = serializers.IntegerField()
-    totalCount = serializers.IntegerField(allow_null=True)
-    continuationToken = serializers.CharField(allow_null=True)
-
-
 @extend_schema_serializer(component_name="Warmup")
 class WarmupOutput(serializers.Serializer):
     """`GET /phone-numbers/{id}/warmup`: warmup status and what can be done about it."""
@@ -204,3 +185,56 @@ class WarmupOutput(serializers.Serializer):
     canPause = serializers.BooleanField(source="can_pause")
     canResume = serializers.BooleanField(source="can_resume")
     events = PhoneNumberEventOutput(source="warmup_events", many=True)
+
+
+_READINESS_STATES = ["Not Started", "In Progress", "Paused", "Blocked", "Ready"]
+_READINESS_HEALTH = ["Not Evaluated", "Evaluating", "Healthy", "Needs Attention", "Blocked"]
+
+
+@extend_schema_serializer(component_name="PhoneNumberReadiness")
+class PhoneNumberReadinessOutput(serializers.Serializer):
+    """Messaging and calling warmup of a number, as the seed product's table row has it."""
+
+    enabled = serializers.BooleanField()
+    state = serializers.ChoiceField(choices=_READINESS_STATES)
+    healthStatus = serializers.ChoiceField(choices=_READINESS_HEALTH)
+    healthScore = serializers.IntegerField()
+    progressPercent = serializers.IntegerField()
+    callStage = serializers.ChoiceField(
+        choices=["Stage 0", "Stage 1", "Stage 2", "Stage 3", "Stage 4"],
+        help_text="Voice warmup stages are not tracked here: always Stage 0.",
+    )
+
+
+@extend_schema_serializer(component_name="PhoneNumberTableRow")
+class PhoneNumberTableRowOutput(serializers.Serializer):
+    """A number as the seed product's list shows it (`POST /phone-numbers/all/organization`)."""
+
+    id = serializers.CharField()
+    name = serializers.CharField()
+    number = serializers.CharField()
+    type = serializers.ChoiceField(choices=["Local", "TollFree"])
+    organization = serializers.CharField(help_text="The business's name; empty in the pool.")
+    organizationId = serializers.CharField(allow_null=True, help_text="The business's id.")
+    enabled = serializers.BooleanField()
+    warmup = PhoneNumberReadinessOutput()
+    ownership = serializers.ChoiceField(choices=["Leadping-owned", "Customer-owned"])
+    routingSummary = serializers.CharField()
+    smsReady = serializers.BooleanField(help_text="Enabled and Ready for SMS.")
+    voiceReady = serializers.BooleanField(help_text="Enabled and Ready for SMS or for voice.")
+    tenDlcCampaignStatus = serializers.CharField(allow_null=True)
+
+    def to_representation(self, instance):
+        return table_row_representation(instance)
+
+
+@extend_schema_serializer(component_name="PagedResultOfPhoneNumberTableRow")
+class PhoneNumberTableRowPageOutput(serializers.Serializer):
+    items = PhoneNumberTableRowOutput(many=True)
+    pageSize = serializers.IntegerField()
+    totalCount = serializers.IntegerField(
+        allow_null=True, help_text="Null unless the request says includeCount: true."
+    )
+    continuationToken = serializers.CharField(
+        allow_null=True, help_text="Pass back to get the next page; null on the last page."
+    )

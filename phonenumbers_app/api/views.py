@@ -1,42 +1,39 @@
-"""Phone-number endpoints: parse the request, call a service, render the contract's shape."""
+"""Phone-number endpoints: one viewset on a router; parse, call a service, render."""
 
 from __future__ import annotations
 
 import uuid
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.urls import reverse
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from businesses.selectors import business_resolve_for_caller
-from core.api import ApiView, if_match_tags
-from core.filtering import validate_together
-from core.keyset import KeysetParams, keyset_envelope, parse_ordering
-from core.openapi import (
-    IDEMPOTENCY_KEY,
-    IF_MATCH,
-    PAGING,
-    WRITE_PROBLEMS,
-    filterset_parameters,
-    problems,
-)
+from core.api import ApiViewSet, if_match_tags
+from core.filtering import StrictFilterBackend
+from core.openapi import IDEMPOTENCY_KEY, IF_MATCH, WRITE_PROBLEMS, problems
+from core.pagination import KeysetPagination
 from core.serializers import validated
 from phonenumbers_app import selectors, services
 from phonenumbers_app.api.inputs import (
     EmptyInput,
     PhoneNumberCreateInput,
     PhoneNumberPatchInput,
+    RequestDataOptionsInput,
     WarmupPauseInput,
 )
+from phonenumbers_app.api.list_options import ListOptions
 from phonenumbers_app.api.serializers import (
     PhoneNumberEventOutput,
-    PhoneNumberEventPageOutput,
     PhoneNumberOutput,
-    PhoneNumberPageOutput,
     PhoneNumberSummaryOutput,
+    PhoneNumberTableRowOutput,
+    PhoneNumberTableRowPageOutput,
     WarmupOutput,
 )
 from phonenumbers_app.filters import (
@@ -49,11 +46,6 @@ from phonenumbers_app.models import PhoneNumber
 
 NUMBER_IMMUTABLE = "The number of a phone number cannot change; release it and create another."
 ID_MISMATCH = "Must match the id in the path, or be omitted."
-EVENT_ORDER = parse_ordering(
-    "-createdAt",
-    allowed={"createdAt": PHONE_NUMBER_SORT_FIELDS["createdAt"]},
-    default="-createdAt",
-)
 TAG = ["Phone numbers"]
 FIELD_WRITE_403 = {
     403: "`/problems/field-not-writable`: the body changes fields this API key may not write "
@@ -62,64 +54,27 @@ FIELD_WRITE_403 = {
 }
 
 
-def _visible_or_404(request: Request, id: uuid.UUID) -> PhoneNumber:
-    phone_number = selectors.phone_number_visible_to(user=request.user).filter(pk=id).first()
-    if phone_number is None:
-        raise Http404
-    return phone_number
+class PhoneNumberPagination(KeysetPagination):
+    sort_fields = PHONE_NUMBER_SORT_FIELDS
+    default_order = PHONE_NUMBER_DEFAULT_ORDER
+    page_component = "PhoneNumberPage"
 
 
-def _representation(request: Request, id: uuid.UUID, status: int = 200, **headers) -> Response:
-    """The full representation (with latest events and ETag) of a number the caller sees."""
-    phone_number = selectors.phone_number_get(user=request.user, id=id)
-    if phone_number is None:
-        raise Http404
-    return Response(
-        PhoneNumberOutput(phone_number).data,
-        status=status,
-        headers={"ETag": phone_number.etag, **headers},
-    )
+class PhoneNumberEventPagination(KeysetPagination):
+    sort_fields = {"createdAt": PHONE_NUMBER_SORT_FIELDS["createdAt"]}
+    default_order = "-createdAt"
+    page_component = "PhoneNumberEventPage"
+    count = False
 
 
-class PhoneNumberCollectionApi(ApiView):
-    @extend_schema(
+@extend_schema_view(
+    list=extend_schema(
         tags=TAG,
         operation_id="listPhoneNumbers",
         summary="List phone numbers",
-        parameters=[
-            *filterset_parameters(PhoneNumberFilter),
-            OpenApiParameter(
-                "orderBy",
-                str,
-                description="Comma-separated fields, `-` for descending, e.g. `-createdAt,name`. "
-                f"Fields: {', '.join(PHONE_NUMBER_SORT_FIELDS)}.",
-            ),
-            *PAGING,
-        ],
-        responses={200: PhoneNumberPageOutput, **problems(400)},
-    )
-    def get(self, request: Request) -> Response:
-        params = request.query_params
-        ordering, queryset, paging = validate_together(
-            lambda: parse_ordering(
-                params.get("orderBy"),
-                allowed=PHONE_NUMBER_SORT_FIELDS,
-                default=PHONE_NUMBER_DEFAULT_ORDER,
-            ),
-            lambda: selectors.phone_number_list(user=request.user, params=params),
-            lambda: KeysetParams(params),
-        )
-        return Response(
-            keyset_envelope(
-                queryset,
-                paging,
-                ordering=ordering,
-                serialize=lambda rows: PhoneNumberSummaryOutput(rows, many=True).data,
-                fetch=selectors.fetch_in_written_join_order,
-            )
-        )
-
-    @extend_schema(
+        responses={200: PhoneNumberSummaryOutput(many=True), **problems(400)},
+    ),
+    create=extend_schema(
         tags=TAG,
         operation_id="createPhoneNumber",
         summary="Create a phone number",
@@ -128,8 +83,65 @@ class PhoneNumberCollectionApi(ApiView):
         request=PhoneNumberCreateInput,
         parameters=[IDEMPOTENCY_KEY],
         responses={201: PhoneNumberOutput, **problems(*WRITE_PROBLEMS)},
-    )
-    def post(self, request: Request) -> Response:
+    ),
+    retrieve=extend_schema(
+        tags=TAG,
+        operation_id="getPhoneNumber",
+        summary="Get a phone number",
+        responses={200: PhoneNumberOutput, **problems(404)},
+    ),
+    partial_update=extend_schema(
+        tags=TAG,
+        operation_id="updatePhoneNumber",
+        summary="Change some fields of a phone number",
+        description="inventoryState and status changes must follow the transition table "
+        "(409 lists the allowed next states). Every change writes an event. Fields whose "
+        'description says "Staff only." need a staff API key to change (403 otherwise).',
+        request=PhoneNumberPatchInput,
+        parameters=[IF_MATCH, IDEMPOTENCY_KEY],
+        responses={
+            200: PhoneNumberOutput,
+            **problems(*WRITE_PROBLEMS, 403, 404, 412, descriptions=FIELD_WRITE_403),
+        },
+    ),
+    update=extend_schema(
+        tags=TAG,
+        operation_id="replacePhoneNumber",
+        summary="Replace the label, owner and enabled flag of a phone number",
+        description="The create body. `number` and `id`, if sent, must be the number's own; "
+        "`enabled` defaults to true; `businessId` moves the number (null: back to the pool, "
+        "with a staff API key).",
+        request=PhoneNumberCreateInput,
+        parameters=[IF_MATCH, IDEMPOTENCY_KEY],
+        responses={
+            200: PhoneNumberOutput,
+            **problems(*WRITE_PROBLEMS, 403, 404, 412, descriptions=FIELD_WRITE_403),
+        },
+    ),
+    destroy=extend_schema(
+        tags=TAG,
+        operation_id="releasePhoneNumber",
+        summary="Release a phone number",
+        description="Sets inventoryState Released and providerReleasedAt; the row and its "
+        "history stay. Releasing again is a no-op.",
+        parameters=[IF_MATCH, IDEMPOTENCY_KEY],
+        responses={204: None, **problems(*WRITE_PROBLEMS, 404, 412)},
+    ),
+)
+class PhoneNumberViewSet(ApiViewSet):
+    filter_backends = [StrictFilterBackend]
+    filterset_class = PhoneNumberFilter
+    pagination_class = PhoneNumberPagination
+    serializer_class = PhoneNumberSummaryOutput
+    # How a page of numbers is read (selectors decide, e.g. ids first, then the joins).
+    fetch_page = staticmethod(selectors.fetch_in_written_join_order)
+
+    def get_queryset(self):
+        if self.action in ("list", "organization"):
+            return selectors.phone_number_list(user=self.request.user)
+        return selectors.phone_number_visible_to(user=self.request.user)
+
+    def create(self, request: Request) -> Response:
         data = validated(PhoneNumberCreateInput, request.data)
         business = business_resolve_for_caller(
             user=request.user, business_id=data.get("businessId")
@@ -154,39 +166,17 @@ class PhoneNumberCollectionApi(ApiView):
             headers={"ETag": phone_number.etag, "Location": location},
         )
 
+    def retrieve(self, request: Request, id: uuid.UUID) -> Response:
+        return self._representation(id)
 
-class PhoneNumberDetailApi(ApiView):
-    @extend_schema(
-        tags=TAG,
-        operation_id="getPhoneNumber",
-        summary="Get a phone number",
-        responses={200: PhoneNumberOutput, **problems(404)},
-    )
-    def get(self, request: Request, id: uuid.UUID) -> Response:
-        return _representation(request, id)
-
-    @extend_schema(
-        tags=TAG,
-        operation_id="updatePhoneNumber",
-        summary="Change some fields of a phone number",
-        description="inventoryState and status changes must follow the transition table "
-        "(409 lists the allowed next states). Every change writes an event. Fields whose "
-        'description says "Staff only." need a staff API key to change (403 otherwise).',
-        request=PhoneNumberPatchInput,
-        parameters=[IF_MATCH, IDEMPOTENCY_KEY],
-        responses={
-            200: PhoneNumberOutput,
-            **problems(*WRITE_PROBLEMS, 403, 404, 412, descriptions=FIELD_WRITE_403),
-        },
-    )
-    def patch(self, request: Request, id: uuid.UUID) -> Response:
-        phone_number = _visible_or_404(request, id)
+    def partial_update(self, request: Request, id: uuid.UUID) -> Response:
+        phone_number = self.get_object()
         data = dict(validated(PhoneNumberPatchInput, request.data))
         ten_dlc = data.pop("ten_dlc", None)
         billing = data.pop("billing", None)
         business = services.UNSET
         if "businessId" in data:
-            business = self._business(request, data.pop("businessId"))
+            business = self._business(data.pop("businessId"))
         services.phone_number_update(
             phone_number=phone_number,
             acting_user=request.user,
@@ -196,24 +186,10 @@ class PhoneNumberDetailApi(ApiView):
             business=business,
             if_match=if_match_tags(request),
         )
-        return _representation(request, id)
+        return self._representation(id)
 
-    @extend_schema(
-        tags=TAG,
-        operation_id="replacePhoneNumber",
-        summary="Replace the label, owner and enabled flag of a phone number",
-        description="The create body. `number` and `id`, if sent, must be the number's own; "
-        "`enabled` defaults to true; `businessId` moves the number (null: back to the pool, "
-        "with a staff API key).",
-        request=PhoneNumberCreateInput,
-        parameters=[IF_MATCH, IDEMPOTENCY_KEY],
-        responses={
-            200: PhoneNumberOutput,
-            **problems(*WRITE_PROBLEMS, 403, 404, 412, descriptions=FIELD_WRITE_403),
-        },
-    )
-    def put(self, request: Request, id: uuid.UUID) -> Response:
-        phone_number = _visible_or_404(request, id)
+    def update(self, request: Request, id: uuid.UUID) -> Response:
+        phone_number = self.get_object()
         data = validated(PhoneNumberCreateInput, request.data)
         errors = {}
         if "number" in data and data["number"] != phone_number.number:
@@ -224,7 +200,7 @@ class PhoneNumberDetailApi(ApiView):
             raise ValidationError(errors)
         business = services.UNSET
         if "businessId" in data:
-            business = self._business(request, data["businessId"])
+            business = self._business(data["businessId"])
         services.phone_number_update(
             phone_number=phone_number,
             acting_user=request.user,
@@ -232,85 +208,75 @@ class PhoneNumberDetailApi(ApiView):
             business=business,
             if_match=if_match_tags(request),
         )
-        return _representation(request, id)
+        return self._representation(id)
 
-    @extend_schema(
-        tags=TAG,
-        operation_id="releasePhoneNumber",
-        summary="Release a phone number",
-        description="Sets inventoryState Released and providerReleasedAt; the row and its "
-        "history stay. Releasing again is a no-op.",
-        parameters=[IF_MATCH, IDEMPOTENCY_KEY],
-        responses={204: None, **problems(*WRITE_PROBLEMS, 404, 412)},
-    )
-    def delete(self, request: Request, id: uuid.UUID) -> Response:
-        phone_number = _visible_or_404(request, id)
+    def destroy(self, request: Request, id: uuid.UUID) -> Response:
         services.phone_number_release(
-            phone_number=phone_number, acting_user=request.user, if_match=if_match_tags(request)
+            phone_number=self.get_object(),
+            acting_user=request.user,
+            if_match=if_match_tags(request),
         )
         return Response(status=204)
 
-    @staticmethod
-    def _business(request: Request, business_id: uuid.UUID | None):
-        if business_id is None:
-            return None  # back to the pool; the service allows it for staff only
-        return business_resolve_for_caller(user=request.user, business_id=business_id)
+    @extend_schema(
+        tags=TAG,
+        operation_id="listOrganizationPhoneNumbers",
+        summary="List phone numbers (the seed product's list request)",
+        description="GET /phone-numbers with the request in a `RequestDataOptions` body, as "
+        "the seed product's `POST /phone-numbers/all/organization`: `orderBy` and `filters` "
+        "take the fields GET /phone-numbers offers (`organizationId` is `businessId`), "
+        "`rangeFilters` createdAt and modifiedAt with inclusive bounds. Items are "
+        "`PhoneNumberTableRow`s. A continuationToken continues the same list in either "
+        "request shape, with the same ordering.",
+        request=RequestDataOptionsInput,
+        responses={200: PhoneNumberTableRowPageOutput, **problems(400)},
+    )
+    @action(
+        detail=False,
+        methods=["post"],
+        url_path="all/organization",
+        url_name="organization",
+        serializer_class=PhoneNumberTableRowOutput,
+    )
+    def organization(self, request: Request) -> Response:
+        options = ListOptions(validated(RequestDataOptionsInput, request.data))
+        self.list_params = options.params
+        try:
+            return self.keyset_page(self.get_queryset())
+        except DjangoValidationError as exc:
+            raise ValidationError(options.in_body_terms(exc.message_dict)) from None
 
-
-class PhoneNumberEventsApi(ApiView):
     @extend_schema(
         tags=TAG,
         operation_id="listPhoneNumberEvents",
         summary="List a phone number's events",
         description="Newest first. A caller without a staff key sees the events written "
         "while its businesses owned the number, staff members' actions as `Support`.",
-        parameters=[*filterset_parameters(PhoneNumberEventFilter), *PAGING[:2]],
-        responses={200: PhoneNumberEventPageOutput, **problems(400, 404)},
+        responses={200: PhoneNumberEventOutput(many=True), **problems(400, 404)},
     )
-    def get(self, request: Request, id: uuid.UUID) -> Response:
-        phone_number = _visible_or_404(request, id)
-        params = request.query_params
-        queryset, paging = validate_together(
-            lambda: selectors.phone_number_event_list(
-                user=request.user, phone_number=phone_number, params=params
-            ),
-            lambda: KeysetParams(params),
-        )
-        return Response(
-            keyset_envelope(
-                queryset,
-                paging,
-                ordering=EVENT_ORDER,
-                serialize=lambda rows: (
-                    PhoneNumberEventOutput(
-                        selectors.events_as_seen_by(user=request.user, events=rows), many=True
-                    ).data
-                ),
-            )
+    @action(
+        detail=True,
+        url_name="events",
+        filterset_class=PhoneNumberEventFilter,
+        pagination_class=PhoneNumberEventPagination,
+        serializer_class=PhoneNumberEventOutput,
+        fetch_page=None,
+    )
+    def events(self, request: Request, id: uuid.UUID) -> Response:
+        return self.keyset_page(
+            selectors.phone_number_event_list(user=request.user, phone_number=self.get_object())
         )
 
-
-def _warmup(request: Request, phone_number: PhoneNumber) -> Response:
-    phone_number.can_pause = services.warmup_can_pause(phone_number)
-    phone_number.can_resume = services.warmup_can_resume(phone_number)
-    phone_number.warmup_events = selectors.phone_number_warmup_events(
-        user=request.user, phone_number=phone_number
-    )
-    return Response(WarmupOutput(phone_number).data, headers={"ETag": phone_number.etag})
-
-
-class PhoneNumberWarmupApi(ApiView):
     @extend_schema(
         tags=TAG,
         operation_id="getPhoneNumberWarmup",
         summary="Get a phone number's warmup status",
         responses={200: WarmupOutput, **problems(404)},
     )
-    def get(self, request: Request, id: uuid.UUID) -> Response:
-        return _warmup(request, _visible_or_404(request, id))
+    @action(detail=True, url_name="warmup")
+    def warmup(self, request: Request, id: uuid.UUID) -> Response:
+        return self._warmup(self.get_object())
 
-
-class PhoneNumberWarmupPauseApi(ApiView):
     @extend_schema(
         tags=TAG,
         operation_id="pausePhoneNumberWarmup",
@@ -319,16 +285,15 @@ class PhoneNumberWarmupPauseApi(ApiView):
         parameters=[IDEMPOTENCY_KEY],
         responses={200: WarmupOutput, **problems(*WRITE_PROBLEMS, 404)},
     )
-    def post(self, request: Request, id: uuid.UUID) -> Response:
-        phone_number = _visible_or_404(request, id)
+    @action(detail=True, methods=["post"], url_path="warmup/pause", url_name="warmup-pause")
+    def warmup_pause(self, request: Request, id: uuid.UUID) -> Response:
+        phone_number = self.get_object()
         data = validated(WarmupPauseInput, request.data)
         phone_number = services.phone_number_warmup_pause(
             phone_number=phone_number, acting_user=request.user, reason=data["reason"]
         )
-        return _warmup(request, phone_number)
+        return self._warmup(phone_number)
 
-
-class PhoneNumberWarmupResumeApi(ApiView):
     @extend_schema(
         tags=TAG,
         operation_id="resumePhoneNumberWarmup",
@@ -337,10 +302,36 @@ class PhoneNumberWarmupResumeApi(ApiView):
         parameters=[IDEMPOTENCY_KEY],
         responses={200: WarmupOutput, **problems(*WRITE_PROBLEMS, 404)},
     )
-    def post(self, request: Request, id: uuid.UUID) -> Response:
-        phone_number = _visible_or_404(request, id)
+    @action(detail=True, methods=["post"], url_path="warmup/resume", url_name="warmup-resume")
+    def warmup_resume(self, request: Request, id: uuid.UUID) -> Response:
+        phone_number = self.get_object()
         validated(EmptyInput, request.data)
         phone_number = services.phone_number_warmup_resume(
             phone_number=phone_number, acting_user=request.user
         )
-        return _warmup(request, phone_number)
+        return self._warmup(phone_number)
+
+    def serialize_page(self, rows: list) -> list:
+        if self.action == "events":
+            rows = selectors.events_as_seen_by(user=self.request.user, events=rows)
+        return super().serialize_page(rows)
+
+    def _representation(self, id: uuid.UUID) -> Response:
+        """The full representation (with latest events and ETag) of a number the caller sees."""
+        phone_number = selectors.phone_number_get(user=self.request.user, id=id)
+        if phone_number is None:
+            raise Http404
+        return Response(PhoneNumberOutput(phone_number).data, headers={"ETag": phone_number.etag})
+
+    def _business(self, business_id: uuid.UUID | None):
+        if business_id is None:
+            return None  # back to the pool; the service allows it for staff only
+        return business_resolve_for_caller(user=self.request.user, business_id=business_id)
+
+    def _warmup(self, phone_number: PhoneNumber) -> Response:
+        phone_number.can_pause = services.warmup_can_pause(phone_number)
+        phone_number.can_resume = services.warmup_can_resume(phone_number)
+        phone_number.warmup_events = selectors.phone_number_warmup_events(
+            user=self.request.user, phone_number=phone_number
+        )
+        return Response(WarmupOutput(phone_number).data, headers={"ETag": phone_number.etag})
