@@ -56,7 +56,7 @@ EVENT_ORDER = parse_ordering(
 
 @staff_member_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    counts = selectors.dashboard_counts()
+    counts, counted_at = selectors.recent_dashboard_counts()
     numbers_url = reverse("ops:numbers")
     charts = [
         bar_chart(
@@ -72,7 +72,13 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "phonenumbers_app/dashboard.html",
-        {"charts": charts, "attention": attention, "events": selectors.latest_events()},
+        {
+            "charts": charts,
+            "counted_at": counted_at,
+            "counts_max_age": selectors.DASHBOARD_COUNTS_MAX_AGE,
+            "attention": attention,
+            "events": selectors.latest_events(),
+        },
     )
 
 
@@ -88,15 +94,9 @@ def number_list(request: HttpRequest) -> HttpResponse:
             allowed=PHONE_NUMBER_SORT_FIELDS,
             default=PHONE_NUMBER_DEFAULT_ORDER,
         )
-        queryset = selectors.phone_number_list(user=request.user, params=_filled(params))
+        queryset = selectors.ops_number_list(user=request.user, params=_filled(params))
         paging = KeysetParams(params)
-        page = KeysetPage(
-            queryset,
-            ordering=ordering,
-            size=paging.size,
-            token=paging.token,
-            fetch=selectors.fetch_in_written_join_order,
-        )
+        page = KeysetPage(queryset, ordering=ordering, size=paging.size, token=paging.token)
     except ValidationError as error:
         errors = error.message_dict
     return render(
