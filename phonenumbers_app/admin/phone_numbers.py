@@ -23,6 +23,7 @@ from core.csv_cells import neutralize_csv_cell
 from core.errors import DomainError
 from core.paginator import CappedCountPaginator
 from phonenumbers_app import services
+from phonenumbers_app.admin.changelists import IndexedSortChangeList
 from phonenumbers_app.admin.filters import BusinessFilter, CampaignStatusFilter, ProviderFilter
 from phonenumbers_app.admin.forms import (
     MoveToStateForm,
@@ -30,7 +31,7 @@ from phonenumbers_app.admin.forms import (
     PhoneNumberChangeForm,
     WarmupPauseForm,
 )
-from phonenumbers_app.admin.querysets import ChangeListQuerySet
+from phonenumbers_app.admin.querysets import ChangeListQuerySet, with_bounded_datetimes
 from phonenumbers_app.models import Billing, PhoneNumber, TenDlc
 from phonenumbers_app.selectors import RECENT_EVENTS_LIMIT, back_office_search, event_timeline
 from phonenumbers_app.vocabularies import InventoryState
@@ -99,6 +100,8 @@ class PhoneNumberAdmin(DateTimeLookupOffsetMixin, admin.ModelAdmin):
         "is_preferred",
         "is_default",
     ]
+    # Each with a (column, id) index (models.py): see IndexedSortChangeList.
+    sortable_by = ["number", "name", "warmup_health_score", "modified_at"]
     search_fields = ["number", "name", "business__name"]
     search_help_text = (
         "A number in any format, three or more of its digits, a name or a business name."
@@ -215,9 +218,11 @@ class PhoneNumberAdmin(DateTimeLookupOffsetMixin, admin.ModelAdmin):
 
     # --- List -------------------------------------------------------------------
 
+    def get_changelist(self, request, **kwargs):
+        return IndexedSortChangeList
+
     def get_queryset(self, request: HttpRequest) -> QuerySet:
-        queryset = super().get_queryset(request)
-        return ChangeListQuerySet(model=queryset.model, query=queryset.query, using=queryset.db)
+        return with_bounded_datetimes(super().get_queryset(request), ChangeListQuerySet)
 
     def get_search_results(self, request, queryset, search_term):
         """One indexed condition: a whole number exactly, or names, digits and business names.

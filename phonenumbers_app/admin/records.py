@@ -4,6 +4,7 @@ from django.contrib import admin
 
 from core.admin_lookups import DateTimeLookupOffsetMixin
 from core.paginator import CappedCountPaginator
+from phonenumbers_app.admin.querysets import EventChangeListQuerySet, with_bounded_datetimes
 from phonenumbers_app.models import Billing, PhoneNumberEvent, TenDlc
 
 
@@ -29,6 +30,9 @@ class PhoneNumberEventAdmin(DateTimeLookupOffsetMixin, ReadOnlyAdminMixin, admin
     show_full_result_count = False
     show_facets = admin.ShowFacets.NEVER
     paginator = CappedCountPaginator
+
+    def get_queryset(self, request):
+        return with_bounded_datetimes(super().get_queryset(request), EventChangeListQuerySet)
 
 
 @admin.register(TenDlc)
