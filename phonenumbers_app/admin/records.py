@@ -4,6 +4,7 @@ from django.contrib import admin
 
 from core.admin_lookups import DateTimeLookupOffsetMixin
 from core.paginator import CappedCountPaginator
+from phonenumbers_app.admin.changelists import IndexedSortChangeList
 from phonenumbers_app.admin.querysets import EventChangeListQuerySet, with_bounded_datetimes
 from phonenumbers_app.models import Billing, PhoneNumberEvent, TenDlc
 
@@ -26,6 +27,10 @@ class PhoneNumberEventAdmin(DateTimeLookupOffsetMixin, ReadOnlyAdminMixin, admin
     list_select_related = ["phone_number", "business"]
     list_filter = ["type", "actor_is_staff"]
     date_hierarchy = "created_at"
+    # Newest first, and sortable only by time: other columns have no index to read a
+    # page from (see IndexedSortChangeList).
+    ordering = ["-created_at", "-id"]
+    sortable_by = ["created_at"]
     raw_id_fields = ["phone_number", "actor", "business"]
     show_full_result_count = False
     show_facets = admin.ShowFacets.NEVER
@@ -33,6 +38,9 @@ class PhoneNumberEventAdmin(DateTimeLookupOffsetMixin, ReadOnlyAdminMixin, admin
 
     def get_queryset(self, request):
         return with_bounded_datetimes(super().get_queryset(request), EventChangeListQuerySet)
+
+    def get_changelist(self, request, **kwargs):
+        return IndexedSortChangeList
 
 
 @admin.register(TenDlc)

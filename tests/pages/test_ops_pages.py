@@ -179,6 +179,21 @@ class TestNumbers:
         assert "tendlc" not in page_sql[0] and "billing" not in page_sql[0]
         assert "businesses_business" not in page_sql[0].split("WHERE")[1]
 
+    def test_only_columns_an_index_can_page_through_offer_a_sort(self, admin_client, business):
+        PhoneNumberFactory(business=business)
+
+        columns = admin_client.get(reverse("ops:numbers")).context["columns"]
+
+        sortable = [column["label"] for column in columns if column["url"]]
+        assert sortable == ["Number", "Name", "Score", "Created"]
+
+    @pytest.mark.parametrize("order", ["inventoryState", "-status", "modifiedAt"])
+    def test_a_sort_the_page_does_not_offer_is_a_form_error(self, admin_client, order):
+        response = admin_client.get(reverse("ops:numbers"), {"orderBy": order})
+
+        assert b"Some filters are not valid" in response.content
+        assert b"Sortable fields: number, name, warmupHealthScore, createdAt." in response.content
+
     def test_bad_filter_shows_an_error_not_a_500(self, admin_client):
         response = admin_client.get(reverse("ops:numbers"), {"orderBy": "colour"})
 
