@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
@@ -21,17 +21,21 @@ from django.utils.html import format_html, format_html_join
 from core.admin_lookups import DateTimeLookupOffsetMixin
 from core.csv_cells import neutralize_csv_cell
 from core.errors import DomainError
-from core.paginator import CappedCountPaginator
+from core.paginator import CountAheadAdminMixin
 from phonenumbers_app import services
 from phonenumbers_app.admin.changelists import IndexedSortChangeList
-from phonenumbers_app.admin.filters import BusinessFilter, CampaignStatusFilter, ProviderFilter
+from phonenumbers_app.admin.filters import (
+    BusinessFilter,
+    CampaignStatusFilter,
+    DateRangeFilter,
+    ProviderFilter,
+)
 from phonenumbers_app.admin.forms import (
     MoveToStateForm,
     PhoneNumberAddForm,
     PhoneNumberChangeForm,
     WarmupPauseForm,
 )
-from phonenumbers_app.admin.querysets import ChangeListQuerySet, with_bounded_datetimes
 from phonenumbers_app.models import Billing, PhoneNumber, TenDlc
 from phonenumbers_app.selectors import RECENT_EVENTS_LIMIT, back_office_search, event_timeline
 from phonenumbers_app.vocabularies import InventoryState
@@ -73,7 +77,7 @@ class BillingInline(admin.StackedInline):
 
 
 @admin.register(PhoneNumber)
-class PhoneNumberAdmin(DateTimeLookupOffsetMixin, admin.ModelAdmin):
+class PhoneNumberAdmin(CountAheadAdminMixin, DateTimeLookupOffsetMixin, admin.ModelAdmin):
     list_display = [
         "number",
         "name",
@@ -99,6 +103,7 @@ class PhoneNumberAdmin(DateTimeLookupOffsetMixin, admin.ModelAdmin):
         "is_internal_pool",
         "is_preferred",
         "is_default",
+        ("created_at", DateRangeFilter),
     ]
     # Each with a (column, id) index (models.py): see IndexedSortChangeList.
     sortable_by = ["number", "name", "warmup_health_score", "modified_at"]
@@ -106,12 +111,10 @@ class PhoneNumberAdmin(DateTimeLookupOffsetMixin, admin.ModelAdmin):
     search_help_text = (
         "A number in any format, three or more of its digits, a name or a business name."
     )
-    date_hierarchy = "created_at"
     # Newest first, read straight off phone_number_created_idx.
     ordering = ["-created_at", "-id"]
     show_full_result_count = False
     show_facets = admin.ShowFacets.NEVER
-    paginator = CappedCountPaginator
     list_per_page = 50
     raw_id_fields = ["business"]
     inlines = [TenDlcInline, BillingInline]
@@ -220,9 +223,6 @@ class PhoneNumberAdmin(DateTimeLookupOffsetMixin, admin.ModelAdmin):
 
     def get_changelist(self, request, **kwargs):
         return IndexedSortChangeList
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet:
-        return with_bounded_datetimes(super().get_queryset(request), ChangeListQuerySet)
 
     def get_search_results(self, request, queryset, search_term):
         """One indexed condition: a whole number exactly, or names, digits and business names.
