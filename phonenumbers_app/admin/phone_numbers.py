@@ -225,29 +225,28 @@ class PhoneNumberAdmin(CountAheadAdminMixin, DateTimeLookupOffsetMixin, admin.Mo
         return IndexedSortChangeList
 
     def get_search_results(self, request, queryset, search_term):
-        """One indexed condition: a whole number exactly, or names, digits and business names.
-
-        Django's default would OR `icontains` over every search field (joining each number
-        to its business) and repeat it for the count, the page and the date bounds.
+        """One indexed condition: a whole number exactly, or names, digits and business names
+        (selectors.back_office_search). Django's default ORs `icontains` over every search
+        field, joining each number to its business: 1.2-2.8 s a page at a million numbers.
         """
         term = search_term.strip()
         if not term:
             return queryset, False
         return queryset.filter(back_office_search(term)), False
 
-    @admin.display(description="Inventory", ordering="inventory_state")
+    @admin.display(description="Inventory")
     def inventory_badge(self, obj: PhoneNumber) -> str:
         return badge(obj.inventory_state, "inventory")
 
-    @admin.display(description="Status", ordering="status")
+    @admin.display(description="Status")
     def status_badge(self, obj: PhoneNumber) -> str:
         return badge(obj.status, "status")
 
-    @admin.display(description="Warmup", ordering="warmup_state")
+    @admin.display(description="Warmup")
     def warmup_badge(self, obj: PhoneNumber) -> str:
         return badge(obj.warmup_state, "health")
 
-    @admin.display(description="Health", ordering="health_status")
+    @admin.display(description="Health")
     def health_badge(self, obj: PhoneNumber) -> str:
         return badge(obj.health_status, "health")
 
