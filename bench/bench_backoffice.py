@@ -125,7 +125,8 @@ def cases(client: Client) -> list[tuple[str, str, dict | Callable[[], dict]]]:
     sample = PhoneNumber.objects.exclude(inventory_state="Released").order_by("created_at")[DEPTH]
     typed = f"({sample.number[2:5]}) {sample.number[5:8]}-{sample.number[8:]}"
     area, last4 = sample.number[2:5], sample.number[-4:]
-    name_part = sample.name.split()[-1] if sample.name.split() else sample.name
+    # A word of many names ("Sales") and one whole name ("Sales 810"): common and rare.
+    name_word = next((w for w in sample.name.split() if w.isalpha()), sample.name)
     business_part = large.name.split()[0]
     recent = PhoneNumber.objects.order_by("-created_at").values_list("created_at", flat=True)[DEPTH]
     found = [
@@ -169,7 +170,8 @@ def cases(client: Client) -> list[tuple[str, str, dict | Callable[[], dict]]]:
         (f"full number {typed}", typed),
         (f"area code {area}", area),
         (f"last 4 digits {last4}", last4),
-        (f"name {name_part!r}", name_part),
+        (f"name word {name_word!r}", name_word),
+        (f"whole name {sample.name!r}", sample.name),
         (f"business name {business_part!r}", business_part),
     ]
     found += [(f"ops list: search {label}", OPS, {"search": term}) for label, term in searches]
