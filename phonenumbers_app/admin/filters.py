@@ -11,6 +11,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 
+from businesses.models import Business
 from phonenumbers_app.vocabularies import PROVIDERS, TenDlcCampaignStatus
 
 
@@ -75,7 +76,10 @@ class BusinessFilter(admin.SimpleListFilter):
         try:
             return queryset.filter(business_id=uuid.UUID(value))
         except ValueError:
-            return queryset.filter(business__name__iexact=value)
+            # The businesses first, on their own small table: joining every number to its
+            # business to compare names took 0.5 s a page at a million numbers.
+            named = Business.objects.filter(name__iexact=value).values_list("id", flat=True)
+            return queryset.filter(business_id__in=list(named))
 
 
 class DateRangeFilter(admin.DateFieldListFilter):
