@@ -20,6 +20,7 @@ and the events admin.
 from __future__ import annotations
 
 import argparse
+import datetime
 import json
 import math
 import os
@@ -204,6 +205,11 @@ def cases(client: Client) -> list[tuple[str, str, dict | Callable[[], dict]]]:
             },
         ),
     ]
+    day = {
+        "created_at__gte": recent.date().isoformat(),
+        "created_at__lt": (recent.date() + datetime.timedelta(days=1)).isoformat(),
+    }
+    admin_filters += [("created: one day typed (from, before)", day)]
     found += [(f"admin: {label}", ADMIN, params) for label, params in admin_filters]
     for order in admin_sorts(client, ADMIN):
         found.append((f"admin: o={order}", ADMIN, {"o": order}))
@@ -217,6 +223,7 @@ def cases(client: Client) -> list[tuple[str, str, dict | Callable[[], dict]]]:
         ("events admin: type=created", EVENTS, {"type__exact": "created"}),
         (f"events admin: type={rare_type} (rarest)", EVENTS, {"type__exact": rare_type}),
         ("events admin: actor_is_staff=yes", EVENTS, {"actor_is_staff__exact": "1"}),
+        ("events admin: created: one day typed (from, before)", EVENTS, day),
         ("events admin: date year", EVENTS, {"created_at__year": recent.year}),
         (
             "events admin: date day",
