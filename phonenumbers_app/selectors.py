@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from django.core.cache import cache
 from django.db import connections, transaction
 from django.db.models import Count, F, Q, QuerySet
+from django.http import QueryDict
 from django.utils import timezone
 
 from accounts.models import User
@@ -353,14 +354,14 @@ OPS_LIST_FIELDS = (
 )
 
 
-def ops_number_list(*, user: User, params) -> QuerySet[PhoneNumber]:
+def ops_number_list(*, user: User, params: QueryDict) -> QuerySet[PhoneNumber]:
     """The /ops numbers list: the API's filters (phone_number_list), the back-office
     search (business names too) and only the columns the page shows.
 
     Raises ValidationError for unknown parameters and bad values, as the API does.
     """
     params = params.copy()
-    search = params.pop("search", None)
+    search = params.pop("search", None)  # a QueryDict pops the list of values
     queryset = (
         phone_number_list(user=user, params=params)
         .select_related(None)
