@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -19,17 +19,20 @@ from django.utils.html import format_html, format_html_join
 
 from core.admin_lookups import DateTimeLookupOffsetMixin
 from core.errors import DomainError
-from core.paginator import CappedCountPaginator
+from core.paginator import CountAheadAdminMixin
 from phonenumbers_app import services
-from phonenumbers_app.admin.filters import BusinessFilter, CampaignStatusFilter, ProviderFilter
+from phonenumbers_app.admin.changelists import IndexedSortChangeList
+from phonenumbers_app.admin.filters import (
+    BusinessFilter,
+    CampaignStatusFilter,
+    DateRangeFilter,
+    ProviderFilter,
+)
 from phonenumbers_app.admin.forms import PhoneNumberAddForm, PhoneNumberChangeForm
-from phonenumbers_app.admin.querysets import ChangeListQuerySet
 from phonenumbers_app.exports import csv_lines
-from phonenumbers_app.filters import search_condition
 from phonenumbers_app.models import Billing, PhoneNumber, TenDlc
-from phonenumbers_app.numbers import InvalidNumber, normalize_number
 from phonenumbers_app.operator_actions import OPERATOR_ACTIONS, OperatorAction
-from phonenumbers_app.selectors import RECENT_EVENTS_LIMIT, event_timeline
+from phonenumbers_app.selectors import RECENT_EVENTS_LIMIT, back_office_search, event_timeline
 from phonenumbers_app.vocabularies import InventoryState
 
 
@@ -92,7 +95,7 @@ class BillingInline(admin.StackedInline):
 
 
 @admin.register(PhoneNumber)
-class PhoneNumberAdmin(DateTimeLookupOffsetMixin, admin.ModelAdmin):
+class PhoneNumberAdmin(CountAheadAdminMixin, DateTimeLookupOffsetMixin, admin.ModelAdmin):
     list_display = [
         "number",
         "name",
@@ -118,18 +121,18 @@ class PhoneNumberAdmin(DateTimeLookupOffsetMixin, admin.ModelAdmin):
         "is_internal_pool",
         "is_preferred",
         "is_default",
+        ("created_at", DateRangeFilter),
     ]
+    # Each with a (column, id) index (models.py): see IndexedSortChangeList.
+    sortable_by = ["number", "name", "warmup_health_score", "modified_at"]
     search_fields = ["number", "name", "business__name"]
     search_help_text = (
-        "A number in any format, part of its digits, a name, a business name, or a "
-        "provider phone number / order id."
+        "A number in any format, three or more of its digits, a name or a business name."
     )
-    date_hierarchy = "created_at"
     # Newest first, read straight off phone_number_created_idx.
     ordering = ["-created_at", "-id"]
     show_full_result_count = False
     show_facets = admin.ShowFacets.NEVER
-    paginator = CappedCountPaginator
     list_per_page = 50
     raw_id_fields = ["business"]
     inlines = [TenDlcInline, BillingInline]
@@ -229,41 +232,32 @@ class PhoneNumberAdmin(DateTimeLookupOffsetMixin, admin.ModelAdmin):
 
     # --- List -------------------------------------------------------------------
 
-    def get_queryset(self, request: HttpRequest) -> QuerySet:
-        queryset = super().get_queryset(request)
-        return ChangeListQuerySet(model=queryset.model, query=queryset.query, using=queryset.db)
+    def get_changelist(self, request, **kwargs):
+        return IndexedSortChangeList
 
     def get_search_results(self, request, queryset, search_term):
-        """Normalise what is typed: a whole number matches exactly (an index lookup)."""
+        """One indexed condition: a whole number exactly, or names, digits and business names
+        (selectors.back_office_search). Django's default ORs `icontains` over every search
+        field, joining each number to its business: 1.2-2.8 s a page at a million numbers.
+        """
         term = search_term.strip()
         if not term:
             return queryset, False
-        try:
-            # A whole number, however typed: one index lookup, nothing else searched.
-            return queryset.filter(number=normalize_number(term)), False
-        except InvalidNumber:
-            pass
-        condition = (
-            search_condition(term)
-            | Q(business__name__icontains=term)
-            | Q(provider_phone_number_id=term)
-            | Q(provider_order_id=term)
-        )
-        return queryset.filter(condition), False
+        return queryset.filter(back_office_search(term)), False
 
-    @admin.display(description="Inventory", ordering="inventory_state")
+    @admin.display(description="Inventory")
     def inventory_badge(self, obj: PhoneNumber) -> str:
         return badge(obj.inventory_state, "inventory")
 
-    @admin.display(description="Status", ordering="status")
+    @admin.display(description="Status")
     def status_badge(self, obj: PhoneNumber) -> str:
         return badge(obj.status, "status")
 
-    @admin.display(description="Warmup", ordering="warmup_state")
+    @admin.display(description="Warmup")
     def warmup_badge(self, obj: PhoneNumber) -> str:
         return badge(obj.warmup_state, "health")
 
-    @admin.display(description="Health", ordering="health_status")
+    @admin.display(description="Health")
     def health_badge(self, obj: PhoneNumber) -> str:
         return badge(obj.health_status, "health")
 

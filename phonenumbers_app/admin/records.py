@@ -3,7 +3,9 @@
 from django.contrib import admin
 
 from core.admin_lookups import DateTimeLookupOffsetMixin
-from core.paginator import CappedCountPaginator
+from core.paginator import CappedCountPaginator, CountAheadAdminMixin
+from phonenumbers_app.admin.changelists import IndexedSortChangeList
+from phonenumbers_app.admin.filters import DateRangeFilter
 from phonenumbers_app.models import Billing, PhoneNumberEvent, TenDlc
 
 
@@ -19,16 +21,23 @@ class ReadOnlyAdminMixin:
 
 
 @admin.register(PhoneNumberEvent)
-class PhoneNumberEventAdmin(DateTimeLookupOffsetMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+class PhoneNumberEventAdmin(
+    CountAheadAdminMixin, DateTimeLookupOffsetMixin, ReadOnlyAdminMixin, admin.ModelAdmin
+):
     # `business`: whose history the event belongs to (empty: the pool's).
     list_display = ["created_at", "type", "title", "phone_number", "business", "actor_name"]
     list_select_related = ["phone_number", "business"]
-    list_filter = ["type", "actor_is_staff"]
-    date_hierarchy = "created_at"
+    list_filter = ["type", "actor_is_staff", ("created_at", DateRangeFilter)]
+    # Newest first, and sortable only by time: other columns have no index to read a
+    # page from (see IndexedSortChangeList).
+    ordering = ["-created_at", "-id"]
+    sortable_by = ["created_at"]
     raw_id_fields = ["phone_number", "actor", "business"]
     show_full_result_count = False
     show_facets = admin.ShowFacets.NEVER
-    paginator = CappedCountPaginator
+
+    def get_changelist(self, request, **kwargs):
+        return IndexedSortChangeList
 
 
 @admin.register(TenDlc)

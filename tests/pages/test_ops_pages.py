@@ -4,6 +4,9 @@ from http import HTTPStatus
 
 import pytest
 from django.contrib.auth.models import Permission
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils.html import escape
 
@@ -80,6 +83,31 @@ class TestDashboard:
         with django_assert_max_num_queries(len(few)):
             admin_client.get(reverse("ops:dashboard"))
 
+    def test_counts_are_reused_for_a_minute_and_the_page_says_when_they_were_taken(
+        self, admin_client, business
+    ):
+        PhoneNumberFactory(business=business)
+        first = admin_client.get(reverse("ops:dashboard"))
+        PhoneNumberFactory(business=business)
+
+        with CaptureQueriesContext(connection) as cached:
+            again = admin_client.get(reverse("ops:dashboard"))
+        cache.clear()  # as when the minute is over
+        later = admin_client.get(reverse("ops:dashboard")).content.decode()
+
+        assert "Inventory state Assigned: 1" in again.content.decode()
+        assert not [q for q in cached.captured_queries if "GROUP BY" in q["sql"]]
+        assert "Counts as of <time datetime=" in first.content.decode()
+        assert "Inventory state Assigned: 2" in later
+
+    def test_needs_attention_is_live_while_the_counts_are_reused(self, admin_client, business):
+        admin_client.get(reverse("ops:dashboard"))
+        sick = PhoneNumberFactory(business=business, health_status=WarmupHealthState.BLOCKED)
+
+        content = admin_client.get(reverse("ops:dashboard")).content.decode()
+
+        assert sick.number in content.split("Needs attention")[1]
+
 
 class TestNumbers:
     def test_chart_link_filter_takes(self, admin_client, business):
@@ -103,6 +131,71 @@ class TestNumbers:
         second = admin_client.get(reverse("ops:numbers") + next_url.replace("&amp;", "&"))
         assert numbers[2].number.encode() in second.content
         assert 'aria-sort="ascending"' in body
+
+    @pytest.mark.parametrize("typed", ["roofing", "ACME R"])
+    def test_search_finds_the_numbers_of_a_business_by_part_of_its_name(
+        self, admin_client, business, other_business, typed
+    ):
+        mine = PhoneNumberFactory(business=business, name="Front desk")
+        theirs = PhoneNumberFactory(business=other_business, name="Front desk")
+
+        response = admin_client.get(reverse("ops:numbers"), {"search": typed})
+
+        assert mine.number.encode() in response.content
+        assert theirs.number.encode() not in response.content
+
+    @pytest.mark.parametrize("field", ["name", "number"])
+    def test_search_by_name_and_digits_still_combines_with_filters(
+        self, admin_client, business, field
+    ):
+        match = PhoneNumberFactory(business=business, name="Sales line", number="+14155552671")
+        other = PhoneNumberFactory(business=business, name="Support", number="+14155550100")
+        filtered_out = PhoneNumberFactory(name="Sales line pool", number="+12125552671")
+        typed = {"name": "sales", "number": "2671"}[field]
+
+        response = admin_client.get(
+            reverse("ops:numbers"), {"search": typed, "businessId": str(business.pk)}
+        )
+
+        assert match.number.encode() in response.content
+        assert other.number.encode() not in response.content
+        assert filtered_out.number.encode() not in response.content
+
+    def test_page_reads_the_numbers_and_their_businesses_only_whatever_the_rows(
+        self, admin_client, business
+    ):
+        PhoneNumberFactory(business=business)
+        with CaptureQueriesContext(connection) as few:
+            admin_client.get(reverse("ops:numbers"), {"search": "acme"})
+        for _ in range(30):
+            PhoneNumberFactory(business=business)
+
+        with CaptureQueriesContext(connection) as many:
+            response = admin_client.get(reverse("ops:numbers"), {"search": "acme"})
+
+        assert len(many) == len(few)
+        assert len(response.context["page"].items) == 31
+        page_sql = [
+            q["sql"] for q in many.captured_queries if "phonenumbers_app_phonenumber" in q["sql"]
+        ]
+        assert len(page_sql) == 1
+        assert "tendlc" not in page_sql[0] and "billing" not in page_sql[0]
+        assert "businesses_business" not in page_sql[0].split("WHERE")[1]
+
+    def test_only_columns_an_index_can_page_through_offer_a_sort(self, admin_client, business):
+        PhoneNumberFactory(business=business)
+
+        columns = admin_client.get(reverse("ops:numbers")).context["columns"]
+
+        sortable = [column["label"] for column in columns if column["url"]]
+        assert sortable == ["Number", "Name", "Score", "Created"]
+
+    @pytest.mark.parametrize("order", ["inventoryState", "-status", "modifiedAt"])
+    def test_a_sort_the_page_does_not_offer_is_a_form_error(self, admin_client, order):
+        response = admin_client.get(reverse("ops:numbers"), {"orderBy": order})
+
+        assert b"Some filters are not valid" in response.content
+        assert b"Sortable fields: number, name, warmupHealthScore, createdAt." in response.content
 
     def test_bad_filter_shows_an_error_not_a_500(self, admin_client):
         response = admin_client.get(reverse("ops:numbers"), {"orderBy": "colour"})
