@@ -8,8 +8,8 @@ database as constraints, not only in Python.
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.serializers.json import DjangoJSONEncoder
 from django.contrib.postgres.indexes import GinIndex, OpClass
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Reverse, Upper
@@ -236,9 +236,7 @@ class PhoneNumber(TimeStampedModel):
                 name="phone_number_number_suffix_idx",
             ),
             # WHERE upper(name) LIKE upper('%front%') (search by name: name__icontains).
-            GinIndex(
-                OpClass(Upper("name"), name="gin_trgm_ops"), name="phone_number_name_trgm"
-            ),
+            GinIndex(OpClass(Upper("name"), name="gin_trgm_ops"), name="phone_number_name_trgm"),
             # ORDER BY name, id (orderBy=name, both directions).
             models.Index(fields=["name", "id"], name="phone_number_name_idx"),
             # SELECT inventory_state, status, warmup_state, health_status, count(*) ... GROUP
