@@ -45,6 +45,14 @@ def main() -> None:
     )
     parser.add_argument("--businesses", type=int, default=BUSINESSES, help="default 1000")
     parser.add_argument("--seed", type=int, default=0, help="default 0: the same data each run")
+    parser.add_argument(
+        "--large-business",
+        type=int,
+        default=0,
+        metavar="NUMBERS",
+        help="then move the numbers of the largest businesses into one until it holds about "
+        "NUMBERS (default 0: no move), for the list benchmarks' large tenant",
+    )
     args = parser.parse_args()
     if connection.vendor != "postgresql":
         sys.exit("set DATABASE_URL to a PostgreSQL database")
@@ -62,6 +70,41 @@ def main() -> None:
     except (ValueError, load_data.ExistingData) as exc:
         sys.exit(str(exc))
     print(f"{result.numbers:,} numbers ({result.rows:,} rows) in {result.seconds:.1f} s")
+    if args.large_business:
+        merge_into_one_business(args.large_business)
+
+
+def merge_into_one_business(numbers: int) -> None:
+    """Give the largest business about `numbers` numbers, taken from the next largest.
+
+    The generator's skew (a few large businesses, many small ones) tops out at a few
+    percent of the numbers per business; a tenant with 100,000 numbers needs more.
+    Moved numbers keep their data but are no business's default (one per business).
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT business_id, n FROM (SELECT business_id, count(*) AS n, "
+            "sum(count(*)) OVER (ORDER BY count(*) DESC, business_id) AS total "
+            "FROM phonenumbers_app_phonenumber WHERE business_id IS NOT NULL "
+            "GROUP BY business_id) AS counts WHERE total - n < %s",
+            [numbers],
+        )
+        (target, _), *donors = cursor.fetchall()
+        moved = [business for business, _ in donors]
+        cursor.execute(
+            "UPDATE phonenumbers_app_phonenumber SET business_id = %s, is_default = false "
+            "WHERE business_id = ANY(%s)",
+            [target, moved],
+        )
+        for table in ("phonenumbers_app_billing", "phonenumbers_app_phonenumberevent"):
+            cursor.execute(
+                f"UPDATE {table} SET business_id = %s WHERE business_id = ANY(%s)", [target, moved]
+            )
+        cursor.execute(
+            "SELECT count(*) FROM phonenumbers_app_phonenumber WHERE business_id = %s", [target]
+        )
+        print(f"business {target} now holds {cursor.fetchone()[0]:,} numbers")
+        cursor.execute("VACUUM ANALYZE")
 
 
 if __name__ == "__main__":

@@ -12,6 +12,8 @@ import re
 import django_filters
 from django import forms
 from django.db.models import Q, QuerySet
+from django.db.models.functions import Reverse
+from django.db.models.lookups import StartsWith
 
 from core.filtering import IsoDateTimeFilter
 from core.keyset import SortField
@@ -24,11 +26,16 @@ from phonenumbers_app.vocabularies import (
     WarmupHealthState,
 )
 
-# Shortest run of digits worth a substring search on the number (an index needs 3).
+# Shortest run of digits worth a prefix or suffix search on the number.
 MIN_SEARCH_DIGITS = 3
 # Text that can only mean a phone number: digits with the punctuation people type.
 PHONE_TEXT = re.compile(r"[\d\s()+.\-]+")
 
+# Each sort reads a (column, id) index in order (models.py), so a page costs the same at
+# any depth and table size. The four state vocabularies are not sortable: ordering by a
+# state's alphabetical name shows nothing a filter on the state does not, and each would
+# take an index of its own (two for the nullable warmup and health states, nulls last
+# both ways) that every insert and import pays for; without one, a page sorts every row.
 PHONE_NUMBER_SORT_FIELDS = {
     field.api: field
     for field in (
@@ -36,10 +43,6 @@ PHONE_NUMBER_SORT_FIELDS = {
         SortField("modifiedAt", "modified_at", nullable=True),
         SortField("name", "name"),
         SortField("number", "number"),
-        SortField("inventoryState", "inventory_state"),
-        SortField("status", "status"),
-        SortField("warmupState", "warmup_state", nullable=True),
-        SortField("healthStatus", "health_status", nullable=True),
         SortField("warmupHealthScore", "warmup_health_score"),
         SortField("warmupProgressPercent", "warmup_progress_percent"),
     )
@@ -115,8 +118,10 @@ def search_condition(text: str) -> Q:
     - a complete number in any format ("(415) 555-2671"): that number, exactly (an
       ordinary index answers it; names are not searched for a whole phone number);
     - otherwise: names containing the text, case-insensitively, and, when the text
-      is digits and phone punctuation with at least three digits ("415555",
-      "(415) 555"), numbers containing those digits (trigram indexes on PostgreSQL).
+      is digits and phone punctuation with at least three digits, numbers that start
+      with them (an area code: "415", "(415) 555", "+44 20") or end with them (the
+      last digits: "2671"). Each has a b-tree on PostgreSQL (models.py); digits in the
+      middle of a number are not searched, which would take a trigram index.
     """
     text = text.strip()
     condition = Q(name__icontains=text)
@@ -126,7 +131,17 @@ def search_condition(text: str) -> Q:
         except InvalidNumber:
             digits = re.sub(r"\D", "", text)
             if len(digits) >= MIN_SEARCH_DIGITS:
-                condition |= Q(number__contains=digits)
+                condition |= number_prefix_or_suffix(digits, international=text.startswith("+"))
+    return condition
+
+
+def number_prefix_or_suffix(digits: str, *, international: bool) -> Q:
+    """Numbers starting with `digits` after the "+" (or after "+1", a North American
+    area code, unless the text began with "+"), or ending with them."""
+    prefixes = {f"+{digits}"} if international else {f"+{digits}", f"+1{digits}"}
+    condition = Q(StartsWith(Reverse("number"), digits[::-1]))
+    for prefix in sorted(prefixes):
+        condition |= Q(number__startswith=prefix)
     return condition
 
 

@@ -8,9 +8,11 @@ database as constraints, not only in Python.
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
+from django.db.models.functions import Reverse, Upper
 from django.utils import timezone
 
 from businesses.models import Business
@@ -213,24 +215,64 @@ class PhoneNumber(TimeStampedModel):
                 name="phone_number_available_is_unassigned",
             ),
         ]
+        # Every index costs every insert (imports most), so each one is here for a query the
+        # product runs, written next to it. Single-column indexes of the states and the
+        # provider are gone: a filter on one of them matches a large share of the rows, and
+        # walking phone_number_created_idx finds a page of them sooner than any of these.
         indexes = [
-            models.Index(fields=["number"], name="phone_number_number_idx"),
-            # The dashboard counts every combination of the four states in one pass over
-            # this narrow index (an index-only scan) instead of the 800-byte-wide rows;
-            # its leading column also serves inventoryState filters.
+            # WHERE number = '+14155552671' (search by a whole number, the admin's number
+            # lookups) and ORDER BY number, id (orderBy=number, both directions).
+            models.Index(fields=["number", "id"], name="phone_number_number_idx"),
+            # WHERE number LIKE '+1415%' (search by area code or the first digits). The
+            # pattern operator class compares bytes, as LIKE does, under any collation.
+            models.Index(
+                fields=["number"],
+                opclasses=["varchar_pattern_ops"],
+                name="phone_number_number_prefix_idx",
+            ),
+            # WHERE reverse(number) LIKE '1762%' (search by the last digits, e.g. "2671").
+            models.Index(
+                OpClass(Reverse("number"), name="text_pattern_ops"),
+                name="phone_number_number_suffix_idx",
+            ),
+            # WHERE upper(name) LIKE upper('%front%') (search by name: name__icontains).
+            GinIndex(OpClass(Upper("name"), name="gin_trgm_ops"), name="phone_number_name_trgm"),
+            # ORDER BY name, id (orderBy=name, both directions).
+            models.Index(fields=["name", "id"], name="phone_number_name_idx"),
+            # SELECT inventory_state, status, warmup_state, health_status, count(*) ... GROUP
+            # BY 1, 2, 3, 4 (the dashboard, an index-only scan of this narrow index instead of
+            # the 800-byte rows) and WHERE inventory_state = ... [AND status = ...] (filters).
             models.Index(
                 fields=["inventory_state", "status", "warmup_state", "health_status"],
                 name="phone_number_states_idx",
             ),
-            models.Index(fields=["status"], name="phone_number_status_idx"),
-            models.Index(fields=["provider"], name="phone_number_provider_idx"),
-            models.Index(fields=["warmup_state"], name="phone_number_warmup_idx"),
-            models.Index(fields=["health_status"], name="phone_number_health_idx"),
-            # A business's numbers newest first: the filtered list page reads it in order.
+            # WHERE business_id = ... ORDER BY created_at DESC, id DESC: a tenant's list page,
+            # read in order; also the foreign key's checks and the businessId filter.
             models.Index(
                 fields=["business", "-created_at", "-id"], name="phone_number_business_idx"
             ),
+            # ORDER BY created_at DESC, id DESC: the default list order (and its reverse,
+            # orderBy=createdAt), MIN/MAX and createdAt ranges.
             models.Index(fields=["-created_at", "-id"], name="phone_number_created_idx"),
+            # ORDER BY modified_at DESC NULLS LAST, id DESC (orderBy=-modifiedAt) and the
+            # dashboard's "needs attention", newest change first.
+            models.Index(
+                F("modified_at").desc(nulls_last=True),
+                F("id").desc(),
+                name="phone_number_modified_idx",
+            ),
+            # ORDER BY modified_at ASC NULLS LAST, id (orderBy=modifiedAt): nulls last in
+            # both directions takes a second index on a nullable column.
+            models.Index(fields=["modified_at", "id"], name="phone_number_modified_asc_idx"),
+            # ORDER BY warmup_health_score, id (orderBy=warmupHealthScore, both directions).
+            models.Index(
+                fields=["warmup_health_score", "id"], name="phone_number_health_score_idx"
+            ),
+            # ORDER BY warmup_progress_percent, id (orderBy=warmupProgressPercent).
+            models.Index(
+                fields=["warmup_progress_percent", "id"], name="phone_number_progress_idx"
+            ),
+            # WHERE user_id = ...: the foreign key's SET NULL when a user is deleted.
             not_null_index("user", "phone_number_user_idx"),
             # The claim query walks exactly this index: preferred first, then oldest.
             models.Index(
@@ -390,7 +432,6 @@ class PhoneNumberEvent(models.Model):
     class Meta:
         indexes = [
             models.Index(fields=["phone_number", "-created_at", "-id"], name="event_timeline_idx"),
-            models.Index(fields=["type", "-created_at"], name="event_type_idx"),
             not_null_index("actor", "event_actor_idx"),
             not_null_index("business", "event_business_idx"),
         ]

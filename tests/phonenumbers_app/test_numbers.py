@@ -97,7 +97,9 @@ def _library_answer(raw: str) -> str | None:
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
-@settings(max_examples=2000)
+# deadline=None: a test checks answers, not speed; on a loaded machine one example took
+# 408 ms against Hypothesis's 200 ms default and failed the suite.
+@settings(max_examples=2000, deadline=None)
 @given(st.from_regex(r"\A\+1[0-9]{10}\Z"))
 def test_the_fast_path_for_canonical_north_american_numbers_agrees_with_the_library(raw):
     # normalize_number skips phonenumbers.parse for "+1" and ten digits; any number,
