@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
 from django.db.backends.signals import connection_created
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
@@ -42,11 +42,17 @@ def apply_statement_timeout(alias: str = DEFAULT_DB_ALIAS) -> None:
             with connection.cursor() as cursor:
                 cursor.execute("SELECT set_config('statement_timeout', %s, true)", [str(timeout)])
         return
-    connection.ensure_connection()
-    if getattr(connection, _APPLIED, 0) != timeout:
+    # A connection not yet open will start with the server's default (no bound).
+    applied = getattr(connection, _APPLIED, 0) if connection.connection is not None else 0
+    if applied == timeout:
+        return
+    try:
+        connection.ensure_connection()
         with connection.cursor() as cursor:
             cursor.execute("SELECT set_config('statement_timeout', %s, false)", [str(timeout)])
-        setattr(connection, _APPLIED, timeout)
+    except DatabaseError:
+        return  # the database is down: the request's own queries report it (e.g. /readyz)
+    setattr(connection, _APPLIED, timeout)
 
 
 @receiver(connection_created)

@@ -10,7 +10,8 @@ from rest_framework.response import Response
 
 from core.api import ApiView
 from phonenumbers_app.models import PhoneNumber
-from tests.factories import PhoneNumberFactory
+from tests.conftest import client_for
+from tests.factories import PhoneNumberFactory, UserFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
 
@@ -69,3 +70,16 @@ def test_work_outside_requests_is_not_bounded():
     # Migrations, imports and commands use connections no request has bounded.
     assert show_statement_timeout() == "0"
     assert PhoneNumber.objects.count() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_outside_a_transaction_the_connection_keeps_the_bound_until_it_changes(settings):
+    # As in production (no test transaction): set once per connection and value.
+    client = client_for(UserFactory(username="timeout-staff", is_staff=True))
+    settings.DATABASE_STATEMENT_TIMEOUT_MS = 3000
+    assert client.get("/phone-numbers").status_code == HTTPStatus.OK
+    assert show_statement_timeout() == "3s"
+
+    settings.DATABASE_STATEMENT_TIMEOUT_MS = 0
+    assert client.get("/phone-numbers").status_code == HTTPStatus.OK
+    assert show_statement_timeout() == "0"
