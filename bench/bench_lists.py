@@ -22,6 +22,7 @@ timeout) is reported as such instead of a time.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
 import sys
@@ -147,7 +148,15 @@ def cases(client: Client, total: int, own: Business | None, sample: PhoneNumber)
     return found
 
 
-def measure(client: Client, params: dict, runs: int) -> dict:
+def explain_ms(sql: str) -> float:
+    """PostgreSQL's own execution time of `sql` (EXPLAIN ANALYZE), without the client's."""
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + sql)
+        (plan,) = cursor.fetchone()
+    return (json.loads(plan) if isinstance(plan, str) else plan)[0]["Execution Time"]
+
+
+def measure(client: Client, params: dict, runs: int, explain: bool = False) -> dict:
     times, sql_times = [], []
     status = None
     for run in range(runs):
@@ -167,11 +176,17 @@ def measure(client: Client, params: dict, runs: int) -> dict:
     if not times:
         return {"status": status, "queries": len(captured.captured_queries)}
     ordered = sorted(times)
+    page_sql = [
+        q["sql"]
+        for q in captured.captured_queries
+        if q["sql"].startswith("SELECT") and 'FROM "phonenumbers_app_phonenumber"' in q["sql"]
+    ]
     return {
         "status": status,
         "median": statistics.median(times),
         "p95": ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))],
         "sql": statistics.median(sql_times),
+        "explain": explain_ms(page_sql[0]) if explain and page_sql else None,
         "queries": len(captured.captured_queries),
         "items": len(response.json()["items"]),
     }
@@ -184,6 +199,12 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=11)
     parser.add_argument("--only", choices=["staff", "tenant-300", "tenant-100k"])
     parser.add_argument("--case", help="only cases whose label contains this text")
+    parser.add_argument(
+        "--explain",
+        action="store_true",
+        help="add the database's own time of the page query (the first on the numbers "
+        "table: the page's ids) by EXPLAIN ANALYZE",
+    )
     args = parser.parse_args()
     if connection.vendor != "postgresql":
         sys.exit("set DATABASE_URL to a PostgreSQL database loaded by bench/load_inventory.py")
@@ -203,7 +224,7 @@ def main() -> None:
     )
     print(
         f"{'caller':<12} {'case':<42} {'median ms':>10} {'p95 ms':>8} {'sql ms':>7} "
-        f"{'queries':>8} {'items':>6}"
+        f"{'queries':>8} {'items':>6}" + (f" {'page query ms':>14}" if args.explain else "")
     )
     for name, (client, count, own) in callers.items():
         if args.only and name != args.only:
@@ -212,13 +233,14 @@ def main() -> None:
         for label, params in cases(client, count, own, sample):
             if args.case and args.case not in label:
                 continue
-            r = measure(client, params, args.runs)
+            r = measure(client, params, args.runs, args.explain)
             if r["status"] != 200:
                 print(f"{name:<12} {label:<42} {'HTTP ' + str(r['status']):>10}")
                 continue
             print(
                 f"{name:<12} {label:<42} {r['median']:>10.1f} {r['p95']:>8.1f} "
-                f"{r['sql']:>7.1f} {r['queries']:>8} {r['items']:>6}",
+                f"{r['sql']:>7.1f} {r['queries']:>8} {r['items']:>6}"
+                + (f" {r['explain']:>14.2f}" if r["explain"] is not None else ""),
                 flush=True,
             )
 
