@@ -14,12 +14,14 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import OperationalError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.views import defaults
 from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
+from core.db.timeouts import is_query_timeout
 from core.errors import DomainError
 from core.parsers import MAX_DEPTH as MAX_JSON_DEPTH
 
@@ -135,6 +137,13 @@ PROBLEM_TYPES: dict[str, tuple[str, str]] = {
         "Service unavailable",
         "A dependency (the database or the cache) is not answering; `checks` names each "
         "dependency's state where the response has it. Retry later.",
+    ),
+    "query-timeout": (
+        "The request took too long",
+        "The database did not answer within the time a request may take (a few seconds; "
+        "DATABASE_STATEMENT_TIMEOUT_MS on the server), so the request was stopped and "
+        "nothing was changed. Narrow it (filters, a smaller pageSize, no includeCount) or "
+        "retry later.",
     ),
     "server-error": (
         "Internal server error",
@@ -273,6 +282,16 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
             headers=headers,
         )
 
+    if isinstance(exc, OperationalError) and is_query_timeout(exc):
+        logger.warning("Statement timeout in %s", instance)
+        return _problem_response(
+            problem_body(
+                status=503,
+                problem_type="query-timeout",
+                detail="The database did not answer in time; the request was stopped.",
+                instance=instance,
+            )
+        )
     logger.exception("Unhandled error in API view", exc_info=exc)
     return _problem_response(
         problem_body(

@@ -272,6 +272,16 @@ class PhoneNumber(TimeStampedModel):
             models.Index(
                 fields=["warmup_progress_percent", "id"], name="phone_number_progress_idx"
             ),
+            # WHERE is_internal_pool ORDER BY created_at DESC, id DESC (isInternalPool=true):
+            # the few numbers held for internal use, never a tenant's, so without it a
+            # tenant's filter walks every number of the business to find none. The
+            # business id rides along for that filter (an index-only scan).
+            models.Index(
+                fields=["-created_at", "-id"],
+                include=["business"],
+                condition=Q(is_internal_pool=True),
+                name="phone_number_internal_pool_idx",
+            ),
             # WHERE user_id = ...: the foreign key's SET NULL when a user is deleted.
             not_null_index("user", "phone_number_user_idx"),
             # The claim query walks exactly this index: preferred first, then oldest.

@@ -147,7 +147,7 @@ def locmem_cache(settings):
 
 def join_order_queries() -> int:
     """Statements around each representation query on PostgreSQL (see
-    selectors.fetch_in_written_join_order): SAVEPOINT, SET LOCAL, RELEASE in a test."""
+    selectors.rows_in_written_join_order): SAVEPOINT, SET LOCAL, RELEASE in a test."""
     return 3 if connection.vendor == "postgresql" else 0
 
 

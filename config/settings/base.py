@@ -48,6 +48,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before anything that queries (sessions, authentication): bounds all of a request's SQL.
+    "core.db.timeouts.StatementTimeoutMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -85,6 +87,10 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# No web request may hold the database longer (PostgreSQL; core/db/timeouts.py): a
+# statement that would is cancelled and the API answers 503. 0: no bound. Migrations,
+# imports and management commands are never bounded.
+DATABASE_STATEMENT_TIMEOUT_MS = env_int("DATABASE_STATEMENT_TIMEOUT_MS", 5000)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["OPTIONS"] = {

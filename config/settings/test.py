@@ -13,3 +13,6 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Off by default: a bound set per request adds a statement to every query count. The
+# tests of the bound turn it on (tests/api/test_statement_timeout.py).
+DATABASE_STATEMENT_TIMEOUT_MS = 0

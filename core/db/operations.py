@@ -18,9 +18,15 @@ def portable_index(index: models.Index) -> bool:
     """Whether SQLite can build `index`: plain columns, no operator class, b-tree.
 
     Expressions (ordering modifiers such as NULLS LAST, functions such as REVERSE),
-    operator classes and GIN are PostgreSQL's; SQLite scans instead, fine at its scale.
+    operator classes, INCLUDE columns and GIN are PostgreSQL's; SQLite scans instead,
+    fine at its scale.
     """
-    return type(index) is models.Index and bool(index.fields) and not index.opclasses
+    return (
+        type(index) is models.Index
+        and bool(index.fields)
+        and not index.opclasses
+        and not index.include
+    )
 
 
 class AddIndexConcurrently(postgres_operations.AddIndexConcurrently):

@@ -1,0 +1,76 @@
+"""A bound on every statement a web request runs (PostgreSQL's statement_timeout).
+
+No request may hold the database for seconds: a query that runs longer is cancelled by
+the server, and the API answers 503 /problems/query-timeout (core/problems.py). Only
+requests are bounded: migrations, imports and management commands never pass through
+this middleware, so their connections keep the server's default (no limit).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.conf import settings
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
+from django.db.backends.signals import connection_created
+from django.dispatch import receiver
+from django.http import HttpRequest, HttpResponse
+
+# SQLSTATE query_canceled: the statement timeout fired (or an operator cancelled it).
+QUERY_CANCELED = "57014"
+_APPLIED = "_request_statement_timeout_ms"
+
+
+def statement_timeout_ms() -> int:
+    """The bound in milliseconds; 0 means none."""
+    return settings.DATABASE_STATEMENT_TIMEOUT_MS
+
+
+def apply_statement_timeout(alias: str = DEFAULT_DB_ALIAS) -> None:
+    """Bound the statements of this request on `alias` (PostgreSQL only).
+
+    Outside a transaction the setting is kept by the connection, which later requests
+    reuse (CONN_MAX_AGE), so it is sent once per connection and value. Inside one (a
+    test's), a session SET would be undone by the rollback: SET LOCAL, every time.
+    """
+    connection = connections[alias]
+    if connection.vendor != "postgresql":
+        return
+    timeout = statement_timeout_ms()
+    if connection.in_atomic_block:
+        if timeout:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT set_config('statement_timeout', %s, true)", [str(timeout)])
+        return
+    # A connection not yet open will start with the server's default (no bound).
+    applied = getattr(connection, _APPLIED, 0) if connection.connection is not None else 0
+    if applied == timeout:
+        return
+    try:
+        connection.ensure_connection()
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT set_config('statement_timeout', %s, false)", [str(timeout)])
+    except DatabaseError:
+        return  # the database is down: the request's own queries report it (e.g. /readyz)
+    setattr(connection, _APPLIED, timeout)
+
+
+@receiver(connection_created)
+def _new_connection_has_no_timeout(sender, connection, **kwargs) -> None:
+    # A new connection starts with the server's default: forget what an old one had.
+    setattr(connection, _APPLIED, 0)
+
+
+def is_query_timeout(exc: BaseException) -> bool:
+    """Whether `exc` is a database error raised because the statement was cancelled."""
+    cause = exc.__cause__ or exc
+    return getattr(cause, "sqlstate", None) == QUERY_CANCELED
+
+
+class StatementTimeoutMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        apply_statement_timeout()
+        return self.get_response(request)
