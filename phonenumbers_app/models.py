@@ -442,6 +442,10 @@ class PhoneNumberEvent(models.Model):
     class Meta:
         indexes = [
             models.Index(fields=["phone_number", "-created_at", "-id"], name="event_timeline_idx"),
+            # The events admin filtered by type, newest first: WHERE type = %s ORDER BY
+            # created_at DESC, id DESC LIMIT 100 (its rarest type: 896 ms without it at
+            # three million events, 34 ms with it).
+            models.Index(fields=["type", "-created_at", "-id"], name="event_type_time_idx"),
             not_null_index("actor", "event_actor_idx"),
             not_null_index("business", "event_business_idx"),
         ]
