@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.backends.signals import connection_created
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
@@ -26,33 +26,39 @@ def statement_timeout_ms() -> int:
     return settings.DATABASE_STATEMENT_TIMEOUT_MS
 
 
-def apply_statement_timeout(alias: str = DEFAULT_DB_ALIAS) -> None:
-    """Bound the statements of this request on `alias` (PostgreSQL only).
+class _BoundStatements:
+    """An execute wrapper that bounds this request's statements before its first one runs.
 
-    Outside a transaction the setting is kept by the connection, which later requests
-    reuse (CONN_MAX_AGE), so it is sent once per connection and value. Inside one (a
-    test's), a session SET would be undone by the rollback: SET LOCAL, every time.
+    Lazy on purpose: a request that never queries (/healthz, a liveness probe) opens no
+    connection, so a database that is down cannot make it hang.
     """
-    connection = connections[alias]
-    if connection.vendor != "postgresql":
-        return
-    timeout = statement_timeout_ms()
-    if connection.in_atomic_block:
-        if timeout:
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT set_config('statement_timeout', %s, true)", [str(timeout)])
-        return
-    # A connection not yet open will start with the server's default (no bound).
-    applied = getattr(connection, _APPLIED, 0) if connection.connection is not None else 0
-    if applied == timeout:
-        return
-    try:
-        connection.ensure_connection()
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT set_config('statement_timeout', %s, false)", [str(timeout)])
-    except DatabaseError:
-        return  # the database is down: the request's own queries report it (e.g. /readyz)
-    setattr(connection, _APPLIED, timeout)
+
+    def __init__(self, connection, timeout: int) -> None:
+        self.connection = connection
+        self.timeout = timeout
+        self.done = False
+
+    def __call__(self, execute, sql, params, many, context):
+        if not self.done:
+            self.done = True
+            self._bound(context["cursor"].cursor)
+        return execute(sql, params, many, context)
+
+    def _bound(self, raw_cursor) -> None:
+        """Outside a transaction the setting is kept by the connection, which later requests
+        reuse (CONN_MAX_AGE), so it is sent once per connection and value. Inside one (a
+        test's), a session SET would be undone by the rollback: SET LOCAL, every request."""
+        connection, timeout = self.connection, self.timeout
+        if connection.in_atomic_block:
+            if timeout:
+                raw_cursor.execute(
+                    "SELECT set_config('statement_timeout', %s, true)", [str(timeout)]
+                )
+            return
+        if getattr(connection, _APPLIED, 0) == timeout:
+            return
+        raw_cursor.execute("SELECT set_config('statement_timeout', %s, false)", [str(timeout)])
+        setattr(connection, _APPLIED, timeout)
 
 
 @receiver(connection_created)
@@ -72,5 +78,8 @@ class StatementTimeoutMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        apply_statement_timeout()
-        return self.get_response(request)
+        connection = connections[DEFAULT_DB_ALIAS]
+        if connection.vendor != "postgresql":
+            return self.get_response(request)
+        with connection.execute_wrapper(_BoundStatements(connection, statement_timeout_ms())):
+            return self.get_response(request)

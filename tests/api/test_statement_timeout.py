@@ -83,3 +83,13 @@ def test_outside_a_transaction_the_connection_keeps_the_bound_until_it_changes(s
     settings.DATABASE_STATEMENT_TIMEOUT_MS = 0
     assert client.get("/phone-numbers").status_code == HTTPStatus.OK
     assert show_statement_timeout() == "0"
+
+
+def test_a_request_that_runs_no_query_sends_no_bound(client, settings, django_assert_num_queries):
+    # /healthz is a liveness probe: it must not touch (or wait for) the database.
+    settings.DATABASE_STATEMENT_TIMEOUT_MS = 5000
+
+    with django_assert_num_queries(0):
+        response = client.get("/healthz")
+
+    assert response.status_code == HTTPStatus.OK
