@@ -194,10 +194,13 @@ def cases(client: Client) -> list[tuple[str, str, dict | Callable[[], dict]]]:
         ("is_internal_pool=yes", {"is_internal_pool__exact": "1"}),
         ("is_preferred=yes", {"is_preferred__exact": "1"}),
         ("is_default=yes", {"is_default__exact": "1"}),
-        ("date: year", {"created_at__year": recent.year}),
-        ("date: month", {"created_at__year": recent.year, "created_at__month": recent.month}),
+        ("old date link: year (302 to a range)", {"created_at__year": recent.year}),
         (
-            "date: day",
+            "old date link: month (302)",
+            {"created_at__year": recent.year, "created_at__month": recent.month},
+        ),
+        (
+            "old date link: day (302)",
             {
                 "created_at__year": recent.year,
                 "created_at__month": recent.month,
@@ -224,9 +227,9 @@ def cases(client: Client) -> list[tuple[str, str, dict | Callable[[], dict]]]:
         (f"events admin: type={rare_type} (rarest)", EVENTS, {"type__exact": rare_type}),
         ("events admin: actor_is_staff=yes", EVENTS, {"actor_is_staff__exact": "1"}),
         ("events admin: created: one day typed (from, before)", EVENTS, day),
-        ("events admin: date year", EVENTS, {"created_at__year": recent.year}),
+        ("events admin: old date link: year (302)", EVENTS, {"created_at__year": recent.year}),
         (
-            "events admin: date day",
+            "events admin: old date link: day (302)",
             EVENTS,
             {
                 "created_at__year": recent.year,

@@ -221,20 +221,13 @@ class PhoneNumber(TimeStampedModel):
         # walking phone_number_created_idx finds a page of them sooner than any of these.
         indexes = [
             # WHERE number = '+14155552671' (search by a whole number, the admin's number
-            # lookups) and ORDER BY number, id (orderBy=number, both directions).
+            # lookups), WHERE number >= '+1415' AND number < '+1416' (search by area code
+            # or first digits) and ORDER BY number, id (orderBy=number, both directions).
             models.Index(fields=["number", "id"], name="phone_number_number_idx"),
-            # WHERE number LIKE '+1415%' (search by area code or the first digits). The
-            # pattern operator class compares bytes, as LIKE does, under any collation.
-            models.Index(
-                fields=["number"],
-                opclasses=["varchar_pattern_ops"],
-                name="phone_number_number_prefix_idx",
-            ),
-            # WHERE reverse(number) LIKE '1762%' (search by the last digits, e.g. "2671").
-            models.Index(
-                OpClass(Reverse("number"), name="text_pattern_ops"),
-                name="phone_number_number_suffix_idx",
-            ),
+            # WHERE reverse(number) >= '1762' AND reverse(number) < '1763' (search by the
+            # last digits, e.g. "2671"). Area codes are ranges on the number itself:
+            # phone_number_number_idx.
+            models.Index(Reverse("number"), name="phone_number_number_suffix_idx"),
             # WHERE upper(name) LIKE upper('%front%') (search by name: name__icontains).
             GinIndex(OpClass(Upper("name"), name="gin_trgm_ops"), name="phone_number_name_trgm"),
             # ORDER BY name, id (orderBy=name, both directions).

@@ -174,7 +174,9 @@ def phone_number_list(*, user: User, params=None) -> QuerySet[PhoneNumber]:
     Raises ValidationError for unknown parameters and bad values.
     """
     queryset = (
-        _listable_by(user=user).select_related(*REPRESENTATION_JOINS).defer(*REPRESENTATION_DEFERRED)
+        _listable_by(user=user)
+        .select_related(*REPRESENTATION_JOINS)
+        .defer(*REPRESENTATION_DEFERRED)
     )
     if params is None:
         return queryset

@@ -6,7 +6,7 @@
 #   one of them matches too many rows for an index to beat walking the date index) and
 #   the events' (type, created_at) index (no query reads it).
 # - The number's trigram index gives way to b-trees: the number with the id (whole
-#   numbers, orderBy=number), its bytes (area-code prefix) and its reverse (last digits).
+#   numbers, area codes as ranges, orderBy=number) and its reverse (last digits).
 # - Sort indexes (column, id) for each orderBy the API keeps.
 # - The name trigram index, created by 0002 in SQL only, is now declared (state only).
 # - Extended statistics on the four state columns: the planner learns which combinations
@@ -64,17 +64,7 @@ class Migration(migrations.Migration):
         AddIndexConcurrently(
             model_name="phonenumber",
             index=models.Index(
-                fields=["number"],
-                opclasses=["varchar_pattern_ops"],
-                name="phone_number_number_prefix_idx",
-            ),
-        ),
-        AddIndexConcurrently(
-            model_name="phonenumber",
-            index=models.Index(
-                django.contrib.postgres.indexes.OpClass(
-                    django.db.models.functions.text.Reverse("number"), name="text_pattern_ops"
-                ),
+                django.db.models.functions.text.Reverse("number"),
                 name="phone_number_number_suffix_idx",
             ),
         ),

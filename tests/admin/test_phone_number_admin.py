@@ -5,6 +5,7 @@ import datetime
 import io
 import re
 from http import HTTPStatus
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
@@ -262,6 +263,57 @@ class TestChangelistDates:
         assert response.status_code == HTTPStatus.OK
         assert old.number.encode() in response.content
         assert new.number.encode() in response.content
+
+    @pytest.mark.parametrize(
+        ("calendar", "start", "end"),
+        [
+            ({"created_at__year": "2024"}, "2024-01-01", "2025-01-01"),
+            ({"created_at__year": "2024", "created_at__month": "12"}, "2024-12-01", "2025-01-01"),
+            (
+                {"created_at__year": "2024", "created_at__month": "3", "created_at__day": "5"},
+                "2024-03-05",
+                "2024-03-06",
+            ),
+        ],
+    )
+    def test_an_old_date_hierarchy_link_redirects_to_the_same_dates_as_a_range(
+        self, admin_client, calendar, start, end
+    ):
+        response = admin_client.get(CHANGELIST, {"status__exact": "Active", **calendar})
+
+        assert response.status_code == HTTPStatus.FOUND
+        target = parse_qs(urlsplit(response["Location"]).query)
+        assert target == {
+            "status__exact": ["Active"],
+            "created_at__gte": [start],
+            "created_at__lt": [end],
+        }
+
+    def test_the_redirected_day_lists_that_days_numbers(self, admin_client, old_and_new):
+        old, new = old_and_new
+        calendar = {"created_at__year": "2024", "created_at__month": "3", "created_at__day": "5"}
+
+        response = admin_client.get(CHANGELIST, calendar, follow=True)
+
+        assert old.number.encode() in response.content
+        assert new.number.encode() not in response.content
+
+    def test_the_events_admin_redirects_its_old_date_links_too(self, admin_client):
+        events = reverse("admin:phonenumbers_app_phonenumberevent_changelist")
+
+        response = admin_client.get(events, {"created_at__year": "2026", "created_at__month": "2"})
+
+        assert response.status_code == HTTPStatus.FOUND
+        assert parse_qs(urlsplit(response["Location"]).query) == {
+            "created_at__gte": ["2026-02-01"],
+            "created_at__lt": ["2026-03-01"],
+        }
+
+    @pytest.mark.parametrize("calendar", [{"created_at__year": "x"}, {"created_at__month": "3"}])
+    def test_calendar_values_that_are_no_date_are_left_to_the_admin(self, admin_client, calendar):
+        response = admin_client.get(CHANGELIST, calendar)
+
+        assert "created_at__gte" not in response.get("Location", "")
 
     @pytest.mark.parametrize("form_class", ["input-filter date-range-filter", "input-filter"])
     def test_the_typed_filters_keep_the_other_filters(self, admin_client, old_and_new, form_class):

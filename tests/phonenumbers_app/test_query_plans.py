@@ -160,5 +160,5 @@ def test_a_tenants_list_reads_its_business_index(callers):
 def test_a_whole_number_search_is_an_index_lookup(callers):
     plan = page_query_plan(client_for(callers["staff"]), {"search": "+1 415 200 0150"})
 
-    assert index_names(plan) & {"phone_number_number_idx", "phone_number_number_prefix_idx"}
+    assert "phone_number_number_idx" in index_names(plan)
     assert "Seq Scan" not in node_types(plan)
