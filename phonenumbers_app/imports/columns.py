@@ -62,7 +62,7 @@ class _NotGiven:
         return "NOT_GIVEN"
 
     def __reduce__(self) -> str:
-        # Pickled and copied by name, so a copy still compares `is NOT_GIVEN`.
+        # Pickled by name, so worker processes' results still compare `is NOT_GIVEN`.
         return "NOT_GIVEN"
 
 

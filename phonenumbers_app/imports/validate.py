@@ -143,7 +143,10 @@ CellResult = tuple[dict[str, Any], list[tuple[str, str]]]
 
 
 def parse_cells(values: dict[str, Any]) -> CellResult:
-    """Every cell of a row read by its column: ({column: value}, [(column, reason)])."""
+    """Every cell of a row read by its column: ({column: value}, [(column, reason)]).
+
+    Pure (no database), so worker processes can run it for the main process.
+    """
     if "__extra__" in values:
         return {}, [(STRUCTURE, TOO_MANY_CELLS)]
     if "__json__" in values:
@@ -163,6 +166,11 @@ def parse_cells(values: dict[str, Any]) -> CellResult:
     return parsed, errors
 
 
+def parse_chunk(chunk: list[dict[str, Any]]) -> list[CellResult]:
+    """parse_cells over a chunk of rows' values: what a worker process runs."""
+    return [parse_cells(values) for values in chunk]
+
+
 class Validator:
     def __init__(self, *, default_business: str | None, businesses: Businesses):
         self.default_business = default_business
@@ -171,9 +179,10 @@ class Validator:
         self.locations = Locations()
 
     def validate(
-        self, row: int, values: dict[str, Any], original: Any
+        self, row: int, values: dict[str, Any], original: Any, cells: CellResult | None = None
     ) -> tuple[ValidRow | None, list[RowError]]:
-        parsed, cell_errors = parse_cells(values)
+        """`cells`: parse_cells(values) already computed (by a worker process), or None."""
+        parsed, cell_errors = cells if cells is not None else parse_cells(values)
         errors = [RowError(row, column, reason, original) for column, reason in cell_errors]
         if any(column == STRUCTURE for column, _ in cell_errors):
             for error in errors:

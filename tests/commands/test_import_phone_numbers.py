@@ -23,7 +23,7 @@ from django.db.models import Count
 from phonenumbers_app.field_ownership import FIELD_OWNERS, Owner
 from phonenumbers_app.imports.columns import COLUMNS, EXPORT_LOOKUPS, csv_cell, export_value
 from phonenumbers_app.imports.service import Importer
-from phonenumbers_app.imports.validate import Businesses, SeenNumbers, Validator
+from phonenumbers_app.imports.validate import Businesses, SeenNumbers, Validator, parse_cells
 from phonenumbers_app.models import Billing, PhoneNumber, PhoneNumberEvent, TenDlc
 from phonenumbers_app.vocabularies import EventType, InventoryState
 from tests.conftest import db_state
@@ -99,7 +99,9 @@ def test_every_kind_of_bad_row_is_reported_and_good_rows_land(tmp_path):
         tmp_path / "in.csv", ["number", "name", "businessId", "inventoryState", "enabled"], rows
     )
     report = tmp_path / "errors.csv"
-    out, _, message = run_failing(str(path), "--errors", str(report), "--no-progress")
+    out, _, message = run_failing(
+        str(path), "--errors", str(report), "--no-progress", "--workers", "1"
+    )
     assert "6 invalid" in message
     assert "Created 2" in out and "invalid 6" in out
     assert set(PhoneNumber.objects.values_list("number", flat=True)) == {
@@ -124,7 +126,8 @@ def test_every_kind_of_bad_row_is_reported_and_good_rows_land(tmp_path):
 
 
 @pytest.mark.django_db
-def test_formula_quotes_of_an_export_are_taken_off_before_reading(tmp_path):
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_formula_quotes_of_an_export_are_taken_off_before_reading(tmp_path, workers):
     rows = [
         ["'+12015550101", "'=SUM(A1)", "'-team", "'\tTabbed reason "],
         ["'+12015550102", "''@twice", "'plain quote", "'=x"],
@@ -132,7 +135,7 @@ def test_formula_quotes_of_an_export_are_taken_off_before_reading(tmp_path):
     ]
     path = write_csv(tmp_path / "in.csv", ["number", "name", "teamId", "healthReason"], rows)
 
-    out, _ = run(str(path), "--no-progress")
+    out, _ = run(str(path), "--no-progress", "--workers", workers)
 
     assert "Created 3" in out
     got = {
@@ -459,7 +462,7 @@ def test_a_number_created_by_someone_else_mid_batch_is_skipped_not_duplicated():
     rows = []
     for row, number in enumerate(["+12015550101", "+12015550102", "+12015550103"], start=2):
         values = {"number": number}
-        valid, errors = validator.validate(row, values, [number])
+        valid, errors = validator.validate(row, values, [number], parse_cells(values))
         assert not errors
         rows.append(valid)
 

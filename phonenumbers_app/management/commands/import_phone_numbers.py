@@ -17,6 +17,8 @@ from __future__ import annotations
 import contextlib
 import csv
 import gc
+import multiprocessing
+import os
 import sys
 import time
 from collections import deque
@@ -30,22 +32,14 @@ from django.db import connection, connections
 from core.csv_cells import neutralize_csv_cell, restore_csv_cell
 from phonenumbers_app.imports.reader import ImportFileError, open_source
 from phonenumbers_app.imports.service import ON_CONFLICT, ImportConflict, Importer
-from phonenumbers_app.imports.validate import Businesses, RowError, Validator
+from phonenumbers_app.imports.validate import Businesses, RowError, Validator, parse_chunk
 
 PLAIN_PROGRESS_SECONDS = 5.0
+DEFAULT_WORKERS = 1  # with the main process: both cores of a 2-core machine
+CHUNK_ROWS = 1000
+IN_FLIGHT_CHUNKS = 16  # parsed ahead, so workers keep going while a batch is written
 ERRORS_SHOWN = 20
 WRITER_THREADS = 2  # PostgreSQL connections writing batches side by side
-
-# What the machinery pays, measured on the leaner schema of issue 10 (200,000 rows,
-# PostgreSQL on the same 2-core machine, CPU seconds of this process, its workers and its
-# database backends; other jobs running, load 10-13):
-# - Rows are parsed here. A worker process for parsing cost 3.4 CPU-s more per 200k
-#   rows (28.3 against 24.9: chunks pickled both ways) and won no wall time: with one
-#   core taken by the database backends there is no idle core for it (203 s against
-#   137 s without it).
-# - Batches are written in writer threads (BatchWriter): 137 s; written in this thread,
-#   318 s, as reading and validating then wait for every COPY and commit.
-# - fewer_garbage_collections: 24.9 CPU-s in this process, 31.8 without it.
 
 
 @contextlib.contextmanager
@@ -65,6 +59,49 @@ def fewer_garbage_collections() -> Iterator[None]:
     finally:
         gc.set_threshold(*threshold)
         gc.unfreeze()
+
+
+def _chunks(rows: Iterator, size: int) -> Iterator[list]:
+    chunk = []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def parsed_rows(rows: Iterator, workers: int) -> Iterator[tuple]:
+    """(row, values, original, parse_cells result), in file order.
+
+    With workers, chunks of rows are parsed (E.164 normalisation is most of the cost) in
+    worker processes while this one validates and writes. Only the cells go to a worker
+    and only their parsed values come back (the original rows stay here); at most
+    IN_FLIGHT_CHUNKS chunks are out, so memory stays flat. Workers never touch the
+    database.
+    """
+    if workers <= 0 or sys.platform == "win32":
+        for chunk in _chunks(rows, CHUNK_ROWS):
+            yield from _joined(chunk, parse_chunk([values for _, values, _ in chunk]))
+        return
+    context = multiprocessing.get_context("fork")
+    with context.Pool(workers) as pool:
+        pending: deque = deque()
+        for chunk in _chunks(rows, CHUNK_ROWS):
+            cells = [values for _, values, _ in chunk]
+            pending.append((chunk, pool.apply_async(parse_chunk, (cells,))))
+            if len(pending) >= IN_FLIGHT_CHUNKS:
+                chunk, result = pending.popleft()
+                yield from _joined(chunk, result.get())
+        while pending:
+            chunk, result = pending.popleft()
+            yield from _joined(chunk, result.get())
+
+
+def _joined(chunk: list, results: list) -> Iterator[tuple]:
+    for (row, values, original), cells in zip(chunk, results, strict=True):
+        yield row, values, original, cells
 
 
 class BatchWriter:
@@ -253,6 +290,13 @@ class Command(BaseCommand):
             help="Username recorded as the actor of the events (default: none, 'An import').",
         )
         parser.add_argument(
+            "--workers",
+            type=int,
+            default=DEFAULT_WORKERS if (os.cpu_count() or 1) > 1 else 0,
+            help="Processes that parse and validate cells beside the one that writes "
+            f"(default: {DEFAULT_WORKERS}, 0 on one core: parse in the main process).",
+        )
+        parser.add_argument(
             "--no-progress", action="store_true", help="Do not show progress while importing."
         )
 
@@ -336,9 +380,9 @@ class Command(BaseCommand):
         """Read, validate and write every row, batch by batch."""
         totals = importer.totals
         batch = []
-        for row_number, values, original in source.rows():
+        for row_number, values, original, cells in parsed_rows(source.rows(), options["workers"]):
             totals.rows += 1
-            valid, errors = importer.validator.validate(row_number, values, original)
+            valid, errors = importer.validator.validate(row_number, values, original, cells)
             for error in errors:
                 report.add(error)
             if valid is not None:
