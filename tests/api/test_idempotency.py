@@ -1,14 +1,13 @@
 """Idempotency-Key on writes: the first response is stored and replayed, the write runs once."""
 
 import json
-import threading
 from collections import Counter
 from datetime import timedelta
+from functools import partial
 from http import HTTPStatus
 
 import pytest
 from django.conf import settings
-from django.db import connection
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -17,6 +16,7 @@ from core.idempotency import ABANDONED_AFTER, fingerprint, idempotency_purge
 from core.models import IdempotencyRecord
 from phonenumbers_app.models import PhoneNumber, PhoneNumberEvent
 from phonenumbers_app.vocabularies import EventType, InventoryState, WarmupHealthState
+from tests.concurrently import all_at_once
 from tests.conftest import client_for
 from tests.factories import BusinessFactory, PhoneNumberFactory, UserFactory
 
@@ -459,22 +459,12 @@ def test_ten_concurrent_posts_with_one_key_create_one_row():
     staff = UserFactory(username="racer", is_staff=True)
     clients = [client_for(staff) for _ in range(10)]
     body = create_body(business)
-    barrier = threading.Barrier(len(clients))
-    results: list = [None] * len(clients)
 
-    def run(index: int) -> None:
-        try:
-            barrier.wait()
-            response = send(clients[index], "POST", "/phone-numbers", body)
-            results[index] = (response.status_code, response.content, response)
-        finally:
-            connection.close()
+    def post(client) -> tuple:
+        response = send(client, "POST", "/phone-numbers", body)
+        return response.status_code, response.content, response
 
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(clients))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    results = all_at_once([partial(post, c) for c in clients])
 
     assert all(result is not None for result in results)
     statuses = Counter(status for status, _, _ in results)

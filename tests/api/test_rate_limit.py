@@ -4,13 +4,10 @@ import json
 import logging
 import os
 import secrets
-import subprocess
-import sys
-import threading
 import time
 from collections import Counter
+from functools import partial
 from http import HTTPStatus
-from pathlib import Path
 
 import pytest
 from django.core.cache import cache
@@ -19,15 +16,16 @@ from rest_framework.test import APIClient
 
 from businesses.models import Business
 from core.throttling import CACHE_FAILURES
+from tests.concurrently import all_at_once
 from tests.conftest import client_for
 from tests.factories import UserFactory
 from tests.rate_windows import start_of_a_fresh_window
+from tests.subprocesses import run_python
 
 pytestmark = pytest.mark.django_db
 
 URL = "/phone-numbers"
 PERIOD = 60  # "/min"
-PROJECT_ROOT = Path(__file__).resolve().parent.parent.parent
 REDIS_URL = "redis://127.0.0.1:6379/15"
 
 
@@ -206,24 +204,15 @@ def test_concurrent_requests_of_one_caller_are_all_counted(settings):
     settings.API_RATE_LIMIT = "5/min"
     caller = UserFactory(username="burst", is_staff=True)
     clients = [client_for(caller) for _ in range(10)]
-    barrier = threading.Barrier(len(clients))
-    statuses: list[int | None] = [None] * len(clients)
-
-    def run(index: int) -> None:
-        try:
-            barrier.wait()
-            statuses[index] = clients[index].get(URL).status_code
-        finally:
-            connection.close()
 
     start_of_a_fresh_window(margin=10)
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(clients))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    statuses = all_at_once([partial(status_of_get, c) for c in clients])
 
     assert Counter(statuses) == {HTTPStatus.OK: 5, HTTPStatus.TOO_MANY_REQUESTS: 5}
+
+
+def status_of_get(client) -> int:
+    return client.get(URL).status_code
 
 
 SPEND = """
@@ -253,17 +242,8 @@ def spend_in_another_process(user_pk, *, requests: int) -> list[bool]:
         "REDIS_URL": REDIS_URL,
         "API_RATE_LIMIT": "5/min",
     }
-    result = subprocess.run(
-        [sys.executable, "-c", SPEND, str(user_pk), str(requests)],
-        cwd=PROJECT_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    return [value == "True" for value in result.stdout.strip().split(",")]
+    output = run_python(SPEND, str(user_pk), str(requests), env=env)
+    return [value == "True" for value in output.strip().split(",")]
 
 
 class TestCacheDown:
@@ -338,17 +318,7 @@ class TestCacheDown:
             "import json, django; django.setup(); from django.conf import settings; "
             "print(json.dumps(settings.CACHES['default']))"
         )
-        result = subprocess.run(
-            [sys.executable, "-c", code],
-            cwd=PROJECT_ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
-        assert result.returncode == 0, result.stderr
-        configured = json.loads(result.stdout)
+        configured = json.loads(run_python(code, env=env))
 
         assert configured["BACKEND"].endswith("RedisCache")
         assert configured["LOCATION"] == "redis://127.0.0.1:6379/9"

@@ -8,22 +8,19 @@ connection cannot be taken down without taking the test down with it).
 
 import json
 import os
-import subprocess
-import sys
 import time
 from http import HTTPStatus
-from pathlib import Path
 
 import pytest
 from django.test import Client
 from drf_spectacular.generators import SchemaGenerator
 
 from core.throttling import CACHE_FAILURES
+from tests.subprocesses import run_python
 
 pytestmark = pytest.mark.django_db
 
 URL = "/readyz"
-PROJECT_ROOT = Path(__file__).resolve().parent.parent.parent
 LIVE_REDIS_URL = "redis://127.0.0.1:6379/9"
 
 
@@ -182,18 +179,9 @@ def test_database_down_is_a_503_naming_it_while_healthz_stays_200(database_url, 
     if with_redis:
         env["REDIS_URL"] = LIVE_REDIS_URL
 
-    result = subprocess.run(
-        [sys.executable, "-c", PROBE],
-        cwd=PROJECT_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    output = run_python(PROBE, env=env)
 
-    assert result.returncode == 0, result.stderr
-    answers = json.loads(result.stdout.strip().splitlines()[-1])
+    answers = json.loads(output.strip().splitlines()[-1])
     assert answers["/healthz"] == [HTTPStatus.OK, {"status": "ok"}]
     status, body = answers["/readyz"]
     assert status == HTTPStatus.SERVICE_UNAVAILABLE
@@ -230,18 +218,9 @@ def test_probes_are_exempt_from_the_https_redirect_in_production(tmp_path):
     )
     env.pop("SECURE_SSL_REDIRECT", None)
 
-    result = subprocess.run(
-        [sys.executable, "-c", PRODUCTION_REDIRECTS % (paths,)],
-        cwd=PROJECT_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    output = run_python(PRODUCTION_REDIRECTS % (paths,), env=env)
 
-    assert result.returncode == 0, result.stderr
-    statuses = json.loads(result.stdout.strip().splitlines()[-1])
+    statuses = json.loads(output.strip().splitlines()[-1])
     assert statuses["/healthz"] == statuses["/healthz/"] == HTTPStatus.OK
     # Not redirected: answered by the view (503 here, this database has no cache table).
     assert statuses["/readyz"] not in {HTTPStatus.MOVED_PERMANENTLY, HTTPStatus.FOUND}

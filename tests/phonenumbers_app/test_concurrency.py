@@ -4,15 +4,15 @@ Each thread has its own database connection (Django's are per thread), so these
 are separate sessions contending for the same rows, as in production.
 """
 
-import threading
 from collections import Counter
+from functools import partial
 from http import HTTPStatus
 
 import pytest
-from django.db import connection
 
 from phonenumbers_app.models import PhoneNumber, PhoneNumberEvent
 from phonenumbers_app.vocabularies import InventoryState
+from tests.concurrently import all_at_once
 from tests.conftest import client_for
 from tests.factories import BusinessFactory, PhoneNumberFactory, UserFactory
 
@@ -23,22 +23,12 @@ def post_concurrently(bodies: list[dict]) -> list[tuple[int, dict]]:
     """POST every body at the same moment from its own thread; (status, json) in order."""
     staff = UserFactory(username="racer", is_staff=True)
     clients = [client_for(staff) for _ in bodies]
-    barrier = threading.Barrier(len(bodies))
-    results: list[tuple[int, dict] | None] = [None] * len(bodies)
 
-    def run(index: int) -> None:
-        try:
-            barrier.wait()
-            response = clients[index].post("/phone-numbers", bodies[index], format="json")
-            results[index] = (response.status_code, response.json())
-        finally:
-            connection.close()
+    def post(client, body) -> tuple[int, dict]:
+        response = client.post("/phone-numbers", body, format="json")
+        return response.status_code, response.json()
 
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(bodies))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    results = all_at_once([partial(post, c, b) for c, b in zip(clients, bodies, strict=True)])
     assert all(result is not None for result in results)
     return results
 
@@ -112,25 +102,15 @@ def test_concurrent_default_number_changes_queue_on_the_business_and_never_fail(
     numbers = [PhoneNumberFactory(business=business, assigned=True) for _ in range(35)]
     staff = UserFactory(username="default-racer", is_staff=True)
     clients = [client_for(staff) for _ in range(70)]
-    barrier = threading.Barrier(len(clients))
-    statuses: list[int | None] = [None] * len(clients)
 
-    def run(index: int) -> None:
-        try:
-            barrier.wait()
-            number = numbers[index % len(numbers)]
-            response = clients[index].patch(
-                f"/phone-numbers/{number.pk}", {"isDefault": True}, format="json"
-            )
-            statuses[index] = response.status_code
-        finally:
-            connection.close()
+    def make_default(client, number) -> int:
+        url = f"/phone-numbers/{number.pk}"
+        return client.patch(url, {"isDefault": True}, format="json").status_code
 
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(clients))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
+    statuses = all_at_once(
+        [partial(make_default, c, numbers[i % len(numbers)]) for i, c in enumerate(clients)],
+        timeout=120,
+    )
 
     assert Counter(statuses) == {HTTPStatus.OK: len(clients)}
     assert PhoneNumber.objects.filter(business=business, is_default=True).count() == 1
