@@ -108,10 +108,6 @@ def phone_number_page_rows(queryset: QuerySet) -> list:
     return [by_id[pk] for pk in ids if pk in by_id]
 
 
-# The name the list views pass as `fetch=` (core.keyset), kept for their callers.
-fetch_in_written_join_order = phone_number_page_rows
-
-
 def rows_in_written_join_order(queryset: QuerySet) -> list:
     """Evaluate a representation query by primary key without letting PostgreSQL
     reorder its joins.
@@ -169,7 +165,7 @@ def phone_number_for_representation(*, user: User, phone_number: PhoneNumber) ->
 def phone_number_list(*, user: User, params=None) -> QuerySet[PhoneNumber]:
     """The caller's numbers, ready to render, filtered by the API's query parameters
     (PhoneNumberFilter) when `params` are given (the API's filter backend applies them
-    itself). Read a page of it with fetch_in_written_join_order.
+    itself). Read a page of it with phone_number_page_rows.
 
     Raises ValidationError for unknown parameters and bad values.
     """

@@ -134,7 +134,7 @@ class PhoneNumberViewSet(ApiViewSet):
     pagination_class = PhoneNumberPagination
     serializer_class = PhoneNumberSummaryOutput
     # How a page of numbers is read (selectors decide, e.g. ids first, then the joins).
-    fetch_page = staticmethod(selectors.fetch_in_written_join_order)
+    fetch_page = staticmethod(selectors.phone_number_page_rows)
 
     def get_queryset(self):
         if self.action in ("list", "organization"):
