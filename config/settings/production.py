@@ -42,4 +42,7 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True
 # possible from the apex domain: the domain's owner opts in (SECURE_HSTS_PRELOAD=1).
 # Off, Django's reminder that it is off (security.W021) is a decision, not a finding.
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
-SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
+SILENCED_SYSTEM_CHECKS = [
+    *SILENCED_SYSTEM_CHECKS,  # noqa: F405
+    *([] if SECURE_HSTS_PRELOAD else ["security.W021"]),
+]
