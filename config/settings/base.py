@@ -87,6 +87,9 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Django's backend, with timestamps parsed by psycopg's C code (see its docstring).
+    DATABASES["default"]["ENGINE"] = "core.db.postgresql"
 # No web request may hold the database longer (PostgreSQL; core/db/timeouts.py): a
 # statement that would is cancelled and the API answers 503. 0: no bound. Migrations,
 # imports and management commands are never bounded.
