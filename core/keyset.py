@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -101,6 +101,12 @@ def _after(field: str, value: Any, desc: bool, nullable: bool) -> Q | None:
     return after | Q(**{f"{field}__isnull": True}) if nullable else after
 
 
+def _value(row: Any, name: str) -> Any:
+    """A column of a fetched row: a model instance's attribute, or a mapping's key (a
+    `fetch` may read rows as dicts)."""
+    return row[name] if isinstance(row, Mapping) else getattr(row, name)
+
+
 def _equal(field: str, value: Any) -> Q:
     return Q(**{f"{field}__isnull": True}) if value is None else Q(**{field: value})
 
@@ -128,8 +134,11 @@ class KeysetPage:
             queryset = queryset.filter(self._after_position(columns, self._read(token)))
         rows = fetch(queryset[: size + 1])
         self.items = rows[:size]
+        pk = queryset.model._meta.pk.attname
         self.next_token = (
-            self._write([getattr(rows[size - 1], name) for name, _, _ in columns])
+            self._write(
+                [_value(rows[size - 1], pk if name == "pk" else name) for name, _, _ in columns]
+            )
             if len(rows) > size
             else None
         )

@@ -18,6 +18,7 @@ from businesses.models import Business
 from businesses.selectors import business_ids_of
 from core.filtering import filter_queryset
 from core.throttling import CACHE_ERRORS
+from phonenumbers_app import number_rows
 from phonenumbers_app.filters import PhoneNumberEventFilter, PhoneNumberFilter, search_condition
 from phonenumbers_app.models import PhoneNumber, PhoneNumberEvent, TenDlc
 from phonenumbers_app.numbers import InvalidNumber, normalize_number
@@ -32,20 +33,8 @@ from phonenumbers_app.vocabularies import (
 
 RECENT_EVENTS_LIMIT = 20
 WARMUP_EVENT_TYPES = (EventType.WARMUP_PAUSED, EventType.WARMUP_RESUMED)
-# Everything the representation of a number shows, fetched with it in one query.
+# Everything the representation of one number shows, fetched with it in one query.
 REPRESENTATION_JOINS = ("business", "user", "ten_dlc", "billing__business", "billing__user")
-# Columns of the joined users and businesses the representation never shows (it shows
-# their id and name): not reading them saves a millisecond on a 50-row page.
-_UNSHOWN_USER = ("password", "last_login", "is_superuser", "email", "is_staff", "is_active")
-REPRESENTATION_DEFERRED = (
-    *(f"{user}__{column}" for user in ("user", "billing__user") for column in _UNSHOWN_USER),
-    *(f"{user}__date_joined" for user in ("user", "billing__user")),
-    *(
-        f"{business}__{column}"
-        for business in ("business", "billing__business")
-        for column in ("created_at", "modified_at")
-    ),
-)
 
 
 def phone_number_visible_to(*, user: User) -> QuerySet[PhoneNumber]:
@@ -90,22 +79,18 @@ def events_as_seen_by(*, user: User, events: Iterable[PhoneNumberEvent]) -> list
     return events
 
 
-def phone_number_page_rows(queryset: QuerySet) -> list:
-    """Evaluate one page of a representation query: the page's ids first, then its rows.
+def phone_number_page_rows(queryset: QuerySet) -> list[number_rows.Row]:
+    """One page of a list of numbers as rows (phonenumbers_app.number_rows): the page's
+    ids first, then their rows.
 
     The ids come from the numbers table alone (and whatever a filter joins), read along
     an index in the page's order and stopped after a page. Asked for in one query with
-    the six joined tables instead, PostgreSQL joins every candidate row before sorting
+    the joined tables instead, PostgreSQL joins every candidate row before sorting
     them, which for any order but the default is all the table's rows.
     """
     ids = list(queryset.values_list("pk", flat=True))
-    if not ids:
-        return []
-    rows = queryset.model._base_manager.using(queryset.db).filter(pk__in=ids)
-    rows.query.select_related = queryset.query.select_related
-    rows.query.deferred_loading = queryset.query.deferred_loading
-    by_id = {row.pk: row for row in rows_in_written_join_order(rows)}
-    return [by_id[pk] for pk in ids if pk in by_id]
+    rows = number_rows.rows_by_id(ids, using=queryset.db)
+    return [rows[pk] for pk in ids if pk in rows]
 
 
 def rows_in_written_join_order(queryset: QuerySet) -> list:
@@ -117,7 +102,8 @@ def rows_in_written_join_order(queryset: QuerySet) -> list:
     the ORM writes (the numbers first, then each LEFT JOIN by primary key) is already
     the best one. The setting is LOCAL to this transaction, so no other query is
     affected. Never for a list's filtering and ordering: there it would force a walk of
-    the date index for a tenant's few rows (see phone_number_page_rows).
+    the date index for a tenant's few rows (lists read their pages as rows instead,
+    see phone_number_page_rows).
     """
     connection = connections[queryset.db]
     if connection.vendor != "postgresql":
@@ -130,11 +116,7 @@ def rows_in_written_join_order(queryset: QuerySet) -> list:
 
 def phone_number_get(*, user: User, id: uuid.UUID) -> PhoneNumber | None:
     """One number with its latest events, or None if it is missing or not the caller's."""
-    queryset = (
-        phone_number_visible_to(user=user)
-        .select_related(*REPRESENTATION_JOINS)
-        .defer(*REPRESENTATION_DEFERRED)
-    )
+    queryset = phone_number_visible_to(user=user).select_related(*REPRESENTATION_JOINS)
     rows = rows_in_written_join_order(queryset.filter(pk=id)[:1])
     if not rows:
         return None
@@ -163,17 +145,13 @@ def phone_number_for_representation(*, user: User, phone_number: PhoneNumber) ->
 
 
 def phone_number_list(*, user: User, params=None) -> QuerySet[PhoneNumber]:
-    """The caller's numbers, ready to render, filtered by the API's query parameters
-    (PhoneNumberFilter) when `params` are given (the API's filter backend applies them
-    itself). Read a page of it with phone_number_page_rows.
+    """The caller's numbers, filtered by the API's query parameters (PhoneNumberFilter)
+    when `params` are given (the API's filter backend applies them itself). Read a page
+    of it with phone_number_page_rows.
 
     Raises ValidationError for unknown parameters and bad values.
     """
-    queryset = (
-        _listable_by(user=user)
-        .select_related(*REPRESENTATION_JOINS)
-        .defer(*REPRESENTATION_DEFERRED)
-    )
+    queryset = _listable_by(user=user)
     if params is None:
         return queryset
     return filter_queryset(PhoneNumberFilter, params, queryset)
@@ -405,9 +383,7 @@ def ops_number_list(*, user: User, params: QueryDict) -> QuerySet[PhoneNumber]:
     search = params.pop("search", None)  # a QueryDict pops the list of values
     queryset = (
         phone_number_list(user=user, params=params)
-        .select_related(None)
         .select_related("business")
-        .defer(None)
         .only(*OPS_LIST_FIELDS)
     )
     text = (search or [""])[-1].strip()

@@ -8,6 +8,7 @@ from rest_framework import serializers
 from core.serializers import IntegerStringField
 from phonenumbers_app.api.representation import phone_number_representation
 from phonenumbers_app.api.table_rows import table_row_representation
+from phonenumbers_app.number_rows import as_row, row_of
 from phonenumbers_app.vocabularies import InventoryState, PhoneNumberStatus, WarmupHealthState
 
 
@@ -99,7 +100,8 @@ class PhoneNumberOutput(serializers.Serializer):
     state, warmup, and its most recent events (newest first, at most 20)."""
 
     # Expects a PhoneNumber from selectors.phone_number_get (its joins and
-    # `recent_events`), so rendering runs no query of its own.
+    # `recent_events`), so rendering runs no query of its own. Lists' serializers
+    # take the rows of selectors.phone_number_page_rows (or a PhoneNumber).
 
     number = serializers.CharField()
     business = RefOutput(allow_null=True)
@@ -153,7 +155,7 @@ class PhoneNumberOutput(serializers.Serializer):
     modifiedAt = serializers.DateTimeField(source="modified_at", allow_null=True)
 
     def to_representation(self, instance):
-        return phone_number_representation(instance, events=True)
+        return phone_number_representation(row_of(instance), events=instance.recent_events)
 
 
 @extend_schema_serializer(component_name="PhoneNumberSummary")
@@ -163,7 +165,7 @@ class PhoneNumberSummaryOutput(PhoneNumberOutput):
     events = None
 
     def to_representation(self, instance):
-        return phone_number_representation(instance, events=False)
+        return phone_number_representation(as_row(instance))
 
 
 @extend_schema_serializer(component_name="Warmup")
@@ -225,7 +227,7 @@ class PhoneNumberTableRowOutput(serializers.Serializer):
     tenDlcCampaignStatus = serializers.CharField(allow_null=True)
 
     def to_representation(self, instance):
-        return table_row_representation(instance)
+        return table_row_representation(as_row(instance))
 
 
 @extend_schema_serializer(component_name="PagedResultOfPhoneNumberTableRow")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from phonenumbers_app.models import PhoneNumber
+from phonenumbers_app.number_rows import Row
 from phonenumbers_app.vocabularies import InventoryState
 from phonenumbers_app.vocabularies import WarmupHealthState as W
 
@@ -48,43 +48,44 @@ def number_type(number: str) -> str:
     return "TollFree" if number[:2] == "+1" and number[2:5] in TOLL_FREE_AREA_CODES else "Local"
 
 
-def routing_summary(n: PhoneNumber) -> str:
+def routing_summary(n: Row) -> str:
     channels = [
         name
-        for name, on in (("SMS", n.routing_sms_enabled), ("voice", n.routing_voice_enabled))
+        for name, on in (("SMS", n["routing_sms_enabled"]), ("voice", n["routing_voice_enabled"]))
         if on
     ]
     text = " and ".join(channels) if channels else "No channels"
-    if n.routing_warmup_only:
+    if n["routing_warmup_only"]:
         text += ", warmup only"
-    if n.routing_internal_test_only:
+    if n["routing_internal_test_only"]:
         text += ", internal test only"
     return text[0].upper() + text[1:]
 
 
-def table_row_representation(n: PhoneNumber) -> dict[str, Any]:
-    """A listed number (from selectors.phone_number_list: business and 10DLC joined)."""
-    business = n.business
+def table_row_representation(n: Row) -> dict[str, Any]:
+    """A listed number, from its row (phonenumbers_app.number_rows)."""
+    business_id = n["business_id"]
+    enabled, state = n["enabled"], n["inventory_state"]
     return {
-        "id": str(n.id),
-        "name": n.name,
-        "number": n.number,
-        "type": number_type(n.number),
-        "organization": business.name if business else "",
-        "organizationId": str(business.id) if business else None,
-        "enabled": n.enabled,
+        "id": str(n["id"]),
+        "name": n["name"],
+        "number": n["number"],
+        "type": number_type(n["number"]),
+        "organization": n["business_name"] if business_id else "",
+        "organizationId": str(business_id) if business_id else None,
+        "enabled": enabled,
         "warmup": {
-            "enabled": n.warmup_enabled,
-            "state": READINESS_STATE[n.warmup_state],
-            "healthStatus": READINESS_HEALTH[n.health_status],
-            "healthScore": n.warmup_health_score,
-            "progressPercent": n.warmup_progress_percent,
+            "enabled": n["warmup_enabled"],
+            "state": READINESS_STATE[n["warmup_state"]],
+            "healthStatus": READINESS_HEALTH[n["health_status"]],
+            "healthScore": n["warmup_health_score"],
+            "progressPercent": n["warmup_progress_percent"],
             # Voice warmup stages are not tracked here: every number is at the start.
             "callStage": "Stage 0",
         },
-        "ownership": "Leadping-owned" if n.leadping_owned else "Customer-owned",
+        "ownership": "Leadping-owned" if n["leadping_owned"] else "Customer-owned",
         "routingSummary": routing_summary(n),
-        "smsReady": n.enabled and n.inventory_state in SMS_READY_STATES,
-        "voiceReady": n.enabled and n.inventory_state in VOICE_READY_STATES,
-        "tenDlcCampaignStatus": n.ten_dlc.campaign_status,
+        "smsReady": enabled and state in SMS_READY_STATES,
+        "voiceReady": enabled and state in VOICE_READY_STATES,
+        "tenDlcCampaignStatus": n["ten_dlc__campaign_status"],
     }

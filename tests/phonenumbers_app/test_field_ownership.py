@@ -8,6 +8,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from phonenumbers_app.api.representation import phone_number_representation
+from phonenumbers_app.number_rows import row_of
 from phonenumbers_app.errors import FieldNotWritable
 from phonenumbers_app.field_ownership import (
     FIELD_OWNERS,
@@ -77,8 +78,7 @@ def test_every_field_the_update_service_accepts_has_an_owner_that_is_not_system(
 @pytest.mark.django_db
 def test_every_field_of_the_representation_is_in_the_table(number):
     shown = {
-        WRITTEN_AS.get(name, name)
-        for name in _leaves(phone_number_representation(number, events=False))
+        WRITTEN_AS.get(name, name) for name in _leaves(phone_number_representation(row_of(number)))
     }
 
     assert shown - NOT_FIELDS_OF_THEIR_OWN == set(FIELD_OWNERS)
