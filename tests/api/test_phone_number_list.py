@@ -19,7 +19,7 @@ from phonenumbers_app.vocabularies import (
     PhoneNumberStatus,
     WarmupHealthState,
 )
-from tests.conftest import client_for, join_order_queries
+from tests.conftest import client_for
 from tests.factories import (
     BusinessFactory,
     MembershipFactory,

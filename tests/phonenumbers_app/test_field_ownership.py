@@ -8,7 +8,6 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from phonenumbers_app.api.representation import phone_number_representation
-from phonenumbers_app.number_rows import row_of
 from phonenumbers_app.errors import FieldNotWritable
 from phonenumbers_app.field_ownership import (
     FIELD_OWNERS,
@@ -22,6 +21,7 @@ from phonenumbers_app.field_ownership import (
 from phonenumbers_app.imports.columns import COLUMNS
 from phonenumbers_app.imports.reader import field_name
 from phonenumbers_app.models import PhoneNumberEvent
+from phonenumbers_app.number_rows import row_of
 from phonenumbers_app.services import phone_number_update, phone_number_update_check
 from phonenumbers_app.services.events import api_name
 from phonenumbers_app.services.update import BILLING_FIELDS, TEN_DLC_FIELDS, UPDATABLE_FIELDS
