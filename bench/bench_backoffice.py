@@ -38,6 +38,7 @@ import django
 
 django.setup()
 
+from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.db.models import Count  # noqa: E402
 from django.test import Client  # noqa: E402
@@ -250,6 +251,8 @@ def main() -> None:
     parser.add_argument("--json", help="also write the results to this file")
     parser.add_argument("--compare", help="a --json file of an earlier run: show its medians")
     args = parser.parse_args()
+    # The pages link their static files through the manifest (a fresh checkout has none).
+    call_command("collectstatic", interactive=False, verbosity=0)
     staff, _ = User.objects.get_or_create(
         username="bench-operator", defaults={"is_staff": True, "is_superuser": True}
     )

