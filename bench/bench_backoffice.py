@@ -38,6 +38,7 @@ import django
 
 django.setup()
 
+from django.contrib import admin  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.db.models import Count  # noqa: E402
@@ -221,9 +222,16 @@ def cases(client: Client) -> list[tuple[str, str, dict | Callable[[], dict]]]:
     found += [(f"admin: search {label}", ADMIN, {"q": term}) for label, term in searches]
     found.append((f"admin: search part {sample.number[5:10]}", ADMIN, {"q": sample.number[5:10]}))
     rare_type = rarest("type", PhoneNumberEvent)
+    # A page about DEPTH events deep, whatever the admin's page size.
+    events_per_page = admin.site._registry[PhoneNumberEvent].list_per_page
+    events_deep = DEPTH // events_per_page
     found += [
         ("events admin: first page", EVENTS, {}),
-        ("events admin: page 100 (100 a page)", EVENTS, {"p": 100}),
+        (
+            f"events admin: page {events_deep} ({events_per_page} a page)",
+            EVENTS,
+            {"p": events_deep},
+        ),
         ("events admin: type=created", EVENTS, {"type__exact": "created"}),
         (f"events admin: type={rare_type} (rarest)", EVENTS, {"type__exact": rare_type}),
         ("events admin: actor_is_staff=yes", EVENTS, {"actor_is_staff__exact": "1"}),

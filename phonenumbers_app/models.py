@@ -275,6 +275,15 @@ class PhoneNumber(TimeStampedModel):
                 condition=Q(is_internal_pool=True),
                 name="phone_number_internal_pool_idx",
             ),
+            # WHERE is_preferred ORDER BY created_at DESC, id DESC (the admin's "preferred"
+            # filter, and the business's preferred numbers): under 1% of the numbers, so
+            # without it the filter's page and its count-ahead read ~75,000 rows (36 ms).
+            models.Index(
+                fields=["-created_at", "-id"],
+                include=["business"],
+                condition=Q(is_preferred=True),
+                name="phone_number_preferred_idx",
+            ),
             # WHERE user_id = ...: the foreign key's SET NULL when a user is deleted.
             not_null_index("user", "phone_number_user_idx"),
             # The claim query walks exactly this index: preferred first, then oldest.

@@ -17,6 +17,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
+from core.admin_checkbox import PlainActionCheckboxMixin
 from core.admin_lookups import DateTimeLookupOffsetMixin
 from core.errors import DomainError
 from core.paginator import CountAheadAdminMixin
@@ -89,7 +90,9 @@ class BillingInline(admin.StackedInline):
 
 
 @admin.register(PhoneNumber)
-class PhoneNumberAdmin(CountAheadAdminMixin, DateTimeLookupOffsetMixin, admin.ModelAdmin):
+class PhoneNumberAdmin(
+    PlainActionCheckboxMixin, CountAheadAdminMixin, DateTimeLookupOffsetMixin, admin.ModelAdmin
+):
     list_display = [
         "number",
         "name",

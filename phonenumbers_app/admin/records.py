@@ -35,6 +35,9 @@ class PhoneNumberEventAdmin(
     raw_id_fields = ["phone_number", "actor", "business"]
     show_full_result_count = False
     show_facets = admin.ShowFacets.NEVER
+    # As the numbers' admin: rendering a row costs the admin about 1 ms, so 100 a page
+    # took 105-125 ms however fast its query.
+    list_per_page = 50
 
     def get_changelist(self, request, **kwargs):
         return IndexedSortChangeList

@@ -119,6 +119,27 @@ class TestChangelist:
         assert b"25 phone numbers" in deeper.content
         assert len(last.context["cl"].result_list) == 1
 
+    @pytest.mark.parametrize("order", ["", "2", "-8"])
+    def test_deeper_pages_show_the_rows_offset_paging_would_in_order(
+        self, admin_client, business, monkeypatch, order
+    ):
+        monkeypatch.setattr(PhoneNumberAdmin, "list_per_page", 3)
+        for index in range(10):
+            PhoneNumberFactory(business=business if index % 2 else None, name=f"Line {index}")
+        query = {"o": order} if order else {}
+        changelist = admin_client.get(CHANGELIST, query).context["cl"]
+        everything = list(changelist.queryset.values_list("pk", flat=True))
+
+        pages = [
+            [
+                row.pk
+                for row in admin_client.get(CHANGELIST, {**query, "p": p}).context["cl"].result_list
+            ]
+            for p in (1, 2, 3, 4)
+        ]
+
+        assert pages == [everything[0:3], everything[3:6], everything[6:9], everything[9:10]]
+
     @pytest.mark.parametrize(
         "query",
         [
