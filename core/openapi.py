@@ -7,7 +7,7 @@ from drf_spectacular.plumbing import is_list_serializer
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 
-from core.problems import PROBLEM_CONTENT_TYPE
+from core.problems import JSON_CONTENT_TYPE, PROBLEM_CONTENT_TYPE
 from core.serializers import ProblemOutput
 
 _DESCRIPTIONS = {
@@ -33,10 +33,11 @@ def problems(*statuses: int, descriptions: dict[int, str] | None = None) -> dict
     """
     described = {**_DESCRIPTIONS, **(descriptions or {})}
     return {
-        (status, PROBLEM_CONTENT_TYPE): OpenApiResponse(
-            ProblemOutput, description=described[status]
-        )
+        (status, content_type): OpenApiResponse(ProblemOutput, description=described[status])
         for status in sorted({*statuses, 401, 429})
+        # problem+json, or plain JSON to a client that asks only for that
+        # (core.problems.problem_content_type).
+        for content_type in (PROBLEM_CONTENT_TYPE, JSON_CONTENT_TYPE)
     }
 
 

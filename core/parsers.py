@@ -1,4 +1,6 @@
-"""The API's JSON parser: DRF's, with a limit on how deeply a body may nest.
+"""The API's JSON parsers: DRF's, with a limit on how deeply a body may nest, and the
+same for JSON sent under a structured-syntax media type (`application/*+json`, which
+clients generated from the seed product's document send, or `application/<x>+json`).
 
 Python's JSON decoder recurses once per level and raises RecursionError (not the
 ValueError DRF turns into a 400) about 1,000 levels down; anything that walks a body
@@ -46,3 +48,16 @@ class JSONParser(parsers.JSONParser):
         if json_depth(data) > MAX_DEPTH:
             raise ParseError(TOO_DEEP)
         return data
+
+
+class StructuredJSONParser(JSONParser):
+    """JSON under `application/*+json` or any `application/<x>+json` (RFC 6839): the
+    content negotiation (core.negotiation) hands it those bodies."""
+
+    media_type = "application/*+json"
+
+
+def is_structured_json(media_type: str) -> bool:
+    """`application/<anything>+json`, parameters ignored."""
+    main, _, sub = media_type.partition(";")[0].strip().lower().partition("/")
+    return main == "application" and sub.endswith("+json")

@@ -28,6 +28,7 @@ from core.parsers import MAX_DEPTH as MAX_JSON_DEPTH
 logger = logging.getLogger(__name__)
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
+JSON_CONTENT_TYPE = "application/json"
 PROBLEM_BASE = "/problems/"
 
 # slug -> (title, what it means and what to do). Served as documentation at /problems/<slug>.
@@ -223,8 +224,24 @@ def _validation_detail(errors: dict[str, list[str]]) -> str:
     return f"{len(errors)} fields are invalid: {fields}."
 
 
-def _problem_response(body: dict[str, Any], headers: dict[str, str] | None = None) -> Response:
-    return Response(body, status=body["status"], headers=headers, content_type=PROBLEM_CONTENT_TYPE)
+def problem_content_type(request: HttpRequest | None) -> str:
+    """`application/problem+json`, unless the client asks for `application/json` and
+    not for it: the same body then comes as plain JSON (clients generated from the seed
+    product's document, which declares its errors as application/json, send that)."""
+    request = getattr(request, "_request", request)  # DRF's Request wraps Django's
+    if request is None or "HTTP_ACCEPT" not in request.META:
+        return PROBLEM_CONTENT_TYPE
+    if request.accepts(PROBLEM_CONTENT_TYPE) or not request.accepts(JSON_CONTENT_TYPE):
+        return PROBLEM_CONTENT_TYPE
+    return JSON_CONTENT_TYPE
+
+
+def _problem_response(
+    body: dict[str, Any], request: HttpRequest | None, headers: dict[str, str] | None = None
+) -> Response:
+    return Response(
+        body, status=body["status"], headers=headers, content_type=problem_content_type(request)
+    )
 
 
 def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
@@ -240,7 +257,8 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
                 detail=exc.detail,
                 instance=instance,
                 **exc.extensions,
-            )
+            ),
+            request,
         )
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(
@@ -265,7 +283,8 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
                 detail=_validation_detail(errors),
                 instance=instance,
                 errors=errors,
-            )
+            ),
+            request,
         )
     if isinstance(exc, exceptions.APIException):
         headers: dict[str, str] = {}
@@ -279,6 +298,7 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
         detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
         return _problem_response(
             problem_body(status=exc.status_code, detail=str(detail), instance=instance),
+            request,
             headers=headers,
         )
 
@@ -290,7 +310,8 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
                 problem_type="query-timeout",
                 detail="The database did not answer in time; the request was stopped.",
                 instance=instance,
-            )
+            ),
+            request,
         )
     logger.exception("Unhandled error in API view", exc_info=exc)
     return _problem_response(
@@ -298,7 +319,8 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
             status=500,
             detail="An unexpected error occurred. It has been logged.",
             instance=instance,
-        )
+        ),
+        request,
     )
 
 
@@ -306,7 +328,7 @@ def problem_json_response(request: HttpRequest, status: int, detail: str) -> Jso
     return JsonResponse(
         problem_body(status=status, detail=detail, instance=request.get_full_path()),
         status=status,
-        content_type=PROBLEM_CONTENT_TYPE,
+        content_type=problem_content_type(request),
     )
 
 

@@ -11,7 +11,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
-from core.problems import PROBLEM_CONTENT_TYPE, PROBLEM_TYPES, problem_body
+from core.problems import PROBLEM_TYPES, problem_body, problem_content_type
 from core.throttling import CACHE_FAILURES
 
 logger = logging.getLogger(__name__)
@@ -114,4 +114,4 @@ def readyz(request: HttpRequest) -> HttpResponse:
         checks=checks,
         rateLimitCacheFailures=failures,
     )
-    return JsonResponse(body, status=503, content_type=PROBLEM_CONTENT_TYPE)
+    return JsonResponse(body, status=503, content_type=problem_content_type(request))

@@ -33,9 +33,19 @@ from phonenumbers_app.vocabularies import InventoryState, PhoneNumberStatus, War
 MIRRORS_DIFFER = "{top} and routing.{nested} are the same field; they must not differ."
 
 NUMBER_NULL = "Must be a string; omit number to claim one from the inventory pool."
+ORGANIZATION_DIFFERS = (
+    "organizationId is businessId under the seed product's other name; give one, or both equal."
+)
+ORGANIZATION_ID_HELP = (
+    "businessId under the name the seed product's published phone-numbers document gives "
+    "it, with the same rules; either may be sent (both: they must be equal)."
+)
 
 STAFF_ONLY = "Staff only."
 NULL_STAFF_ONLY = "Null needs a staff key."
+
+# Request fields that are another name of a field of the table (the seed product's document).
+SYNONYMS = {"organizationId": "businessId"}
 
 InputClass = TypeVar("InputClass", bound=type[serializers.Serializer])
 
@@ -55,6 +65,7 @@ def documents_owners(prefix: str = "") -> Callable[[InputClass], InputClass]:
             if isinstance(field, serializers.BaseSerializer):
                 continue  # a group: documented by its own class
             field_name = api_name(field.source or name, prefix)
+            field_name = SYNONYMS.get(field_name, field_name)
             notes = []
             if owner_of(field_name) == STAFF:
                 notes.append(STAFF_ONLY)
@@ -71,9 +82,23 @@ def documents_owners(prefix: str = "") -> Callable[[InputClass], InputClass]:
     return document
 
 
+class OrganizationIdInput(StrictInputSerializer):
+    """A body's `organizationId`, read as `businessId` (the seed product's document calls
+    the business an organization); validated data carries only `businessId`."""
+
+    def validate(self, attrs: dict) -> dict:
+        attrs = super().validate(attrs)
+        if "organizationId" in attrs:
+            organization_id = attrs.pop("organizationId")
+            if "businessId" in attrs and attrs["businessId"] != organization_id:
+                raise serializers.ValidationError({"organizationId": [ORGANIZATION_DIFFERS]})
+            attrs["businessId"] = organization_id
+        return attrs
+
+
 @extend_schema_serializer(component_name="PhoneNumberCreate")
 @documents_owners()
-class PhoneNumberCreateInput(StrictInputSerializer):
+class PhoneNumberCreateInput(OrganizationIdInput):
     """`POST /phone-numbers` body, exactly the seed's request fields."""
 
     name = StrictCharField(
@@ -89,6 +114,9 @@ class PhoneNumberCreateInput(StrictInputSerializer):
     businessId = StrictUUIDField(required=False, allow_null=True)
     enabled = StrictBooleanField(required=False, default=True)
     id = StrictUUIDField(required=False, allow_null=True)
+    organizationId = StrictUUIDField(
+        required=False, allow_null=True, help_text=ORGANIZATION_ID_HELP
+    )
 
     def validate_number(self, value: str) -> str:
         # Checked here too so that a bad number is reported with the other bad fields;
@@ -176,7 +204,7 @@ class BillingInput(StrictInputSerializer):
 
 @extend_schema_serializer(component_name="PhoneNumberPatch")
 @documents_owners()
-class PhoneNumberPatchInput(StrictInputSerializer):
+class PhoneNumberPatchInput(OrganizationIdInput):
     """`PATCH /phone-numbers/{id}`: any subset of the writable fields."""
 
     name = StrictCharField(required=False, min_length=1, max_length=255)
@@ -185,6 +213,9 @@ class PhoneNumberPatchInput(StrictInputSerializer):
         required=False,
         allow_null=True,
         help_text="Move the number to this business; null returns it to the pool.",
+    )
+    organizationId = StrictUUIDField(
+        required=False, allow_null=True, help_text=ORGANIZATION_ID_HELP
     )
     teamId = _text("team_id")
     campaignId = _text("campaign_id")
@@ -232,7 +263,7 @@ class PhoneNumberPatchInput(StrictInputSerializer):
                     raise serializers.ValidationError(
                         {name: [MIRRORS_DIFFER.format(top=name, nested=name)]}
                     )
-        return attrs
+        return super().validate(attrs)
 
 
 @extend_schema_serializer(component_name="WarmupPause")

@@ -212,7 +212,7 @@ def _properties(schema: dict, component: str, prefix: str = "") -> dict[str, dic
 
 
 MIRRORS = {"routing.teamId": "teamId", "routing.sourceId": "sourceId"}
-MIRRORS |= {"routing.campaignId": "campaignId"}
+MIRRORS |= {"routing.campaignId": "campaignId", "organizationId": "businessId"}
 
 
 def test_the_patch_body_says_staff_only_on_exactly_the_staff_fields(schema):
@@ -228,6 +228,7 @@ def test_the_patch_body_says_staff_only_on_exactly_the_staff_fields(schema):
     # Every staff field the PATCH body takes is documented as such.
     assert documented_staff == {f for f in owned_by(STAFF) if f in properties}
     assert NULL_STAFF_ONLY in properties["businessId"]["description"]
+    assert NULL_STAFF_ONLY in properties["organizationId"]["description"]
 
 
 def test_the_put_body_says_null_business_needs_a_staff_key(schema):

@@ -35,6 +35,7 @@ from tests.factories import PhoneNumberFactory
 from tests.rate_windows import start_of_a_fresh_window
 
 PROBLEM = "application/problem+json"
+JSON = "application/json"
 PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
 BEARER = {"type": "http", "scheme": "bearer"}
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
@@ -60,7 +61,7 @@ OPERATIONS = {
         "PagedResultOfPhoneNumberTableRow",
         {400},
     ),
-    "createPhoneNumber": ("post", NUMBERS, 201, "PhoneNumber", {400, 409, 413, 415, 422}),
+    "createPhoneNumber": ("post", NUMBERS, 200, "PhoneNumber", {400, 409, 413, 415, 422}),
     "getPhoneNumber": ("get", NUMBER, 200, "PhoneNumber", {404}),
     "updatePhoneNumber": ("patch", NUMBER, 200, "PhoneNumber", {400, 403, 404, 409, 412}),
     "replacePhoneNumber": ("put", NUMBER, 200, "PhoneNumber", {400, 403, 404, 409, 412}),
@@ -302,13 +303,15 @@ class TestSchemaDocument:
             assert ok["content"] == {
                 "application/json": {"schema": {"$ref": f"#/components/schemas/{component}"}}
             }
+        # problem+json, or the same body as plain JSON to a client asking only for that.
+        problem_content = {PROBLEM: {"schema": PROBLEM_REF}, JSON: {"schema": PROBLEM_REF}}
         for status in sorted({*errors, 401, 429}):
             assert str(status) in responses, f"{operation_id} does not document {status}"
-            assert responses[str(status)]["content"] == {PROBLEM: {"schema": PROBLEM_REF}}
+            assert responses[str(status)]["content"] == problem_content
             assert responses[str(status)]["description"]
         for code, documented in responses.items():
             if code.startswith(("4", "5")):
-                assert list(documented.get("content", {})) == [PROBLEM], (operation_id, code)
+                assert list(documented.get("content", {})) == [PROBLEM, JSON], (operation_id, code)
 
     def test_problem_schema_is_rfc_9457(self, openapi):
         problem = openapi["components"]["schemas"]["Problem"]
