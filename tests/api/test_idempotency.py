@@ -67,14 +67,14 @@ class TestReplay:
         first = send(staff_client, "POST", "/phone-numbers", create_body(business))
         again = send(staff_client, "POST", "/phone-numbers", create_body(business))
 
-        assert first.status_code == HTTPStatus.CREATED
+        assert first.status_code == HTTPStatus.OK
         assert first["Location"].endswith(f"/phone-numbers/{first.json()['id']}")
         assert first["ETag"]
         assert_replay_of(again, first)
         assert PhoneNumber.objects.count() == 1
         assert PhoneNumberEvent.objects.count() == 1
         record = IdempotencyRecord.objects.get()
-        assert (record.user, record.key, record.status) == (staff_user, KEY, 201)
+        assert (record.user, record.key, record.status) == (staff_user, KEY, 200)
         assert bytes(record.body) == first.content
 
     def test_replayed_patch_changes_the_number_once(self, staff_client, business):
@@ -179,10 +179,10 @@ class TestReplay:
 
         retry = send(staff_client, "POST", "/phone-numbers", create_body(business))
 
-        assert retry.status_code == HTTPStatus.CREATED
+        assert retry.status_code == HTTPStatus.OK
         assert "Idempotent-Replayed" not in retry
         assert PhoneNumber.objects.count() == 1
-        assert IdempotencyRecord.objects.get().status == HTTPStatus.CREATED
+        assert IdempotencyRecord.objects.get().status == HTTPStatus.OK
 
 
 class TestKeyReusedForAnotherRequest:
@@ -204,7 +204,7 @@ class TestKeyReusedForAnotherRequest:
         assert "POST /phone-numbers" in body["detail"]
         assert "Idempotent-Replayed" not in response
         assert IdempotencyRecord.objects.values().get() == record_before
-        assert first.status_code == HTTPStatus.CREATED
+        assert first.status_code == HTTPStatus.OK
 
     def test_same_key_on_a_different_path_is_a_422_and_writes_nothing(
         self, staff_client, business, unchanged_db
@@ -269,7 +269,7 @@ class TestUnsupportedMethod:
 
         response = send(staff_client, "POST", "/phone-numbers", create_body(business))
 
-        assert response.status_code == HTTPStatus.CREATED
+        assert response.status_code == HTTPStatus.OK
 
 
 class TestRequestStillRunning:
@@ -414,7 +414,7 @@ class TestWithoutOrWithBadKey:
         first = send(staff_client, "POST", "/phone-numbers", create_body(business), key=None)
         second = send(staff_client, "POST", "/phone-numbers", create_body(business), key=None)
 
-        assert first.status_code == HTTPStatus.CREATED
+        assert first.status_code == HTTPStatus.OK
         assert_problem(second, HTTPStatus.CONFLICT, "number-exists")
         assert not IdempotencyRecord.objects.exists()
 

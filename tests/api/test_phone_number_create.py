@@ -28,7 +28,7 @@ class TestCreateNewNumber:
             {"name": "Sales line", "number": "(415) 555-2671", "businessId": str(business.pk)},
         )
 
-        assert response.status_code == HTTPStatus.CREATED
+        assert response.status_code == HTTPStatus.OK
         body = response.json()
         assert_matches_contract(body)
         assert body["number"] == "+14155552671"
@@ -70,7 +70,7 @@ class TestCreateNewNumber:
             path=URL + "/",
         )
 
-        assert response.status_code == HTTPStatus.CREATED
+        assert response.status_code == HTTPStatus.OK
 
     def test_create_writes_one_event_naming_the_caller(self, staff_client, staff_user, business):
         body = post(
@@ -116,7 +116,7 @@ class TestCreateNewNumber:
     ):
         response = post(staff_client, {"name": "Stock", "number": "+14155552671"})
 
-        assert response.status_code == HTTPStatus.CREATED
+        assert response.status_code == HTTPStatus.OK
         body = response.json()
         assert_matches_contract(body)
         assert body["inventoryState"] == "Available"
@@ -128,7 +128,7 @@ class TestCreateNewNumber:
     def test_member_of_one_business_may_omit_business_id(self, member_client, business):
         response = post(member_client, {"name": "A", "number": "+14155552671"})
 
-        assert response.status_code == HTTPStatus.CREATED
+        assert response.status_code == HTTPStatus.OK
         assert response.json()["business"]["id"] == str(business.pk)
 
     def test_number_released_before_can_be_created_again_as_a_new_row(self, staff_client, business):
@@ -152,7 +152,7 @@ class TestAssignExistingPoolNumber:
             staff_client, {"name": "Mine", "number": "415-555-2671", "businessId": str(business.pk)}
         )
 
-        assert response.status_code == HTTPStatus.CREATED
+        assert response.status_code == HTTPStatus.OK
         body = response.json()
         assert_matches_contract(body)
         assert body["id"] == str(stock.pk)
@@ -199,7 +199,7 @@ class TestClaimFromPool:
 
         response = post(member_client, {"name": "Claimed"})
 
-        assert response.status_code == HTTPStatus.CREATED
+        assert response.status_code == HTTPStatus.OK
         assert response.json()["business"]["id"] == str(business.pk)
 
     def test_empty_pool_is_a_409_inventory_exhausted(self, staff_client, business, unchanged_db):
@@ -403,7 +403,7 @@ class TestRequestContract:
         }
         request_validator.validate(body)
 
-        assert post(staff_client, body).status_code == HTTPStatus.CREATED
+        assert post(staff_client, body).status_code == HTTPStatus.OK
 
 
 class TestQueryCount:
@@ -427,7 +427,7 @@ class TestQueryCount:
             response = post(
                 staff_client, {"name": "A", "number": number, "businessId": str(business.pk)}
             )
-            assert response.status_code == HTTPStatus.CREATED
+            assert response.status_code == HTTPStatus.OK
 
         with django_assert_num_queries(QUERIES_TO_ASSIGN):
             assign(quiet.number)
@@ -443,7 +443,7 @@ class TestQueryCount:
                 staff_client,
                 {"name": "A", "number": "+14155552671", "businessId": str(business.pk)},
             )
-        assert response.status_code == HTTPStatus.CREATED
+        assert response.status_code == HTTPStatus.OK
 
 
 # Counted inside the test's transaction, so every atomic block shows as SAVEPOINT/RELEASE.
