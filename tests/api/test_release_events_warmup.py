@@ -24,7 +24,9 @@ def url(number, suffix: str = "") -> str:
 
 
 class TestRelease:
-    def test_delete_releases_and_keeps_the_row_and_its_history(self, member_client, member, number):
+    def test_delete_releases_and_keeps_the_row_and_its_history(
+        self, member_client, member, staff_client, number
+    ):
         response = member_client.delete(url(number))
 
         assert response.status_code == HTTPStatus.NO_CONTENT
@@ -37,18 +39,39 @@ class TestRelease:
         event = PhoneNumberEvent.objects.get(phone_number=number)
         assert (event.type, event.actor) == (EventType.RELEASED, member)
         assert event.data["after"]["inventoryState"] == "Released"
-        body = member_client.get(url(number)).json()
+        body = staff_client.get(url(number)).json()
         assert body["inventoryState"] == "Released"
         assert body["providerReleasedAt"] is not None
 
-    def test_releasing_again_is_a_no_op_204(self, member_client, number):
+    def test_after_delete_the_number_is_gone_for_its_business(
+        self, member_client, staff_client, number
+    ):
+        member_client.delete(url(number))
+
+        assert member_client.get(url(number)).status_code == HTTPStatus.NOT_FOUND
+        assert member_client.get(url(number) + "/events").status_code == HTTPStatus.NOT_FOUND
+        listed = member_client.get("/phone-numbers", {"inventoryState": "Released"}).json()
+        assert listed["items"] == []
+        assert str(number.pk) not in {
+            i["id"] for i in member_client.get("/phone-numbers").json()["items"]
+        }
+        # Staff still find it, with its history.
+        found = staff_client.get("/phone-numbers", {"inventoryState": "Released"}).json()
+        assert [item["id"] for item in found["items"]] == [str(number.pk)]
+        assert staff_client.get(url(number) + "/events").json()["items"]
+
+    def test_releasing_again_is_a_no_op_204_for_staff_and_a_404_for_the_business(
+        self, member_client, staff_client, number
+    ):
         member_client.delete(url(number))
         number.refresh_from_db()
         released_at, version = number.provider_released_at, number.version
 
-        response = member_client.delete(url(number) + "/")
+        again = staff_client.delete(url(number) + "/")
+        by_the_business = member_client.delete(url(number))
 
-        assert response.status_code == HTTPStatus.NO_CONTENT
+        assert again.status_code == HTTPStatus.NO_CONTENT
+        assert by_the_business.status_code == HTTPStatus.NOT_FOUND
         number.refresh_from_db()
         assert (number.provider_released_at, number.version) == (released_at, version)
         assert PhoneNumberEvent.objects.filter(type=EventType.RELEASED).count() == 1
@@ -62,22 +85,27 @@ class TestRelease:
             "/phone-numbers", {"name": "Again", "number": "+14155552671"}, format="json"
         )
 
-        assert response.status_code == HTTPStatus.CREATED
+        assert response.status_code == HTTPStatus.OK
         assert response.json()["id"] != str(number.pk)
         assert PhoneNumber.objects.filter(number="+14155552671").count() == 2
 
-    def test_released_is_terminal(self, member_client, number, unchanged_db):
+    def test_released_is_terminal(self, member_client, staff_client, number, unchanged_db):
         member_client.delete(url(number))
 
         with unchanged_db():
             responses = [
+                staff_client.patch(url(number), {"name": "x"}, format="json"),
+                staff_client.patch(url(number), {"inventoryState": "Assigned"}, format="json"),
+                staff_client.put(url(number), {"name": "x"}, format="json"),
+            ]
+            by_the_business = [
                 member_client.patch(url(number), {"name": "x"}, format="json"),
-                member_client.patch(url(number), {"inventoryState": "Assigned"}, format="json"),
                 member_client.put(url(number), {"name": "x"}, format="json"),
             ]
 
         assert {r.status_code for r in responses} == {HTTPStatus.CONFLICT}
         assert {r.json()["type"] for r in responses} == {"/problems/number-released"}
+        assert {r.status_code for r in by_the_business} == {HTTPStatus.NOT_FOUND}
 
     def test_another_business_cannot_release_it(self, member_client, other_business):
         theirs = PhoneNumberFactory(business=other_business)
