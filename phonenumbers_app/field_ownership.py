@@ -66,6 +66,8 @@ FIELD_OWNERS: dict[str, Owner] = {
     # Provider configuration: the messaging profile carries the 10DLC campaign.
     "routing.messagingProfileId": STAFF,
     "routing.voiceConnectionId": STAFF,
+    # The seed's published document's: the owner's 10DLC application (carrier registration).
+    "routing.tenDlcApplicationId": STAFF,
     "isInternalPool": STAFF,  # the import's; the API never writes it
     "location.location": STAFF,  # the geocoder's guess; staff may correct it through the import
     "location.state": STAFF,
@@ -92,6 +94,7 @@ FIELD_OWNERS: dict[str, Owner] = {
     # --- System: shown, never written by a door ------------------------------------------------
     "id": SYSTEM,
     "number": SYSTEM,  # a different number is a different row: release and create another
+    "phoneIdentityId": SYSTEM,  # the provider's identity of the number (the provider sync's)
     "userId": SYSTEM,  # who took the number for its business, set by the change of owner
     "leadpingOwned": SYSTEM,
     "providerSyncedAt": SYSTEM,

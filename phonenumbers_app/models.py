@@ -62,6 +62,10 @@ class PhoneNumber(TimeStampedModel):
     # Indexed by phone_number_created_idx (created_at DESC, id DESC), which also serves
     # MIN/MAX and ranges; a second index on the column would only slow every insert.
     created_at = models.DateTimeField(default=timezone.now, editable=False)
+    # The seed's published document's `phoneIdentityId`: the canonical identity of the
+    # number at the provider. Null until something (the provider sync) sets it; it stays
+    # with the number when it changes owner.
+    phone_identity_id = models.CharField(max_length=255, null=True, blank=True)
 
     # --- Ownership ---
     # db_index=False: phone_number_business_idx leads with business_id and serves both
@@ -122,6 +126,9 @@ class PhoneNumber(TimeStampedModel):
     routing_internal_test_only = models.BooleanField(default=False)
     routing_messaging_profile_id = models.CharField(max_length=255, null=True, blank=True)
     routing_voice_connection_id = models.CharField(max_length=255, null=True, blank=True)
+    # The seed's published document's `routing.tenDlcApplicationId`: the owner's 10DLC
+    # application, cleared with the rest of its 10DLC data on a change of owner.
+    routing_ten_dlc_application_id = models.CharField(max_length=255, null=True, blank=True)
 
     # --- Flags ---
     is_preferred = models.BooleanField(default=False)

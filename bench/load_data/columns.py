@@ -78,6 +78,8 @@ NUMBER_COLUMNS: dict[str, Col] = {
     "modified_at": _time("modified_us"),
     "number": _row("number"),
     "name": _row("name"),
+    # Nothing sets these yet (the provider sync and the 10DLC applications will).
+    "phone_identity_id": Col("NULL::varchar", lambda c: None),
     "business_id": _biz("id"),
     "user_id": _owner_user(),
     "team_id": _biz("team_id"),
@@ -105,6 +107,7 @@ NUMBER_COLUMNS: dict[str, Col] = {
     "routing_internal_test_only": _prof("routing_internal_test_only"),
     "routing_messaging_profile_id": _biz("messaging_profile_id", "routing_sms_enabled"),
     "routing_voice_connection_id": _biz("voice_connection_id", "routing_voice_enabled"),
+    "routing_ten_dlc_application_id": Col("NULL::varchar", lambda c: None),
     "is_preferred": _row("preferred"),
     "is_default": _const(False),  # set afterwards: the first eligible number of a business
     "is_internal_pool": _prof("is_internal_pool"),

@@ -138,6 +138,7 @@ class PhoneNumberAdmin(
     readonly_fields = [
         "id",
         "number",
+        "phone_identity_id",
         "user",
         "leadping_owned",
         "provider",
@@ -163,7 +164,18 @@ class PhoneNumberAdmin(
     fieldsets = [
         (
             "Identity",
-            {"fields": ["id", "number", "name", "business", "user", "enabled", "leadping_owned"]},
+            {
+                "fields": [
+                    "id",
+                    "number",
+                    "phone_identity_id",
+                    "name",
+                    "business",
+                    "user",
+                    "enabled",
+                    "leadping_owned",
+                ]
+            },
         ),
         ("State", {"fields": ["inventory_state", "status"]}),
         (
@@ -195,6 +207,7 @@ class PhoneNumberAdmin(
                     ("routing_warmup_only", "routing_internal_test_only"),
                     ("team_id", "source_id", "campaign_id"),
                     ("routing_messaging_profile_id", "routing_voice_connection_id"),
+                    "routing_ten_dlc_application_id",
                     ("is_preferred", "is_default"),
                     (
                         "is_internal_pool",

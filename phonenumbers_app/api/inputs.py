@@ -154,6 +154,7 @@ class RoutingInput(StrictInputSerializer):
     campaignId = _text("campaign_id")
     messagingProfileId = _text("routing_messaging_profile_id")
     voiceConnectionId = _text("routing_voice_connection_id")
+    tenDlcApplicationId = _text("routing_ten_dlc_application_id")
 
 
 @extend_schema_serializer(component_name="CapabilitiesPatch")

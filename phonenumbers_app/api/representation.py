@@ -13,6 +13,7 @@ import datetime
 from collections.abc import Iterable
 from typing import Any
 
+from phonenumbers_app.api.table_rows import readiness
 from phonenumbers_app.models import PhoneNumberEvent
 from phonenumbers_app.number_rows import Row
 
@@ -44,12 +45,21 @@ def phone_number_representation(
     n: Row, *, events: Iterable[PhoneNumberEvent] | None = None
 ) -> dict[str, Any]:
     """The contract's response object, in its field order, from a number's row
-    (phonenumbers_app.number_rows); with `events` when given (the detail's)."""
+    (phonenumbers_app.number_rows); with `events` when given (the detail's).
+
+    A superset of the seed page's response and the seed's published document's
+    `PhoneNumberResponse`: the document's `phoneIdentityId`, `organization` (the same
+    object as `business`), `routing.tenDlcApplicationId` and nested `warmup` sit where the
+    document orders them, without moving any of the seed page's fields.
+    """
     business_id, user_id = n["business_id"], n["user_id"]
     billing_business_id, billing_user_id = n["billing__business_id"], n["billing__user_id"]
+    business = {"id": str(business_id), "name": n["business_name"]} if business_id else None
     data: dict[str, Any] = {
         "number": n["number"],
-        "business": ({"id": str(business_id), "name": n["business_name"]} if business_id else None),
+        "phoneIdentityId": n["phone_identity_id"],
+        "organization": None if business is None else {**business},
+        "business": business,
         "user": {"id": str(user_id), "name": n["user_name"]} if user_id else None,
         "teamId": n["team_id"],
         "campaignId": n["campaign_id"],
@@ -80,6 +90,7 @@ def phone_number_representation(
             "campaignId": n["campaign_id"],
             "messagingProfileId": n["routing_messaging_profile_id"],
             "voiceConnectionId": n["routing_voice_connection_id"],
+            "tenDlcApplicationId": n["routing_ten_dlc_application_id"],
         },
         "tenDlc": {
             "brandId": n["ten_dlc__brand_id"],
@@ -120,6 +131,7 @@ def phone_number_representation(
         "warmupNextActionAt": _time(n["warmup_next_action_at"]),
         "warmupPauseReason": n["warmup_pause_reason"],
         "healthReason": n["health_reason"],
+        "warmup": readiness(n),
     }
     if events is not None:
         data["events"] = [event_representation(event) for event in events]

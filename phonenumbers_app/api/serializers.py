@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from core.serializers import IntegerStringField
 from phonenumbers_app.api.representation import phone_number_representation
-from phonenumbers_app.api.table_rows import table_row_representation
+from phonenumbers_app.api.table_rows import (
+    READINESS_COLUMNS,
+    readiness,
+    table_row_representation,
+)
 from phonenumbers_app.number_rows import as_row, row_of
 from phonenumbers_app.vocabularies import InventoryState, PhoneNumberStatus, WarmupHealthState
 
@@ -45,6 +51,11 @@ class RoutingOutput(serializers.Serializer):
         source="routing_messaging_profile_id", allow_null=True
     )
     voiceConnectionId = serializers.CharField(source="routing_voice_connection_id", allow_null=True)
+    tenDlcApplicationId = serializers.CharField(
+        source="routing_ten_dlc_application_id",
+        allow_null=True,
+        help_text="The 10DLC application (the seed's published document).",
+    )
 
 
 @extend_schema_serializer(component_name="TenDlc")
@@ -94,6 +105,32 @@ class PhoneNumberEventOutput(serializers.Serializer):
     createdAt = serializers.DateTimeField(source="created_at")
 
 
+_READINESS_STATES = ["Not Started", "In Progress", "Paused", "Blocked", "Ready"]
+_READINESS_HEALTH = ["Not Evaluated", "Evaluating", "Healthy", "Needs Attention", "Blocked"]
+
+
+@extend_schema_serializer(component_name="PhoneNumberReadiness")
+class PhoneNumberReadinessOutput(serializers.Serializer):
+    """Messaging and calling warmup of a number, as the seed product's published document
+    has it (table_rows.readiness maps ours to its vocabularies)."""
+
+    enabled = serializers.BooleanField()
+    state = serializers.ChoiceField(choices=_READINESS_STATES)
+    healthStatus = serializers.ChoiceField(choices=_READINESS_HEALTH)
+    healthScore = serializers.IntegerField()
+    progressPercent = serializers.IntegerField()
+    callStage = serializers.ChoiceField(
+        choices=["Stage 0", "Stage 1", "Stage 2", "Stage 3", "Stage 4"],
+        help_text="Voice warmup stages are not tracked here: always Stage 0.",
+    )
+
+    def to_representation(self, instance):
+        # A number (or its row): the fields are the mapping's, not attributes.
+        if not isinstance(instance, Mapping):
+            instance = {column: getattr(instance, column) for column in READINESS_COLUMNS}
+        return readiness(instance)
+
+
 @extend_schema_serializer(component_name="PhoneNumber")
 class PhoneNumberOutput(serializers.Serializer):
     """A phone number: owner, provider, capabilities, routing, 10DLC, billing, location,
@@ -104,6 +141,17 @@ class PhoneNumberOutput(serializers.Serializer):
     # take the rows of selectors.phone_number_page_rows (or a PhoneNumber).
 
     number = serializers.CharField()
+    phoneIdentityId = serializers.CharField(
+        source="phone_identity_id",
+        allow_null=True,
+        help_text="The number's canonical identity at the provider (the seed's published "
+        "document); null until known.",
+    )
+    organization = RefOutput(
+        source="business",
+        allow_null=True,
+        help_text="The business, as the seed's published document names it: same as business.",
+    )
     business = RefOutput(allow_null=True)
     user = UserRefOutput(allow_null=True)
     teamId = serializers.CharField(source="team_id", allow_null=True)
@@ -148,6 +196,9 @@ class PhoneNumberOutput(serializers.Serializer):
     warmupNextActionAt = serializers.DateTimeField(source="warmup_next_action_at", allow_null=True)
     warmupPauseReason = serializers.CharField(source="warmup_pause_reason", allow_null=True)
     healthReason = serializers.CharField(source="health_reason", allow_null=True)
+    warmup = PhoneNumberReadinessOutput(
+        source="*", help_text="The warmup as the seed's published document has it."
+    )
     events = PhoneNumberEventOutput(source="recent_events", many=True)
     name = serializers.CharField()
     id = serializers.CharField()
@@ -187,25 +238,6 @@ class WarmupOutput(serializers.Serializer):
     canPause = serializers.BooleanField(source="can_pause")
     canResume = serializers.BooleanField(source="can_resume")
     events = PhoneNumberEventOutput(source="warmup_events", many=True)
-
-
-_READINESS_STATES = ["Not Started", "In Progress", "Paused", "Blocked", "Ready"]
-_READINESS_HEALTH = ["Not Evaluated", "Evaluating", "Healthy", "Needs Attention", "Blocked"]
-
-
-@extend_schema_serializer(component_name="PhoneNumberReadiness")
-class PhoneNumberReadinessOutput(serializers.Serializer):
-    """Messaging and calling warmup of a number, as the seed product's table row has it."""
-
-    enabled = serializers.BooleanField()
-    state = serializers.ChoiceField(choices=_READINESS_STATES)
-    healthStatus = serializers.ChoiceField(choices=_READINESS_HEALTH)
-    healthScore = serializers.IntegerField()
-    progressPercent = serializers.IntegerField()
-    callStage = serializers.ChoiceField(
-        choices=["Stage 0", "Stage 1", "Stage 2", "Stage 3", "Stage 4"],
-        help_text="Voice warmup stages are not tracked here: always Stage 0.",
-    )
 
 
 @extend_schema_serializer(component_name="PhoneNumberTableRow")

@@ -260,6 +260,12 @@ COLUMNS: dict[str, Column] = {
         _col("campaignId", P, "campaign_id", text_parser(255)),
         _col("routingMessagingProfileId", P, "routing_messaging_profile_id", text_parser(255)),
         _col("routingVoiceConnectionId", P, "routing_voice_connection_id", text_parser(255)),
+        _col(
+            "routingTenDlcApplicationId",
+            P,
+            "routing_ten_dlc_application_id",
+            text_parser(255),
+        ),
         _col("isPreferred", P, "is_preferred", parse_bool),
         _col("isInternalPool", P, "is_internal_pool", parse_bool),
         _col("tenDlcBrandId", T, "brand_id", text_parser(255)),

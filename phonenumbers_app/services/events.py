@@ -25,6 +25,7 @@ API_NAMES: dict[str, str] = {
     "routing_internal_test_only": "routing.internalTestOnly",
     "routing_messaging_profile_id": "routing.messagingProfileId",
     "routing_voice_connection_id": "routing.voiceConnectionId",
+    "routing_ten_dlc_application_id": "routing.tenDlcApplicationId",
     "capability_sms": "capabilities.sms",
     "capability_voice": "capabilities.voice",
     "capability_warmup": "capabilities.warmup",

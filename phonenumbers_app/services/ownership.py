@@ -34,6 +34,9 @@ OWNER_FIELDS = (
     "routing_voice_enabled",
     "routing_messaging_profile_id",
     "routing_voice_connection_id",
+    # The owner's 10DLC application, cleared like the rest of its 10DLC registration.
+    # (phone_identity_id, the number's identity at the provider, stays with the number.)
+    "routing_ten_dlc_application_id",
     "is_preferred",
     "is_default",
 )

@@ -52,6 +52,7 @@ TEXT_FIELDS = (
     "source_id",
     "routing_messaging_profile_id",
     "routing_voice_connection_id",
+    "routing_ten_dlc_application_id",
 )
 NULLABLE_TEXT_FIELDS = ("health_reason",)
 BOOLEAN_FIELDS = (

@@ -25,6 +25,7 @@ STAFF_WRITES = [
     ({"healthReason": "All good"}, ["healthReason"]),
     ({"capabilities": {"testing": True}}, ["capabilities.testing"]),
     ({"routing": {"messagingProfileId": "mp-1"}}, ["routing.messagingProfileId"]),
+    ({"routing": {"tenDlcApplicationId": "app-1"}}, ["routing.tenDlcApplicationId"]),
     ({"routing": {"warmupOnly": True}}, ["routing.warmupOnly"]),
     ({"businessId": None}, ["businessId"]),
 ]

@@ -5,54 +5,33 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from http import HTTPStatus
-from pathlib import Path
 
-import jsonschema
 import pytest
-import yaml
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from referencing import Registry, Resource
-from referencing.jsonschema import DRAFT202012
 from rest_framework.test import APIClient
 
 from phonenumbers_app.models import PhoneNumber
 from phonenumbers_app.vocabularies import InventoryState, PhoneNumberStatus, WarmupHealthState
 from tests.conftest import client_for
 from tests.factories import BusinessFactory, MembershipFactory, PhoneNumberFactory, UserFactory
+from tests.seed_document import load_seed_document, seed_validator
 
 URL = "/phone-numbers/all/organization"
-SEED_DOCUMENT = "leadping-phone-numbers-openapi.yml"
-# Beside the repository on developers' machines and CI; a copy travels with the tests.
-SEED_PATHS = (
-    Path(__file__).resolve().parents[3] / "shared" / "reference" / SEED_DOCUMENT,
-    Path(__file__).resolve().parents[1] / "contract" / SEED_DOCUMENT,
-)
-SEED_URI = "urn:leadping:phone-numbers"
 T0 = datetime(2024, 1, 1, tzinfo=UTC)
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(scope="module")
 def seed_document() -> dict:
-    path = next(path for path in SEED_PATHS if path.exists())
-    return yaml.safe_load(path.read_text())
-
-
-def _seed_validator(document: dict, component: str) -> jsonschema.Draft202012Validator:
-    registry = Registry().with_resource(
-        SEED_URI, Resource.from_contents(document, default_specification=DRAFT202012)
-    )
-    return jsonschema.Draft202012Validator(
-        {"$ref": f"{SEED_URI}#/components/schemas/{component}"}, registry=registry
-    )
+    return load_seed_document()
 
 
 @pytest.fixture(scope="module")
 def seed_page(seed_document):
     """Asserts a body is a valid PagedResultOfPhoneNumberTableRow of the seed's document."""
-    validator = _seed_validator(seed_document, "PagedResultOfPhoneNumberTableRow")
-    request = _seed_validator(seed_document, "RequestDataOptions")
+    validator = seed_validator(seed_document, "PagedResultOfPhoneNumberTableRow")
+    request = seed_validator(seed_document, "RequestDataOptions")
 
     def check(body: dict, sent: dict | None = None) -> dict:
         if sent is not None:
@@ -66,7 +45,7 @@ def seed_page(seed_document):
 
 @pytest.fixture(scope="module")
 def seed_problem(seed_document):
-    validator = _seed_validator(seed_document, "ProblemDetails")
+    validator = seed_validator(seed_document, "ProblemDetails")
 
     def check(response) -> dict:
         assert response.status_code == HTTPStatus.BAD_REQUEST, response.content

@@ -30,6 +30,8 @@ def numbers(staff_user, business):
     full = PhoneNumberFactory(
         business=business,
         user=staff_user,
+        phone_identity_id="pid",
+        routing_ten_dlc_application_id="app",
         team_id="t",
         campaign_id="c",
         source_id="s",

@@ -38,16 +38,24 @@ UPDATE_FIELDS = {
     "businessId",
 }
 # Representation members that the table knows by another name: the owner objects are
-# written as businessId and userId.
-WRITTEN_AS = {"business": "businessId", "user": "userId"}
+# written as businessId and userId (`organization` is `business` by the document's name).
+WRITTEN_AS = {"business": "businessId", "organization": "businessId", "user": "userId"}
+OWNER_OBJECTS = tuple(WRITTEN_AS)
 # Shown, but not fields of their own: routing's ids mirror the top-level ones, billing's
-# names are those of its business and user.
+# names are those of its business and user, the nested warmup is the flat warmup fields
+# in the published document's vocabularies.
 NOT_FIELDS_OF_THEIR_OWN = {
     "routing.teamId",
     "routing.sourceId",
     "routing.campaignId",
     "billing.businessName",
     "billing.userName",
+    "warmup.enabled",
+    "warmup.state",
+    "warmup.healthStatus",
+    "warmup.healthScore",
+    "warmup.progressPercent",
+    "warmup.callStage",
 }
 
 
@@ -55,7 +63,7 @@ def _leaves(data: dict, prefix: str = "") -> set[str]:
     names = set()
     for key, value in data.items():
         name = f"{prefix}.{key}" if prefix else key
-        if isinstance(value, dict) and key not in ("business", "user"):
+        if isinstance(value, dict) and key not in OWNER_OBJECTS:
             names |= _leaves(value, name)
         else:
             names.add(name)
