@@ -53,24 +53,36 @@ def seed_errors(validator: jsonschema.Draft202012Validator, body: Any) -> list[s
     return [f"{list(e.absolute_path)}: {e.message}" for e in validator.iter_errors(body)]
 
 
-def _strict(document: dict) -> dict:
+def as_clients_read_it(document: dict) -> dict:
+    """A copy of `document` whose "this object, or null" properties say so in JSON Schema
+    (see _nullable_reference), as a client generated from it reads them. For validators
+    that take the document literally (this module's, Schemathesis in .ci/schemathesis)."""
     document = copy.deepcopy(document)
-    _require_all(document["components"]["schemas"])
+    _walk(document["components"]["schemas"], _nullable_reference)
     return document
 
 
-def _require_all(node: Any) -> None:
+def _strict(document: dict) -> dict:
+    document = as_clients_read_it(document)
+    _walk(document["components"]["schemas"], _require_all)
+    return document
+
+
+def _walk(node: Any, visit) -> None:
     if isinstance(node, list):
         for item in node:
-            _require_all(item)
+            _walk(item, visit)
         return
     if not isinstance(node, dict):
         return
-    for value in node.values():
-        _require_all(value)
+    for value in list(node.values()):
+        _walk(value, visit)
+    visit(node)
+
+
+def _require_all(node: dict) -> None:
     if isinstance(node.get("properties"), dict):
         node["required"] = list(node["properties"])
-    _nullable_reference(node)
 
 
 def _nullable_reference(node: dict) -> None:
