@@ -279,6 +279,20 @@ class TestNumberPage:
             PhoneNumberEvent.objects.get(phone_number=warming).pk
         ]
 
+    def test_shows_the_published_document_s_identity_and_10dlc_application(
+        self, admin_client, business
+    ):
+        number = PhoneNumberFactory(
+            business=business,
+            phone_identity_id="pid-7",
+            routing_ten_dlc_application_id="app-9",
+        )
+
+        body = admin_client.get(reverse("ops:number", args=[number.pk])).content.decode()
+
+        assert "<dt>Phone identity</dt><dd>pid-7</dd>" in body
+        assert "<dt>10DLC application</dt><dd>app-9</dd>" in body
+
     def test_shows_warmup_progress_and_timeline(self, admin_client, warming):
         response = admin_client.get(reverse("ops:number", args=[warming.pk]))
 
