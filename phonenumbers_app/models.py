@@ -275,10 +275,11 @@ class PhoneNumber(TimeStampedModel):
             # WHERE is_internal_pool ORDER BY created_at DESC, id DESC (isInternalPool=true):
             # the few numbers held for internal use, never a tenant's, so without it a
             # tenant's filter walks every number of the business to find none. The
-            # business id rides along for that filter (an index-only scan).
+            # business id and state ride along for that filter (a tenant's excludes
+            # released numbers): an index-only scan.
             models.Index(
                 fields=["-created_at", "-id"],
-                include=["business"],
+                include=["business", "inventory_state"],
                 condition=Q(is_internal_pool=True),
                 name="phone_number_internal_pool_idx",
             ),
@@ -290,6 +291,15 @@ class PhoneNumber(TimeStampedModel):
                 include=["business"],
                 condition=Q(is_preferred=True),
                 name="phone_number_preferred_idx",
+            ),
+            # WHERE business_id IN (...) AND NOT enabled AND not Released ORDER BY created_at
+            # DESC, id DESC (a tenant's enabled=false: tenants never see released numbers,
+            # which are all disabled). Few rows; without it a business with none left
+            # walks every number it holds (4.3 s for 100,000).
+            models.Index(
+                fields=["business", "-created_at", "-id"],
+                condition=Q(enabled=False) & ~Q(inventory_state=InventoryState.RELEASED),
+                name="phone_number_disabled_idx",
             ),
             # WHERE user_id = ...: the foreign key's SET NULL when a user is deleted.
             not_null_index("user", "phone_number_user_idx"),
