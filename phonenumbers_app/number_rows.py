@@ -50,7 +50,8 @@ USER_NAMED = {"user_id": "user_name", f"{BILLING}__user_id": f"{BILLING}__user_n
 
 def rows_by_id(ids: Sequence[uuid.UUID], *, using: str) -> dict[uuid.UUID, Row]:
     """The rows of the numbers `ids` (missing ones left out), names filled in."""
-    rows = [dict(zip(COLUMNS, values, strict=True)) for values in _values(ids, using)]
+    values = values_by_pk(PhoneNumber, COLUMNS, ids, using=using)
+    rows = [dict(zip(COLUMNS, row, strict=True)) for row in values]
     for named, names_of in ((BUSINESS_NAMED, _business_names), (USER_NAMED, _user_names)):
         names = names_of(_referenced(rows, tuple(named)), using)
         for row in rows:
@@ -77,10 +78,6 @@ def row_of(number: PhoneNumber) -> Row:
 def as_row(item: Row | PhoneNumber) -> Row:
     """A list's item as a row: rows pass through, a PhoneNumber is turned into one."""
     return row_of(item) if isinstance(item, PhoneNumber) else item
-
-
-def _values(ids: Sequence[uuid.UUID], using: str) -> list[tuple]:
-    return values_by_pk(PhoneNumber, COLUMNS, ids, using=using)
 
 
 def _prefixed(obj, model, prefix: str) -> Row:

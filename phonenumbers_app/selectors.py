@@ -38,15 +38,17 @@ REPRESENTATION_JOINS = ("business", "user", "ten_dlc", "billing__business", "bil
 
 
 def phone_number_visible_to(*, user: User) -> QuerySet[PhoneNumber]:
-    """Every number for staff; the unreleased numbers of the caller's businesses otherwise.
-
-    A released number is no longer the business's, as the seed product shows it (its
-    GET answers 404 after DELETE); staff still read it, and its history stays.
-    """
-    queryset = PhoneNumber.objects.all()
+    """Every number for staff; the unreleased numbers of the caller's businesses otherwise."""
     if user.is_staff:
-        return queryset
-    return queryset.filter(business_id__in=business_ids_of(user=user)).exclude(
+        return PhoneNumber.objects.all()
+    return _held_by(business_ids_of(user=user))
+
+
+def _held_by(business_ids) -> QuerySet[PhoneNumber]:
+    """The numbers businesses `business_ids` hold: a released number is no longer its
+    business's, as the seed product shows it (its GET answers 404 after DELETE); staff
+    still read it, and its history stays."""
+    return PhoneNumber.objects.filter(business_id__in=business_ids).exclude(
         inventory_state=InventoryState.RELEASED
     )
 
@@ -173,10 +175,7 @@ def _listable_by(*, user: User) -> QuerySet[PhoneNumber]:
     """
     if user.is_staff:
         return PhoneNumber.objects.all()
-    business_ids = list(business_ids_of(user=user).values_list("business_id", flat=True))
-    return PhoneNumber.objects.filter(business_id__in=business_ids).exclude(
-        inventory_state=InventoryState.RELEASED
-    )
+    return _held_by(list(business_ids_of(user=user).values_list("business_id", flat=True)))
 
 
 def phone_number_event_list(
