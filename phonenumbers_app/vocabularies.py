@@ -51,6 +51,13 @@ class EventType(models.TextChoices):
     STATE_CHANGED = "state_changed", "State changed"
     WARMUP_PAUSED = "warmup_paused", "Warmup paused"
     WARMUP_RESUMED = "warmup_resumed", "Warmup resumed"
+    # Written by the warmup engine (actor "System").
+    WARMUP_STARTED = "warmup_started", "Warmup started"
+    WARMUP_ADVANCED = "warmup_advanced", "Warmup advanced"
+    WARMUP_HELD = "warmup_held", "Warmup held"
+    WARMUP_READY = "warmup_ready", "Warmup completed"
+    WARMUP_BLOCKED = "warmup_blocked", "Warmup blocked"
+    HEALTH_CHANGED = "health_changed", "Health changed"
     RELEASED = "released", "Released"
 
 

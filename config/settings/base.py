@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "accounts",
     "businesses",
     "phonenumbers_app",
+    "warmup",
 ]
 
 MIDDLEWARE = [
