@@ -1,0 +1,268 @@
+"""One pass of the warmup engine, a chunk of numbers at a time.
+
+A pass (`run_pass`, what beat's "warmup.tick" and `manage.py warmup_tick` start) cuts
+the unreleased numbers into chunks of consecutive ids; each chunk (`evaluate_chunk`, a
+Celery task of its own) is one transaction that:
+
+1. locks its numbers' rows, skipping rows another transaction holds (PostgreSQL's SKIP
+   LOCKED: two workers never evaluate one number at once; a number being edited is
+   evaluated on the next pass);
+2. reads their engine state and their daily stats in the health window (two queries);
+3. decides each number's change (warmup/ramp.py) from its plan and health
+   (warmup/health.py);
+4. writes the changes with their events through warmup/services/engine.py.
+
+A chunk run twice (a retry, a second worker, a second pass on the same day) decides
+nothing new: the day's advance-or-hold is keyed by `NumberWarmup.evaluated_day`, read
+under the lock.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import Counter, defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from django.db import connection, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from phonenumbers_app.models import PhoneNumber
+from phonenumbers_app.vocabularies import InventoryState
+from warmup import clock
+from warmup.health import Signals, assess
+from warmup.models import BusinessWarmupPlan, DailyStats, EngineRun, NumberWarmup, WarmupPlan
+from warmup.ramp import NumberState, decide
+from warmup.selectors import default_plan
+from warmup.services.engine import engine_apply
+
+CHUNK_SIZE = 2000
+
+_NUMBER_COLUMNS = (
+    "id",
+    "business_id",
+    "enabled",
+    "inventory_state",
+    "status",
+    "warmup_enabled",
+    "warmup_state",
+    "health_status",
+    "warmup_health_score",
+    "warmup_progress_percent",
+    "warmup_next_action_at",
+    "warmup_pause_reason",
+    "health_reason",
+)
+_WARMUP_COLUMNS = (
+    "plan_id",
+    "plan_day",
+    "started_at",
+    "evaluated_day",
+    "pacing_status",
+    "auto_paused",
+    "cooldown_until",
+    "health_since",
+    "auto_pauses",
+    "last_action",
+    "last_action_reason",
+    "last_action_at",
+)
+_SIGNAL_SUMS = (
+    F("sms_sent") + F("mms_sent"),
+    F("sms_delivered") + F("mms_delivered"),
+    F("sms_failed") + F("mms_failed"),
+    F("sms_carrier_rejected") + F("mms_carrier_rejected"),
+    F("opt_outs"),
+    F("recipients"),
+    F("spam_reports"),
+)
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """Numbers with ids in (after, upto]; None: open on that side."""
+
+    after: uuid.UUID | None
+    upto: uuid.UUID | None
+
+    def q(self) -> Q:
+        q = Q()
+        if self.after is not None:
+            q &= Q(id__gt=self.after)
+        if self.upto is not None:
+            q &= Q(id__lte=self.upto)
+        return q
+
+
+def chunks(size: int = CHUNK_SIZE) -> Iterator[Chunk]:
+    """The unreleased numbers in chunks of about `size` consecutive ids (one index probe
+    per chunk, never the whole id list in memory)."""
+    unreleased = PhoneNumber.objects.exclude(inventory_state=InventoryState.RELEASED)
+    after = None
+    while True:
+        rest = unreleased.filter(id__gt=after) if after else unreleased
+        upto = rest.order_by("id").values_list("id", flat=True)[size - 1 : size].first()
+        if upto is None:
+            yield Chunk(after, None)
+            return
+        yield Chunk(after, upto)
+        after = upto
+
+
+def evaluate_chunk(chunk: Chunk, *, now: datetime | None = None) -> Counter:
+    """Decide and write one chunk (see the module's docstring); the actions' counts."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        states, plans_by_number, businesses = _locked_states(chunk)
+        if not states:
+            return Counter()
+        today = clock.eastern_day(now)
+        history = _daily_signals(chunk, since=today - timedelta(days=_longest_window()))
+        decisions = []
+        for state in states:
+            plan = plans_by_number[state.id]
+            signals, sent_yesterday, window = _window(history.get(state.id, {}), state, plan, today)
+            health = assess(signals, plan, window=window)
+            decision = decide(
+                state, plan=plan, health=health, sent_yesterday=sent_yesterday, now=now
+            )
+            if decision.number_changes() or decision.warmup_changes():
+                decisions.append(decision)
+        engine_apply(decisions, businesses=businesses, now=now)
+    counts = Counter(d.action for d in decisions if d.action)
+    counts["evaluated"] = len(states)
+    counts["changed"] = len(decisions)
+    return counts
+
+
+def _locked_states(chunk: Chunk) -> tuple[list[NumberState], dict, dict]:
+    numbers = PhoneNumber.objects.filter(chunk.q()).exclude(inventory_state=InventoryState.RELEASED)
+    if connection.features.has_select_for_update_skip_locked:
+        numbers = numbers.select_for_update(skip_locked=True, of=("self",))
+    rows = list(numbers.order_by("id").values_list(*_NUMBER_COLUMNS))
+    if not rows:
+        return [], {}, {}
+    ids = [row[0] for row in rows]
+    engine_rows = {
+        row[0]: row[1:]
+        for row in NumberWarmup.objects.filter(phone_number_id__in=ids).values_list(
+            "phone_number_id", *_WARMUP_COLUMNS
+        )
+    }
+    plans = {plan.pk: plan for plan in WarmupPlan.objects.all()}
+    fallback = _default_of(plans)
+    business_ids = {row[1] for row in rows if row[1] is not None}
+    business_plans = dict(
+        BusinessWarmupPlan.objects.filter(business_id__in=business_ids).values_list(
+            "business_id", "plan_id"
+        )
+    )
+    states, plans_by_number, businesses = [], {}, {}
+    for row in rows:
+        number = dict(zip(_NUMBER_COLUMNS, row, strict=True))
+        business_id = number.pop("business_id")
+        engine = dict(zip(_WARMUP_COLUMNS, engine_rows.get(row[0], ()), strict=False))
+        plan_id = engine.pop("plan_id", None) or business_plans.get(business_id)
+        if "auto_pauses" in engine:
+            engine["auto_pauses"] = tuple(engine["auto_pauses"] or ())
+        state = NumberState(**number, **engine)
+        states.append(state)
+        plans_by_number[state.id] = plans.get(plan_id, fallback)
+        businesses[state.id] = business_id
+    return states, plans_by_number, businesses
+
+
+def _default_of(plans: dict) -> WarmupPlan:
+    for plan in plans.values():
+        if plan.is_default:
+            return plan
+    return default_plan()
+
+
+def _longest_window() -> int:
+    longest = WarmupPlan.objects.order_by("-window_days").values_list("window_days", flat=True)
+    return max(next(iter(longest), 7), 1)
+
+
+def _daily_signals(chunk: Chunk, *, since: date) -> dict[uuid.UUID, dict[date, Signals]]:
+    """{number: {day: Signals}} of the chunk's numbers from `since` (every owner's: the
+    number's standing with carriers is its own, whoever sent)."""
+    q = Q(day__gte=since)
+    if chunk.after is not None:
+        q &= Q(phone_number_id__gt=chunk.after)
+    if chunk.upto is not None:
+        q &= Q(phone_number_id__lte=chunk.upto)
+    rows = (
+        DailyStats.objects.filter(q)
+        .annotate(**{f"s{i}": expr for i, expr in enumerate(_SIGNAL_SUMS)})
+        .values_list("phone_number_id", "day", *(f"s{i}" for i in range(len(_SIGNAL_SUMS))))
+    )
+    history: dict[uuid.UUID, dict[date, Signals]] = defaultdict(dict)
+    for number_id, day, *values in rows:
+        days = history[number_id]
+        signals = Signals(*values)
+        days[day] = days[day] + signals if day in days else signals
+    return history
+
+
+def _window(
+    days: dict[date, Signals], state: NumberState, plan: WarmupPlan, today: date
+) -> tuple[Signals, int, str]:
+    """The signals the number is judged on, what it sent yesterday, and how to word the
+    window ("the last 7 days", or "since warmup resumed" after a pause)."""
+    first = today - timedelta(days=plan.window_days - 1)
+    window = f"the last {plan.window_days} days"
+    if state.health_since is not None:
+        since = clock.eastern_day(state.health_since)
+        if since > first:
+            first = since
+            window = "the days since warmup resumed" if state.auto_pauses else window
+    total = Signals()
+    for day, signals in days.items():
+        if day >= first:
+            total = total + signals
+    yesterday = days.get(today - timedelta(days=1))
+    return total, (yesterday.sent if yesterday else 0), window
+
+
+# --- A whole pass ------------------------------------------------------------------
+
+
+def start_run(*, trigger: str, now: datetime | None = None) -> EngineRun:
+    return EngineRun.objects.create(trigger=trigger, started_at=now or timezone.now())
+
+
+def record_chunk(run_id: uuid.UUID, counts: Counter, *, last: bool | None = None) -> None:
+    """Add a chunk's counts to its run; the run that has all its chunks is finished."""
+    fields = ("evaluated", "changed", "started", "advanced", "held", "paused", "resumed",
+              "promoted", "blocked")  # fmt: skip
+    EngineRun.objects.filter(pk=run_id).update(
+        chunks_done=F("chunks_done") + 1,
+        **{name: F(name) + counts.get(name, 0) for name in fields},
+    )
+    EngineRun.objects.filter(
+        pk=run_id, status=EngineRun.Status.RUNNING, chunks_done__gte=F("chunks_total")
+    ).exclude(chunks_total=0).update(status=EngineRun.Status.SUCCEEDED, finished_at=timezone.now())
+
+
+def fail_run(run_id: uuid.UUID, error: str) -> None:
+    EngineRun.objects.filter(pk=run_id).update(
+        status=EngineRun.Status.FAILED, finished_at=timezone.now(), error=error[:5000]
+    )
+
+
+def run_pass(*, trigger: str = "command", now: datetime | None = None) -> EngineRun:
+    """A whole pass in this process, chunk after chunk (manage.py warmup_tick)."""
+    run = start_run(trigger=trigger, now=now)
+    all_chunks = list(chunks())
+    EngineRun.objects.filter(pk=run.pk).update(chunks_total=len(all_chunks))
+    try:
+        for chunk in all_chunks:
+            record_chunk(run.pk, evaluate_chunk(chunk, now=now))
+    except Exception as error:
+        fail_run(run.pk, f"{type(error).__name__}: {error}")
+        raise
+    run.refresh_from_db()
+    return run
