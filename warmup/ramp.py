@@ -120,6 +120,13 @@ def decide(
     now: datetime,
 ) -> Decision:
     """One pass's decision for `state` (see the module's rules)."""
+    if state.auto_paused and state.warmup_state != W.PAUSED:
+        # A person resumed (or otherwise moved) a number the engine had paused: theirs now.
+        taken_over = replace(state, auto_paused=False, cooldown_until=None)
+        decision = decide(
+            taken_over, plan=plan, health=health, sent_yesterday=sent_yesterday, now=now
+        )
+        return replace(decision, before=state)
     today = clock.eastern_day(now)
     if state.inventory_state == InventoryState.RELEASED or not state.enabled:
         return _settle(state, state, plan, health, now)

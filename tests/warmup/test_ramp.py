@@ -169,3 +169,12 @@ def test_small_score_moves_between_daily_evaluations_write_nothing():
     moved = run(replace(state, warmup_health_score=90), HEALTHY)
     assert moved.number_changes()["warmup_health_score"] == 100
     assert moved.event_type == EventType.HEALTH_CHANGED
+
+
+def test_a_person_resuming_an_automatic_pause_takes_it_over():
+    paused = run(number(), Signals(sent=250, delivered=230, rejected=20)).after
+    resumed_by_person = replace(paused, warmup_state=W.WARMING, warmup_pause_reason=None)
+    d = run(resumed_by_person, HEALTHY, now=NOW + timedelta(minutes=5))
+    assert d.after.auto_paused is False and d.after.cooldown_until is None
+    assert d.after.warmup_state == W.WARMING and d.action != EngineAction.RESUMED
+    assert d.warmup_changes()["auto_paused"] is False
