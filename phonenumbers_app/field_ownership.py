@@ -5,8 +5,9 @@ services/events.py). Owners:
 
 - TENANT: the business's own settings; a tenant's key writes them (and staff).
 - STAFF: inventory, provider, carrier (10DLC), billing and warmup facts; only staff and the
-  staff doors (admin, /ops, the import) write them. A background engine will take over the
-  warmup and provider ones; tenants never write them.
+  staff doors (admin, /ops, the import) write them. The warmup engine computes the warmup
+  and health ones (warmup/services/engine.py, actor "System"); a staff write is an override,
+  recorded as that person's event. Tenants never write them.
 - SYSTEM: shown in the representation but written by no door: identity, timestamps, and
   what follows from other writes.
 
