@@ -179,6 +179,11 @@ MAX_DEMO_NUMBERS = len(AREA_CODES) * LINES_PER_AREA_CODE
 SLOTS = tuple(kind for kind in KINDS for _ in range(kind.weight))
 
 
+def is_demo_number(number: str) -> bool:
+    """Whether `number` is one of the demo's fictional +1 AAA 555-01XX lines."""
+    return len(number) == 12 and number.startswith("+1") and number[5:10] == "55501"
+
+
 def demo_number(i: int) -> str:
     area = AREA_CODES[i // LINES_PER_AREA_CODE]
     return f"+1{area}55501{i % LINES_PER_AREA_CODE:02d}"
