@@ -51,7 +51,7 @@ SELECT id, 1 + (abs(hashtext(id::text)) %% 19), %(yesterday)s, 'warmup', false, 
        %(started)s, %(started)s
   FROM phonenumbers_app_phonenumber WHERE inventory_state <> 'Released';
 -- 7 days of stats for every number with an owner; the last digit of a hash picks its
--- traffic: 0-6 clean and enough (advance), 7 too little (hold), 8 delivery 92%
+-- traffic: 0-6 clean and enough (advance), 7 too little (hold), 8 delivery 92 percent
 -- (attention), 9 carrier-filtered (pause).
 INSERT INTO warmup_dailystats
     (phone_number_id, business_id, day, sms_sent, sms_delivered, sms_failed,
