@@ -133,7 +133,10 @@ def _strict_components(result: dict) -> None:
 
 
 # Responses that carry the number's ETag (by the component they return).
-_ETAG_COMPONENTS = ("#/components/schemas/PhoneNumber", "#/components/schemas/Warmup")
+_ETAG_COMPONENTS = (
+    "#/components/schemas/PhoneNumber",
+    "#/components/schemas/PhoneNumberStatusResponse",
+)
 
 
 def add_response_headers_and_strict_bodies(result: dict, generator, request, public) -> dict:

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 
 from django.core.cache import cache
 from django.db import connections, transaction
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Case, Count, F, Q, QuerySet, Value, When
 from django.http import QueryDict
 from django.utils import timezone
 
@@ -134,6 +134,33 @@ def phone_number_get(*, user: User, id: uuid.UUID) -> PhoneNumber | None:
     )[:RECENT_EVENTS_LIMIT]
     number.recent_events = events_as_seen_by(user=user, events=recent)
     return number
+
+
+# What the warmup and status answers read with the number (warmup/status.py).
+STATUS_JOINS = ("business", "ten_dlc", "warmup", "warmup__plan")
+
+
+def phone_number_for_status(*, user: User, id: uuid.UUID) -> PhoneNumber | None:
+    """A number the caller sees, with what its status answer reads, or None."""
+    return phone_number_visible_to(user=user).select_related(*STATUS_JOINS).filter(pk=id).first()
+
+
+def phone_number_for_status_by_number(*, user: User, number: str) -> PhoneNumber | None:
+    """The number the caller sees with this E.164 `number`, or None.
+
+    Released rows keep their number, so staff may see several: the unreleased one (there
+    is at most one, phone_number_unique_unreleased), else the latest released.
+    """
+    released_last = Case(
+        When(inventory_state=InventoryState.RELEASED, then=Value(1)), default=Value(0)
+    )
+    return (
+        phone_number_visible_to(user=user)
+        .select_related(*STATUS_JOINS)
+        .filter(number=number)
+        .order_by(released_last, F("provider_released_at").desc(nulls_last=True), "-created_at")
+        .first()
+    )
 
 
 def phone_number_for_representation(*, user: User, phone_number: PhoneNumber) -> PhoneNumber:

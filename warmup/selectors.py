@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import date
 from uuid import UUID
 
 from phonenumbers_app.models import PhoneNumber
-from warmup.models import BusinessWarmupPlan, NumberWarmup, WarmupPlan
+from warmup.models import (
+    BusinessWarmupPlan,
+    DailyStats,
+    MessageOutcome,
+    NumberWarmup,
+    WarmupPlan,
+)
 
 
 def default_plan() -> WarmupPlan:
@@ -29,3 +36,69 @@ def plan_for(phone_number: PhoneNumber) -> WarmupPlan:
     if plan_id is not None:
         return WarmupPlan.objects.get(pk=plan_id)
     return default_plan()
+
+
+# --- The status answer's reads (warmup/status.py) ----------------------------------
+# Traffic is read for one owner: rows carry the business that owned the number when the
+# traffic happened, so a number moved to another business does not show its previous
+# owner's messages. `business_id` None means every owner's (staff, a number in the pool).
+
+RECENT_OUTCOMES_LIMIT = 20
+# DailyStats columns the answers sum.
+STATS_COLUMNS = (
+    "sms_sent",
+    "sms_delivered",
+    "sms_failed",
+    "sms_carrier_rejected",
+    "mms_sent",
+    "mms_delivered",
+    "mms_failed",
+    "mms_carrier_rejected",
+    "opt_outs",
+    "spam_reports",
+    "received",
+    "recipients",
+    "calls_placed",
+    "calls_connected",
+    "calls_short",
+    "calls_invalid_number",
+    "calls_failed",
+)
+
+
+def number_warmup_of(phone_number: PhoneNumber) -> NumberWarmup | None:
+    """The engine's row of the number (None before the engine first saw it); read with
+    the number when it was fetched with select_related("warmup")."""
+    try:
+        return phone_number.warmup
+    except NumberWarmup.DoesNotExist:
+        return None
+
+
+def daily_stats(
+    phone_number: PhoneNumber, *, business_id: UUID | None, first_day: date, last_day: date
+) -> dict[date, dict[str, int]]:
+    """{Eastern day: {column: count}} of STATS_COLUMNS from `first_day` to `last_day`
+    (inclusive), days without traffic left out. One query, along the stats key."""
+    rows = DailyStats.objects.filter(
+        phone_number=phone_number, day__gte=first_day, day__lte=last_day
+    )
+    if business_id is not None:
+        rows = rows.filter(business_id=business_id)
+    by_day: dict[date, dict[str, int]] = {}
+    for day, *counts in rows.order_by().values_list("day", *STATS_COLUMNS):
+        # Several rows a day only when every owner's are read: summed.
+        totals = by_day.setdefault(day, dict.fromkeys(STATS_COLUMNS, 0))
+        for column, count in zip(STATS_COLUMNS, counts, strict=True):
+            totals[column] += count
+    return by_day
+
+
+def recent_outcomes(
+    phone_number: PhoneNumber, *, business_id: UUID | None, limit: int = RECENT_OUTCOMES_LIMIT
+) -> list[MessageOutcome]:
+    """The number's latest reported outcomes, newest first (warmup_outcome_recent_idx)."""
+    rows = MessageOutcome.objects.filter(phone_number=phone_number)
+    if business_id is not None:
+        rows = rows.filter(business_id=business_id)
+    return list(rows.order_by("-occurred_at", "-id")[:limit])

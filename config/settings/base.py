@@ -257,6 +257,17 @@ SPECTACULAR_SETTINGS = {
         "InventoryStateEnum": "phonenumbers_app.vocabularies.InventoryState",
         "PhoneNumberStatusEnum": "phonenumbers_app.vocabularies.PhoneNumberStatus",
         "WarmupHealthStateEnum": "phonenumbers_app.vocabularies.WarmupHealthState",
+        # The published document's readiness vocabularies (PhoneNumberReadiness, smsWarmup).
+        "StateEnum": "phonenumbers_app.api.serializers.READINESS_STATES",
+        "PhoneNumberReadinessHealthStatusEnum": (
+            "phonenumbers_app.api.serializers.READINESS_HEALTH_STATES"
+        ),
+        "PhoneNumberOutboundHealthStatusEnum": "warmup.vocabularies.PacingStatus",
+        "DirectionEnum": ["asc", "desc"],  # orderBy's
+        "MessageDirectionEnum": "warmup.vocabularies.Direction",
+        "MessageChannelEnum": "warmup.vocabularies.Channel",
+        "MessageOutcomeEnum": "warmup.vocabularies.Outcome",
+        "EngineActionEnum": "warmup.vocabularies.EngineAction",
     },
 }
 

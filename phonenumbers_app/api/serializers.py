@@ -105,8 +105,8 @@ class PhoneNumberEventOutput(serializers.Serializer):
     createdAt = serializers.DateTimeField(source="created_at")
 
 
-_READINESS_STATES = ["Not Started", "In Progress", "Paused", "Blocked", "Ready"]
-_READINESS_HEALTH = ["Not Evaluated", "Evaluating", "Healthy", "Needs Attention", "Blocked"]
+READINESS_STATES = ["Not Started", "In Progress", "Paused", "Blocked", "Ready"]
+READINESS_HEALTH_STATES = ["Not Evaluated", "Evaluating", "Healthy", "Needs Attention", "Blocked"]
 
 
 @extend_schema_serializer(component_name="PhoneNumberReadiness")
@@ -115,8 +115,8 @@ class PhoneNumberReadinessOutput(serializers.Serializer):
     has it (table_rows.readiness maps ours to its vocabularies)."""
 
     enabled = serializers.BooleanField()
-    state = serializers.ChoiceField(choices=_READINESS_STATES)
-    healthStatus = serializers.ChoiceField(choices=_READINESS_HEALTH)
+    state = serializers.ChoiceField(choices=READINESS_STATES)
+    healthStatus = serializers.ChoiceField(choices=READINESS_HEALTH_STATES)
     healthScore = serializers.IntegerField()
     progressPercent = serializers.IntegerField()
     callStage = serializers.ChoiceField(

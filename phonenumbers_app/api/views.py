@@ -7,14 +7,15 @@ import uuid
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.urls import reverse
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from businesses.selectors import business_resolve_for_caller
-from core.api import ApiViewSet, if_match_tags
+from core.api import ApiView, ApiViewSet, if_match_tags
 from core.filtering import StrictFilterBackend
 from core.openapi import IDEMPOTENCY_KEY, IF_MATCH, WRITE_PROBLEMS, problems
 from core.pagination import KeysetPagination
@@ -34,7 +35,11 @@ from phonenumbers_app.api.serializers import (
     PhoneNumberSummaryOutput,
     PhoneNumberTableRowOutput,
     PhoneNumberTableRowPageOutput,
-    WarmupOutput,
+)
+from phonenumbers_app.api.status import (
+    WINDOW_PARAMETERS,
+    PhoneNumberStatusOutput,
+    window_from_query,
 )
 from phonenumbers_app.filters import (
     PHONE_NUMBER_DEFAULT_ORDER,
@@ -43,10 +48,20 @@ from phonenumbers_app.filters import (
     PhoneNumberFilter,
 )
 from phonenumbers_app.models import PhoneNumber
+from phonenumbers_app.numbers import InvalidNumber, normalize_number
+from warmup import clock
+from warmup import status as warmup_status
 
 NUMBER_IMMUTABLE = "The number of a phone number cannot change; release it and create another."
 ID_MISMATCH = "Must match the id in the path, or be omitted."
 TAG = ["Phone numbers"]
+STATUS_DESCRIPTION = (
+    "The seed product's published `PhoneNumberStatusResponse`, computed from the warmup "
+    "engine's state, the plan's limits, the capacity counters and the daily stats of the "
+    "number's current owner (`windowDays`, or `startDate`/`endDate`, US Eastern days); "
+    "beside it, ours: the warmup fields, `canPause`/`canResume`, warmup `events`, `plan`, "
+    "`planDay`, `planDays`, `limits`, `lastAction`, `sendingBlockedReason` and `window`."
+)
 FIELD_WRITE_403 = {
     403: "`/problems/field-not-writable`: the body changes fields this API key may not write "
     '(their descriptions say "Staff only."); `errors` names each one and nothing is changed. '
@@ -272,11 +287,17 @@ class PhoneNumberViewSet(ApiViewSet):
         tags=TAG,
         operation_id="getPhoneNumberWarmup",
         summary="Get a phone number's warmup status",
-        responses={200: WarmupOutput, **problems(404)},
+        description=STATUS_DESCRIPTION,
+        parameters=WINDOW_PARAMETERS,
+        responses={200: PhoneNumberStatusOutput, **problems(400, 404)},
     )
     @action(detail=True, url_name="warmup")
     def warmup(self, request: Request, id: uuid.UUID) -> Response:
-        return self._warmup(self.get_object())
+        window = window_from_query(request.query_params)
+        phone_number = selectors.phone_number_for_status(user=request.user, id=id)
+        if phone_number is None:
+            raise Http404
+        return status_response(request, phone_number, window)
 
     @extend_schema(
         tags=TAG,
@@ -284,7 +305,8 @@ class PhoneNumberViewSet(ApiViewSet):
         summary="Pause a phone number's warmup",
         request=WarmupPauseInput,
         parameters=[IDEMPOTENCY_KEY],
-        responses={200: WarmupOutput, **problems(*WRITE_PROBLEMS, 404)},
+        description="Answers the warmup status (of the default window).",
+        responses={200: PhoneNumberStatusOutput, **problems(*WRITE_PROBLEMS, 404)},
     )
     @action(detail=True, methods=["post"], url_path="warmup/pause", url_name="warmup-pause")
     def warmup_pause(self, request: Request, id: uuid.UUID) -> Response:
@@ -301,7 +323,8 @@ class PhoneNumberViewSet(ApiViewSet):
         summary="Resume a phone number's paused warmup",
         request={"application/json": {"type": "object", "additionalProperties": False}},
         parameters=[IDEMPOTENCY_KEY],
-        responses={200: WarmupOutput, **problems(*WRITE_PROBLEMS, 404)},
+        description="Answers the warmup status (of the default window).",
+        responses={200: PhoneNumberStatusOutput, **problems(*WRITE_PROBLEMS, 404)},
     )
     @action(detail=True, methods=["post"], url_path="warmup/resume", url_name="warmup-resume")
     def warmup_resume(self, request: Request, id: uuid.UUID) -> Response:
@@ -330,9 +353,59 @@ class PhoneNumberViewSet(ApiViewSet):
         return business_resolve_for_caller(user=self.request.user, business_id=business_id)
 
     def _warmup(self, phone_number: PhoneNumber) -> Response:
-        phone_number.can_pause = services.warmup_can_pause(phone_number)
-        phone_number.can_resume = services.warmup_can_resume(phone_number)
-        phone_number.warmup_events = selectors.phone_number_warmup_events(
-            user=self.request.user, phone_number=phone_number
-        )
-        return Response(WarmupOutput(phone_number).data, headers={"ETag": phone_number.etag})
+        """The status answer after a pause or resume (the query string is not read)."""
+        window = warmup_status.stats_window(today=clock.eastern_day(timezone.now()))
+        return status_response(self.request, phone_number, window)
+
+
+class PhoneNumberStatusView(ApiView):
+    @extend_schema(
+        tags=TAG,
+        operation_id="getPhoneNumberStatus",
+        summary="Get a phone number's status, by its number",
+        description=STATUS_DESCRIPTION + " The number is E.164 (URL-encode + as %2B); "
+        "another format is read as the API reads `number`. A number that is not one is a 400; "
+        "one the API key does not see, a 404. Staff reading a number that was released and "
+        "created again get the unreleased one.",
+        parameters=[
+            OpenApiParameter(
+                "phoneNumber",
+                str,
+                OpenApiParameter.PATH,
+                description="The number, e.g. +14155552671 (as %2B14155552671).",
+            ),
+            *WINDOW_PARAMETERS,
+        ],
+        responses={200: PhoneNumberStatusOutput, **problems(400, 404)},
+    )
+    def get(self, request: Request, phoneNumber: str) -> Response:
+        errors = {}
+        try:
+            window = window_from_query(request.query_params)
+        except ValidationError as exc:
+            errors.update(exc.detail)
+        try:
+            number = normalize_number(phoneNumber)
+        except InvalidNumber as exc:
+            errors["phoneNumber"] = [str(exc)]
+        if errors:
+            raise ValidationError(errors)
+        phone_number = selectors.phone_number_for_status_by_number(user=request.user, number=number)
+        if phone_number is None:
+            raise Http404
+        return status_response(request, phone_number, window)
+
+
+def status_response(
+    request: Request, phone_number: PhoneNumber, window: warmup_status.StatsWindow
+) -> Response:
+    """A number's warmup status answer (PhoneNumberStatusOutput), with its ETag."""
+    phone_number.can_pause = services.warmup_can_pause(phone_number)
+    phone_number.can_resume = services.warmup_can_resume(phone_number)
+    phone_number.warmup_events = selectors.phone_number_warmup_events(
+        user=request.user, phone_number=phone_number
+    )
+    phone_number.status_answer = warmup_status.phone_number_status(
+        phone_number, window=window, now=timezone.now()
+    )
+    return Response(PhoneNumberStatusOutput(phone_number).data, headers={"ETag": phone_number.etag})

@@ -47,6 +47,7 @@ EVENTS = "/phone-numbers/{id}/events"
 WARMUP = "/phone-numbers/{id}/warmup"
 PAUSE = "/phone-numbers/{id}/warmup/pause"
 RESUME = "/phone-numbers/{id}/warmup/resume"
+STATUS = "/phone-numbers/{phoneNumber}/status"
 BUSINESSES = "/businesses"
 BUSINESS = "/businesses/{id}"
 
@@ -67,9 +68,22 @@ OPERATIONS = {
     "replacePhoneNumber": ("put", NUMBER, 200, "PhoneNumber", {400, 403, 404, 409, 412}),
     "releasePhoneNumber": ("delete", NUMBER, 204, None, {404, 412}),
     "listPhoneNumberEvents": ("get", EVENTS, 200, "PhoneNumberEventPage", {400, 404}),
-    "getPhoneNumberWarmup": ("get", WARMUP, 200, "Warmup", {404}),
-    "pausePhoneNumberWarmup": ("post", PAUSE, 200, "Warmup", {400, 404, 409}),
-    "resumePhoneNumberWarmup": ("post", RESUME, 200, "Warmup", {400, 404, 409}),
+    "getPhoneNumberWarmup": ("get", WARMUP, 200, "PhoneNumberStatusResponse", {400, 404}),
+    "getPhoneNumberStatus": ("get", STATUS, 200, "PhoneNumberStatusResponse", {400, 404}),
+    "pausePhoneNumberWarmup": (
+        "post",
+        PAUSE,
+        200,
+        "PhoneNumberStatusResponse",
+        {400, 404, 409},
+    ),
+    "resumePhoneNumberWarmup": (
+        "post",
+        RESUME,
+        200,
+        "PhoneNumberStatusResponse",
+        {400, 404, 409},
+    ),
     "listBusinesses": ("get", BUSINESSES, 200, "BusinessPage", {400}),
     "createBusiness": ("post", BUSINESSES, 201, "Business", {400, 403}),
     "getBusiness": ("get", BUSINESS, 200, "Business", {404}),
@@ -224,8 +238,8 @@ class TestSchemaDocument:
             ("PhoneNumber", "warmupState", WarmupHealthState, True),
             ("PhoneNumber", "healthStatus", WarmupHealthState, True),
             ("PhoneNumberSummary", "inventoryState", InventoryState, False),
-            ("Warmup", "warmupState", WarmupHealthState, True),
-            ("Warmup", "healthStatus", WarmupHealthState, True),
+            ("PhoneNumberStatusResponse", "warmupState", WarmupHealthState, True),
+            ("PhoneNumberStatusResponse", "healthStatus", WarmupHealthState, True),
             ("PatchedPhoneNumberPatch", "inventoryState", InventoryState, False),
             ("PatchedPhoneNumberPatch", "status", PhoneNumberStatus, False),
             ("PatchedPhoneNumberPatch", "warmupState", WarmupHealthState, True),
@@ -276,7 +290,9 @@ class TestSchemaDocument:
         if component not in ("PatchedPhoneNumberPatch",):
             assert field in schema.get("required", []), f"{component}.{field} always present"
 
-    @pytest.mark.parametrize("component", ["PhoneNumber", "PhoneNumberSummary", "Warmup"])
+    @pytest.mark.parametrize(
+        "component", ["PhoneNumber", "PhoneNumberSummary", "PhoneNumberStatusResponse"]
+    )
     @pytest.mark.parametrize("field", ["warmupHealthScore", "warmupProgressPercent"])
     def test_integer_metrics_are_integer_strings(self, openapi, component, field):
         prop = openapi["components"]["schemas"][component]["properties"][field]

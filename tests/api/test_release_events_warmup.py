@@ -199,6 +199,21 @@ class TestEvents:
         assert member_client.get(url(theirs, "/events")).status_code == HTTPStatus.NOT_FOUND
 
 
+WARMUP_FIELDS = (
+    "warmupEnabled",
+    "warmupState",
+    "healthStatus",
+    "warmupHealthScore",
+    "warmupProgressPercent",
+    "warmupNextActionAt",
+    "warmupPauseReason",
+    "healthReason",
+    "canPause",
+    "canResume",
+    "events",
+)
+
+
 class TestWarmup:
     @pytest.fixture
     def warming(self, business):
@@ -214,7 +229,8 @@ class TestWarmup:
     def test_warmup_status_says_what_can_be_done(self, member_client, warming):
         body = member_client.get(url(warming, "/warmup")).json()
 
-        assert body == {
+        # Beside the published status answer (tests/api/test_phone_number_status.py).
+        assert {key: body[key] for key in WARMUP_FIELDS} == {
             "warmupEnabled": True,
             "warmupState": "Healthy",
             "healthStatus": "Healthy",
