@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date
 from uuid import UUID
 
+from django.db.models import Case, Q, Value, When
+
 from phonenumbers_app.models import PhoneNumber
 from warmup.models import (
     BusinessWarmupPlan,
@@ -24,18 +26,21 @@ def default_plan() -> WarmupPlan:
 
 
 def plan_for(phone_number: PhoneNumber) -> WarmupPlan:
-    """The number's own plan, else its business's, else the default."""
-    own = NumberWarmup.objects.filter(phone_number=phone_number).values_list("plan", flat=True)
-    plan_id: UUID | None = next(iter(own), None)
-    if plan_id is None and phone_number.business_id is not None:
-        plan_id = (
-            BusinessWarmupPlan.objects.filter(business_id=phone_number.business_id)
-            .values_list("plan", flat=True)
-            .first()
+    """The number's own plan, else its business's, else the default: one query."""
+    own = NumberWarmup.objects.filter(phone_number=phone_number.pk).values("plan")
+    business = BusinessWarmupPlan.objects.filter(business=phone_number.business_id).values("plan")
+    candidates = list(
+        WarmupPlan.objects.filter(Q(pk__in=own) | Q(pk__in=business) | Q(is_default=True))
+        .annotate(
+            rank=Case(
+                When(pk__in=own, then=Value(0)),
+                When(pk__in=business, then=Value(1)),
+                default=Value(2),
+            )
         )
-    if plan_id is not None:
-        return WarmupPlan.objects.get(pk=plan_id)
-    return default_plan()
+        .order_by("rank")[:1]
+    )
+    return candidates[0] if candidates else default_plan()
 
 
 # --- The status answer's reads (warmup/status.py) ----------------------------------

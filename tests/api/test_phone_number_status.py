@@ -686,6 +686,7 @@ class TestQueries:
         assert counts[0] == STATUS_QUERIES, [q["sql"] for q in queries.captured_queries]
 
 
-# The key, the number with its joins, its warmup events, the plan (the number's own, its
-# business's, the plan row), the window's daily stats, the recent outcomes.
-STATUS_QUERIES = 8
+# The key, the number with its joins, its warmup events, the plan (the number's own, else
+# its business's, else the default, in one query), the window's daily stats, the recent
+# outcomes.
+STATUS_QUERIES = 6

@@ -155,3 +155,17 @@ def test_a_failing_chunk_marks_the_run_failed(business, monkeypatch):
         engine.run_pass(now=NOW)
     run = EngineRun.objects.get()
     assert run.status == "failed" and "database went away" in run.error
+
+
+def test_plan_for_prefers_the_numbers_plan_then_the_business_plan_then_the_default(business):
+    from warmup.selectors import plan_for
+
+    number = PhoneNumberFactory(business=business)
+    assert plan_for(number).is_default
+    slow = WarmupPlan.objects.create(name="Slow")
+    BusinessWarmupPlan.objects.create(business=business, plan=slow)
+    assert plan_for(number) == slow
+    fast = WarmupPlan.objects.create(name="Fast")
+    NumberWarmup.objects.create(phone_number=number, plan=fast)
+    assert plan_for(number) == fast
+    assert plan_for(PhoneNumberFactory()).is_default  # a pool number: no business
