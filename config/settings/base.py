@@ -170,6 +170,10 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # another worker runs it again, which is safe because tasks are idempotent.
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# When the broker connection drops, the broker hands the running tasks' messages out again
+# (they cannot be acknowledged any more): the worker cancels them rather than finish a
+# second copy of each.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 # A worker reserves one message at a time, so a long task does not hold others back
 # that an idle worker could run.
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
