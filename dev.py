@@ -200,7 +200,7 @@ def _signal_group(child: subprocess.Popen[str], signum: int) -> None:
             child.send_signal(signal.CTRL_BREAK_EVENT if signum == signal.SIGTERM else signum)
         else:
             os.killpg(child.pid, signum)
-    except (ProcessLookupError, PermissionError, OSError):
+    except OSError:
         pass  # the group is already gone
 
 
