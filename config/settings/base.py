@@ -40,6 +40,8 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "axes",
     "csp",
+    # Task results and failures in the database and the admin (CELERY_RESULT_BACKEND).
+    "django_celery_results",
     "core",
     "accounts",
     "businesses",
@@ -136,6 +138,89 @@ else:
             "LOCATION": "cache_entries",
             "OPTIONS": {"MAX_ENTRIES": 100_000},
         }
+    }
+
+# --- Background work (Celery: config/celery.py) -------------------------------
+# A worker runs the tasks (`celery -A config worker`), one beat process sends the
+# periodic ones on schedule (`celery -A config beat`). The broker carries the messages:
+# CELERY_BROKER_URL (e.g. amqp://guest:guest@127.0.0.1:5672// for RabbitMQ), else
+# REDIS_URL (production), else kombu's filesystem transport, a folder that every process
+# of one machine shares, so that a fresh clone needs no server (`python3 dev.py run`;
+# "localhost" only keeps kombu from warning that the URL names no host).
+# CELERY_DATA_DIR holds that folder and beat's schedule file (git-ignored var/celery/).
+CELERY_DATA_DIR = Path(os.environ.get("CELERY_DATA_DIR") or BASE_DIR / "var" / "celery")
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or REDIS_URL or "filesystem://localhost/"
+if CELERY_BROKER_URL.startswith("filesystem:"):
+    # One folder in and out: producers write where the worker reads. The control folder
+    # holds the fanout bindings that `celery inspect` and remote control go through.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(CELERY_DATA_DIR / "messages"),
+        "data_folder_out": str(CELERY_DATA_DIR / "messages"),
+        "control_folder": str(CELERY_DATA_DIR / "control"),
+    }
+else:
+    # Redis hands an unacknowledged message to another worker after this long, and with
+    # late acknowledgement (below) a task is acknowledged when it ends: the timeout must
+    # outlast the longest task (CELERY_TASK_TIME_LIMIT) and the longest retry countdown
+    # (a waiting retry is an unacknowledged message too), or the task runs twice.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 60 * 60}
+# Workers and beat started before the broker wait for it instead of exiting.
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Acknowledge a task when it has run, not when it is received, and give it back to the
+# broker when its worker dies: a worker killed mid-task (deploy, OOM) loses nothing and
+# another worker runs it again, which is safe because tasks are idempotent.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# When the broker connection drops, the broker hands the running tasks' messages out again
+# (they cannot be acknowledged any more): the worker cancels them rather than finish a
+# second copy of each.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
+# A worker reserves one message at a time, so a long task does not hold others back
+# that an idle worker could run.
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# A task that runs longer is stopped (soft: an exception it can clean up after; hard:
+# its process is killed). Enforced by the prefork pool, the production one.
+CELERY_TASK_SOFT_TIME_LIMIT = 9 * 60
+CELERY_TASK_TIME_LIMIT = 10 * 60
+# JSON only: a pickled message from whoever can write to the broker would run code.
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TASK_SERIALIZER = "json"
+CELERY_RESULT_SERIALIZER = "json"
+CELERY_TIMEZONE = "UTC"
+CELERY_ENABLE_UTC = True
+# Results (return value, or the failure with its traceback) are rows of the database,
+# listed for staff in the admin (Celery results > Task results). Extended: the task's
+# name, arguments and worker are kept with it. Started: a running task shows as such.
+CELERY_RESULT_BACKEND = "django-db"
+CELERY_RESULT_EXTENDED = True
+CELERY_TASK_TRACK_STARTED = True
+# Beat runs celery.backend_cleanup daily (04:00 UTC), deleting results older than this.
+CELERY_RESULT_EXPIRES = timedelta(days=7)
+CELERY_BEAT_SCHEDULE_FILENAME = str(CELERY_DATA_DIR / "celerybeat-schedule")
+# How often the warmup engine looks for work (warmup/tasks.py).
+WARMUP_TICK_SECONDS = env_int("WARMUP_TICK_SECONDS", 300)
+# Demo traffic: generated sends and answers for the demo numbers, so a developer's
+# warmup dashboard moves. `python3 dev.py run` turns it on; never in production.
+DEMO_TRAFFIC = env_bool("DEMO_TRAFFIC", False)
+CELERY_BEAT_SCHEDULE = {
+    "warmup-tick": {
+        "task": "warmup.tick",
+        "schedule": timedelta(seconds=WARMUP_TICK_SECONDS),
+        # A tick that waited past the next one is dropped (no pile-up after an outage):
+        # the next tick does its work.
+        "options": {"expires": WARMUP_TICK_SECONDS},
+    },
+    "warmup-purge-outcomes": {
+        "task": "warmup.purge_outcomes",
+        "schedule": timedelta(hours=1),
+        "options": {"expires": 60 * 60},
+    },
+}
+if DEMO_TRAFFIC:
+    CELERY_BEAT_SCHEDULE["warmup-demo-traffic"] = {
+        "task": "warmup.demo_traffic",
+        "schedule": timedelta(seconds=60),
+        "options": {"expires": 60},
     }
 
 # --- Auth -------------------------------------------------------------------

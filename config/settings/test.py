@@ -1,5 +1,7 @@
 """Test settings: the database comes from DATABASE_URL like everywhere else."""
 
+import os
+
 from .base import *  # noqa: F403
 from .environment import TEST_SECRET_KEY
 
@@ -16,3 +18,9 @@ STORAGES = {
 # Off by default: a bound set per request adds a statement to every query count. The
 # tests of the bound turn it on (tests/api/test_statement_timeout.py).
 DATABASE_STATEMENT_TIMEOUT_MS = 0
+# Background work: nothing runs eagerly. A test calls a task's function itself, or sends
+# the task to a real worker (tests/celery_worker.py, which names its broker). Messages a
+# test sends otherwise stay in this process's memory: never in var/celery/, where the
+# worker of a developer's `dev.py run` would run them against the development database.
+CELERY_TASK_ALWAYS_EAGER = False
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "memory://")

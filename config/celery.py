@@ -1,0 +1,33 @@
+"""The Celery app: background work (worker and beat) configured from Django's settings.
+
+`celery -A config worker` and `celery -A config beat` load this module through
+config/__init__.py. Every setting is a CELERY_* one in config/settings/base.py
+(section "Background work"); tasks live in each app's tasks.py.
+"""
+
+import os
+from pathlib import Path
+
+from celery import Celery
+
+# Like manage.py: a developer's `celery -A config ...` runs on the local settings;
+# production sets DJANGO_SETTINGS_MODULE=config.settings.production, as for gunicorn.
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+
+app = Celery("config")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+
+@app.on_after_configure.connect
+def _create_data_folders(sender: Celery, **kwargs: object) -> None:
+    """The filesystem broker's folders and beat's schedule file's folder must exist
+    before the first message is written or read; kombu does not create them."""
+    from django.conf import settings
+
+    folders = [Path(settings.CELERY_BEAT_SCHEDULE_FILENAME).parent]
+    options = settings.CELERY_BROKER_TRANSPORT_OPTIONS
+    if settings.CELERY_BROKER_URL.startswith("filesystem:"):
+        folders += [Path(options[key]) for key in ("data_folder_in", "control_folder")]
+    for folder in folders:
+        folder.mkdir(parents=True, exist_ok=True)
