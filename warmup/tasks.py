@@ -54,7 +54,16 @@ def tick() -> str:
     return f"run {run.pk}: {len(chunks)} chunks"
 
 
-@shared_task(name="warmup.evaluate_chunk", base=ChunkTask, bind=True, **RETRY)
+# A pass is hundreds of chunks: their counts go to the EngineRun, so only a failure (with
+# its traceback) is stored as a task result.
+@shared_task(
+    name="warmup.evaluate_chunk",
+    base=ChunkTask,
+    bind=True,
+    ignore_result=True,
+    store_errors_even_if_ignored=True,
+    **RETRY,
+)
 def evaluate_chunk(self, run_id: str, after: str | None, upto: str | None) -> dict:
     chunk = engine.Chunk(uuid.UUID(after) if after else None, uuid.UUID(upto) if upto else None)
     counts = engine.evaluate_chunk(chunk)
