@@ -73,7 +73,7 @@ class Column:
     y: int
     height: int
     marker_y: int | None  # the day's limit, a line across the column
-    warn: bool  # drawn in the warning colour (over the limit)
+    tone: str  # "" or "warn" / "low": drawn in a warning colour (a class col-<tone>)
     axis_label: str | None  # the day under the column, on some columns only
 
 
@@ -90,6 +90,7 @@ class Guide:
 class ColumnChart:
     title: str
     summary: str  # the chart in one sentence, its accessible name
+    legend: str  # what the colours and lines mean, under the title
     columns: list[Column]
     guides: list[Guide]
     top_label: str  # the scale's maximum
@@ -106,13 +107,14 @@ class DayValue:
     value: float | None  # None: nothing to draw that day
     text: str
     marker: float | None = None
-    warn: bool = False
+    tone: str = ""
 
 
 def column_chart(
     *,
     title: str,
     summary: str,
+    legend: str,
     values: list[DayValue],
     maximum: float | None = None,
     unit: str = "",
@@ -146,7 +148,7 @@ def column_chart(
                 y=PLOT_TOP + PLOT_HEIGHT - height,
                 height=height,
                 marker_y=y_of(day.marker) if day.marker is not None else None,
-                warn=day.warn,
+                tone=day.tone,
                 # The first day of each week from the newest back, month-day.
                 axis_label=day.day[5:] if (len(values) - 1 - index) % 7 == 0 else None,
             )
@@ -155,9 +157,10 @@ def column_chart(
     return ColumnChart(
         title=title,
         summary=summary,
+        legend=legend,
         columns=columns,
         guides=[Guide(label, y_of(value), kind) for label, value, kind in guides],
-        top_label=f"{top:g}{unit}",
+        top_label=f"{top:,g}{unit}",
         width=width,
         height=PLOT_TOP + PLOT_HEIGHT + DAY_LABELS,
     )

@@ -18,12 +18,13 @@ def sent_chart(days: list[Day]) -> ColumnChart:
             f"{max((day.sent for day in days), default=0):,}; "
             f"{over} day(s) over the limit."
         ),
+        legend="Bars: SMS and MMS sent (red: over the limit). Dark lines: the day's limit.",
         values=[
             DayValue(
                 day=day.day.isoformat(),
                 value=day.sent,
                 marker=day.limit,
-                warn=day.over_limit,
+                tone="warn" if day.over_limit else "",
                 text=(
                     f"{day.day.isoformat()}: {day.sent:,} sent"
                     + (
@@ -48,11 +49,16 @@ def delivery_chart(days: list[Day], plan: WarmupPlan) -> ColumnChart:
             + (f", lowest {min(rates):g}%" if rates else "")
             + f"; the plan's target is {target:g}%, it pauses below {pause:g}%."
         ),
+        legend=(
+            f"Delivered of those with a final outcome. Green line: the target ({target:g}%); "
+            f"red line: pauses below it ({pause:g}%). Amber: under the target; red: under "
+            "the pause line. No bar: nothing finished that day."
+        ),
         values=[
             DayValue(
                 day=day.day.isoformat(),
                 value=day.delivery_percent,
-                warn=day.delivery_percent is not None and day.delivery_percent < pause,
+                tone=_delivery_tone(day.delivery_percent, target=target, pause=pause),
                 text=(
                     f"{day.day.isoformat()}: {day.delivery_percent:g}% delivered "
                     f"({day.delivered:,} of {day.finished:,})"
@@ -76,6 +82,7 @@ def opt_out_chart(days: list[Day]) -> ColumnChart:
             f"{len(days)} days, to {sum(day.recipients for day in days):,} recipients "
             "(distinct per day)."
         ),
+        legend="Recipients who opted out, per day.",
         values=[
             DayValue(
                 day=day.day.isoformat(),
@@ -88,6 +95,12 @@ def opt_out_chart(days: list[Day]) -> ColumnChart:
             for day in days
         ],
     )
+
+
+def _delivery_tone(percent: float | None, *, target: float, pause: float) -> str:
+    if percent is None or percent >= target:
+        return ""
+    return "warn" if percent < pause else "low"
 
 
 def warmup_charts(days: list[Day], plan: WarmupPlan) -> list[ColumnChart]:

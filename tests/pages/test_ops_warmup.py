@@ -14,6 +14,7 @@ from phonenumbers_app import services
 from tests.conftest import DEAD_REDIS_URL
 from tests.factories import PhoneNumberFactory, UserFactory
 from tests.pages.test_content_security_policy import assert_strict_and_needed_by_nothing_inline
+from tests.rate_windows import start_of_a_fresh_window
 from tests.warmup_factories import (
     DailyStatsFactory,
     EngineRunFactory,
@@ -164,6 +165,28 @@ class TestNumberPageWithData:
         assert table.index(today().isoformat()) < table.index(yesterday)
         assert "<td>400 / 500</td><td>80.0%</td><td>4</td><td>80</td>" in table
 
+    def test_delivery_under_the_target_is_amber_and_under_the_pause_line_red(
+        self, admin_client, warming
+    ):
+        DailyStatsFactory(phone_number=warming, day=today(), sms_delivered=90, sms_failed=10)
+        DailyStatsFactory(
+            phone_number=warming, day=today() - timedelta(days=1), sms_delivered=70, sms_failed=30
+        )
+
+        delivery = engine_card(page(admin_client, warming)).split("<h4>Delivery rate</h4>")[1]
+        delivery = delivery.split("</figure>")[0]
+
+        assert delivery.count('class="col col-low"') == 1
+        assert delivery.count('class="col col-warn"') == 1
+        assert "target 95%" in delivery and "pauses below it (85%)" in delivery
+
+    def test_a_number_past_its_plan_s_last_day_says_it_completed(self, admin_client, number):
+        NumberWarmupFactory(phone_number=number, plan_day=25, pacing_status="healthy")
+
+        card = engine_card(page(admin_client, number))
+
+        assert "Plan completed (day 25; the plan has 21)" in card
+
     def test_a_plan_chosen_for_the_business_is_the_one_shown(self, admin_client, warming, business):
         plan = WarmupPlanFactory(name="Gentle (30 days)", duration_days=30)
         BusinessWarmupPlan.objects.create(business=business, plan=plan)
@@ -175,6 +198,7 @@ class TestNumberPageWithData:
         assert "Day 5 of 30" in card
 
     def test_used_capacity_comes_from_the_shared_counters(self, admin_client, warming):
+        start_of_a_fresh_window(60)  # the minute (so hour and day) the page reads too
         now = timezone.now()
         capacity.record_usage({(warming.pk, capacity.SMS, now): 3}, now=now)
         current = limits(default_plan(), 5)
