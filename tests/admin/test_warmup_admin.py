@@ -309,3 +309,31 @@ class TestReadOnlyRecords:
         assert {row.phone_number_id for row in found} == {mine.pk}
         assert len(found) == 2
         assert list(dated) == [old]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_staff_marking_two_plans_default_at_once_leave_one_default():
+    from django.test import Client
+
+    from tests.concurrently import all_at_once
+
+    staff = UserFactory(username="boss", is_staff=True, is_superuser=True)
+    plans = [WarmupPlanFactory(name=f"Race {index}") for index in range(2)]
+    clients = []
+    for _ in plans:
+        client = Client()
+        client.force_login(staff)
+        clients.append(client)
+
+    results = all_at_once(
+        [
+            lambda client=client, plan=plan: post_plan(client, plan, is_default=True).status_code
+            for client, plan in zip(clients, plans, strict=True)
+        ]
+    )
+
+    assert results == [HTTPStatus.FOUND, HTTPStatus.FOUND]
+    defaults = list(WarmupPlan.objects.filter(is_default=True))
+    assert len(defaults) == 1
+    assert defaults[0] in plans
