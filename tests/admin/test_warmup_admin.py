@@ -70,6 +70,24 @@ def test_changelists_render_with_rows(admin_client, business, model):
     assert response.context["cl"].result_count == 1 or model == "warmupplan"
 
 
+def test_warmup_admin_pages_need_nothing_inline(admin_client, business):
+    from tests.pages.test_content_security_policy import (
+        assert_strict_and_needed_by_nothing_inline,
+    )
+
+    number = PhoneNumberFactory(business=business)
+    NumberWarmupFactory(phone_number=number)
+    run = EngineRunFactory(finished_at=timezone.now(), error="boom")
+    for url in (
+        reverse(f"{PLANS}_change", args=[default_plan().pk]),
+        reverse(f"{PLANS}_add"),
+        reverse("admin:warmup_numberwarmup_change", args=[number.pk]),
+        reverse("admin:warmup_enginerun_change", args=[run.pk]),
+        reverse("admin:warmup_dailystats_changelist"),
+    ):
+        assert_strict_and_needed_by_nothing_inline(admin_client.get(url))
+
+
 class TestPlans:
     def test_staff_edit_a_plan_and_see_its_ramp(self, admin_client):
         plan = default_plan()

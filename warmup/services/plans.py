@@ -46,11 +46,6 @@ PLAN_IN_USE = (
 )
 
 
-class PlanInUse(Conflict):
-    problem_type = "warmup-plan-in-use"
-    title = "The warmup plan is in use"
-
-
 def warmup_plan_check(plan: WarmupPlan) -> None:
     """Raise ValidationError ({field: [messages]}) for a plan that cannot be saved: its
     fields' own validators, then the rules between fields."""
@@ -119,11 +114,11 @@ def warmup_plan_delete(*, plan: WarmupPlan, acting_user: User | None = None) -> 
     """Delete a plan nothing uses; the default and plans still chosen are refused."""
     locked = WarmupPlan.objects.select_for_update().get(pk=plan.pk)
     if locked.is_default:
-        raise PlanInUse(DEFAULT_NOT_DELETABLE.format(name=locked.name))
+        raise Conflict(DEFAULT_NOT_DELETABLE.format(name=locked.name))
     try:
         locked.delete()
     except ProtectedError as error:
-        raise PlanInUse(PLAN_IN_USE.format(name=locked.name)) from error
+        raise Conflict(PLAN_IN_USE.format(name=locked.name)) from error
 
 
 @transaction.atomic
