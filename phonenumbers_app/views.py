@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from django import forms
+from django.apps import apps
 from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -32,6 +33,8 @@ from phonenumbers_app.filters import (
 )
 from phonenumbers_app.models import PhoneNumber
 from phonenumbers_app.operator_actions import BY_SLUG, OPERATOR_ACTIONS
+from phonenumbers_app.warmup_charts import warmup_charts
+from warmup import reports
 
 CHART_TITLES = {
     "inventory_state": ("Inventory state", "inventoryState"),
@@ -88,8 +91,17 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "counts_max_age": selectors.DASHBOARD_COUNTS_MAX_AGE,
             "attention": attention,
             "events": selectors.latest_events(),
+            "engine": reports.engine_status(),
+            "task_results_url": _task_results_url(),
         },
     )
+
+
+def _task_results_url() -> str | None:
+    # The Celery tasks' results (retries, failures) as django-celery-results lists them.
+    if not apps.is_installed("django_celery_results"):
+        return None
+    return reverse("admin:django_celery_results_taskresult_changelist")
 
 
 @staff_member_required
@@ -139,6 +151,7 @@ def number_detail(request: HttpRequest, id: uuid.UUID) -> HttpResponse:
     except ValidationError:
         # A mangled or stale link (`?events=bogus`): show the newest events instead.
         events_page = _events_page(timeline, None)
+    warmup = reports.number_warmup_view(phone_number, now=timezone.now())
     return render(
         request,
         "phonenumbers_app/number_detail.html",
@@ -146,6 +159,8 @@ def number_detail(request: HttpRequest, id: uuid.UUID) -> HttpResponse:
             "number": phone_number,
             "events": events_page.items,
             "next_events": events_page.next_token,
+            "warmup": warmup,
+            "warmup_charts": warmup_charts(warmup.days, warmup.plan) if warmup.has_stats else [],
             "actions": [
                 action
                 for action in OPERATOR_ACTIONS

@@ -7,13 +7,17 @@ SCREENSHOT_DIR (default artifacts/screenshots), to be looked at by a person.
 
 import os
 import re
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from django.utils import timezone
 
 from phonenumbers_app.models import PhoneNumberEvent
 from phonenumbers_app.vocabularies import WarmupHealthState
 from tests.factories import BusinessFactory, PhoneNumberFactory, UserFactory
+from tests.warmup_factories import DailyStatsFactory, EngineRunFactory, NumberWarmupFactory
+from warmup.clock import eastern_day
 
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
 SCREENSHOTS = Path(os.environ.get("SCREENSHOT_DIR", "artifacts/screenshots"))
@@ -225,3 +229,46 @@ def test_a_locked_out_login_gets_the_lockout_page(page, live_server, inventory, 
     page.locator("h1", has_text="Too many failed logins").wait_for()
     assert "axes_reset_username operator" in page.content()
     shot(page, "13-login-locked-out")
+
+
+def test_number_page_shows_thirty_days_of_warmup(page, live_server, inventory):
+    warming = inventory["warming"]
+    NumberWarmupFactory(
+        phone_number=warming,
+        plan_day=12,
+        pacing_status="cooling_down",
+        auto_paused=True,
+        cooldown_until=timezone.now() + timedelta(hours=20),
+        last_action="paused",
+        last_action_reason="Carrier rejections rose to 9% over the last 7 days (limit 5%).",
+        last_action_at=timezone.now(),
+    )
+    today = eastern_day(timezone.now())
+    for back in range(30):
+        sent = 20 + 40 * (29 - back)
+        failed = sent // 8 if back < 3 else sent // 50
+        DailyStatsFactory(
+            phone_number=warming,
+            day=today - timedelta(days=back),
+            sms_sent=sent,
+            sms_delivered=sent - failed,
+            sms_carrier_rejected=failed,
+            opt_outs=back % 4,
+            recipients=sent,
+        )
+    EngineRunFactory(finished_at=timezone.now() + timedelta(seconds=83), evaluated=40, paused=1)
+    log_in(page, live_server)
+    page.locator("#engine-run", has_text="1 paused").wait_for()
+    shot(page, "14-dashboard-engine-run")
+
+    page.goto(f"{live_server.url}/ops/numbers/{warming.pk}/")
+
+    card = page.locator("#warmup-engine")
+    assert "Day 12 of 21" in card.inner_text()
+    assert "Carrier rejections rose to 9%" in card.inner_text()
+    assert card.locator("figure.day-chart").count() == 3
+    assert card.locator("figure.day-chart svg g.day").count() == 90
+    card.locator("details.day-table summary").click()
+    assert card.locator("details.day-table tbody tr").count() == 30
+    card.scroll_into_view_if_needed()
+    shot(page, "15-number-warmup")
