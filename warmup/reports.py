@@ -15,9 +15,9 @@ from django.db.models import Q
 
 from phonenumbers_app.models import PhoneNumber
 from warmup import capacity, clock
-from warmup.models import BusinessWarmupPlan, DailyStats, EngineRun, NumberWarmup, WarmupPlan
+from warmup.models import DailyStats, EngineRun, NumberWarmup, WarmupPlan
 from warmup.plans import Limits, limits
-from warmup.selectors import default_plan
+from warmup.selectors import plan_and_source
 
 HISTORY_DAYS = 30
 
@@ -82,20 +82,9 @@ class NumberWarmupView:
         return any(day.reported for day in self.days)
 
 
-def plan_applying(phone_number: PhoneNumber, warmup: NumberWarmup | None) -> tuple[WarmupPlan, str]:
-    """The number's own plan, else its business's, else the default; and which it is
-    (warmup.selectors.plan_for's rule, from the warmup row already read)."""
-    if warmup is not None and warmup.plan is not None:
-        return warmup.plan, "number"
-    if phone_number.business_id is not None:
-        choice = (
-            BusinessWarmupPlan.objects.select_related("plan")
-            .filter(business_id=phone_number.business_id)
-            .first()
-        )
-        if choice is not None:
-            return choice.plan, "business"
-    return default_plan(), "default"
+def plan_applying(phone_number: PhoneNumber) -> tuple[WarmupPlan, str]:
+    """The plan that applies and where it comes from (warmup.selectors.plan_and_source)."""
+    return plan_and_source(phone_number)
 
 
 def number_history(
@@ -189,7 +178,7 @@ def capacity_now(phone_number: PhoneNumber, current: Limits, *, now: datetime) -
 
 def number_warmup_view(phone_number: PhoneNumber, *, now: datetime) -> NumberWarmupView:
     warmup = NumberWarmup.objects.select_related("plan").filter(phone_number=phone_number).first()
-    plan, source = plan_applying(phone_number, warmup)
+    plan, source = plan_applying(phone_number)
     plan_day = warmup.plan_day if warmup else 0
     # Before day 1 (not started) a number sends at day 1's limits (warmup.plans.limits).
     current = limits(plan, plan_day)

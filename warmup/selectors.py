@@ -25,8 +25,12 @@ def default_plan() -> WarmupPlan:
     return plan
 
 
-def plan_for(phone_number: PhoneNumber) -> WarmupPlan:
-    """The number's own plan, else its business's, else the default: one query."""
+PLAN_SOURCES = ("number", "business", "default")
+
+
+def plan_and_source(phone_number: PhoneNumber) -> tuple[WarmupPlan, str]:
+    """The number's own plan, else its business's, else the default (one query), and which
+    of PLAN_SOURCES it is."""
     own = NumberWarmup.objects.filter(phone_number=phone_number.pk).values("plan")
     business = BusinessWarmupPlan.objects.filter(business=phone_number.business_id).values("plan")
     candidates = list(
@@ -40,7 +44,14 @@ def plan_for(phone_number: PhoneNumber) -> WarmupPlan:
         )
         .order_by("rank")[:1]
     )
-    return candidates[0] if candidates else default_plan()
+    if not candidates:
+        return default_plan(), "default"
+    return candidates[0], PLAN_SOURCES[candidates[0].rank]
+
+
+def plan_for(phone_number: PhoneNumber) -> WarmupPlan:
+    """The plan that applies to the number (see plan_and_source)."""
+    return plan_and_source(phone_number)[0]
 
 
 # --- The status answer's reads (warmup/status.py) ----------------------------------
