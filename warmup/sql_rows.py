@@ -9,16 +9,16 @@ SQLite. Table and column names come from the models, never from input.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
+import orjson
+from django.db import connections
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Model
-
-# PostgreSQL's protocol counts bind parameters in 16 bits.
-POSTGRESQL_MAX_PARAMS = 65_535
+from django.db.models.expressions import RawSQL
 
 
 class SqlRows:
@@ -46,20 +46,39 @@ class SqlRows:
 
     # --- statements ---
     def _max_params(self) -> int:
-        if self.native:
-            return POSTGRESQL_MAX_PARAMS
         self.connection.ensure_connection()
         return self.connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
 
     def _chunks(self, rows: Sequence[tuple], width: int):
+        """SQLite: as many rows per statement as its limit on parameters allows (32,766
+        by default since 3.32, so a 1,000-item batch is one statement)."""
         size = max(1, self._max_params() // width)
         for start in range(0, len(rows), size):
             yield rows[start : start + size]
 
-    def _values(self, table: str, columns: Sequence[str], count: int) -> str:
-        row = "(" + ", ".join(["%s"] * len(columns)) + ")"
+    def _insert(self, model: type[Model], columns: Sequence[str], rows: Sequence[tuple]):
+        """(`INSERT INTO table (columns) <rows>`, its parameters), one per chunk of rows.
+
+        PostgreSQL takes the rows as one JSON parameter (json_to_recordset): psycopg
+        would otherwise find and quote ten thousand placeholders, or the elements of
+        a dozen arrays, one by one in Python (0.1-0.3 s for a 1,000-row batch), where
+        orjson writes the document in a millisecond.
+        """
         names = ", ".join(self.quote(c) for c in columns)
-        return f"INSERT INTO {self.quote(table)} ({names}) VALUES " + ", ".join([row] * count)
+        head = f"INSERT INTO {self.quote(model._meta.db_table)} ({names}) "
+        if self.native:
+            fields = {f.column: f for f in model._meta.concrete_fields}
+            types = ", ".join(
+                f"{self.quote(c)} {fields[c].db_type(self.connection)}" for c in columns
+            )
+            sql = head + f"SELECT {names} FROM json_to_recordset(%s::json) AS x({types})"
+            document = orjson.dumps([dict(zip(columns, row, strict=True)) for row in rows])
+            yield sql, [document.decode()]
+            return
+        row = "(" + ", ".join(["%s"] * len(columns)) + ")"
+        for chunk in self._chunks(rows, len(columns)):
+            sql = head + "VALUES " + ", ".join([row] * len(chunk))
+            yield sql, [value for row_ in chunk for value in row_]
 
     def insert_returning(
         self,
@@ -72,16 +91,11 @@ class SqlRows:
     ) -> list[tuple]:
         """Insert `rows`; `ON CONFLICT <conflict>`; the `returning` columns of the rows
         that went in."""
-        table = model._meta.db_table
         found: list[tuple] = []
+        tail = f" ON CONFLICT {conflict} RETURNING " + ", ".join(self.quote(c) for c in returning)
         with self.connection.cursor() as cursor:
-            for chunk in self._chunks(rows, len(columns)):
-                sql = (
-                    self._values(table, columns, len(chunk))
-                    + f" ON CONFLICT {conflict} RETURNING "
-                    + ", ".join(self.quote(c) for c in returning)
-                )
-                cursor.execute(sql, [value for row in chunk for value in row])
+            for sql, params in self._insert(model, columns, rows):
+                cursor.execute(sql + tail, params)
                 found.extend(cursor.fetchall())
         return found
 
@@ -103,11 +117,20 @@ class SqlRows:
         ]
         updates += [f"{self.quote(c)} = excluded.{self.quote(c)}" for c in replacing]
         target = ", ".join(self.quote(c) for c in key)
+        tail = f" ON CONFLICT ({target}) DO UPDATE SET " + ", ".join(updates)
         with self.connection.cursor() as cursor:
-            for chunk in self._chunks(rows, len(columns)):
-                sql = (
-                    self._values(model._meta.db_table, columns, len(chunk))
-                    + f" ON CONFLICT ({target}) DO UPDATE SET "
-                    + ", ".join(updates)
-                )
-                cursor.execute(sql, [value for row in chunk for value in row])
+            for sql, params in self._insert(model, columns, rows):
+                cursor.execute(sql + tail, params)
+
+
+def values_in(values: Collection[Any], db_type: str, *, using: str = "default") -> Any:
+    """The right-hand side of an `__in` filter on many values.
+
+    On PostgreSQL, one JSON parameter unpacked by the server (`IN (SELECT ...)`): a
+    thousand-value list is a thousand placeholders that psycopg finds and quotes in
+    Python, 20-40 ms per query. SQLite takes the list as it is.
+    """
+    if connections[using].vendor != "postgresql":
+        return list(values)
+    document = orjson.dumps([str(value) for value in values]).decode()
+    return RawSQL(f"SELECT value::{db_type} FROM json_array_elements_text(%s::json)", [document])

@@ -27,7 +27,7 @@ from phonenumbers_app.vocabularies import InventoryState
 from warmup import capacity, clock
 from warmup.models import DailyRecipient, DailyStats, MessageOutcome
 from warmup.outcome_input import ItemRefused, OutcomeItem, message_id_of, parse_item
-from warmup.sql_rows import SqlRows
+from warmup.sql_rows import SqlRows, values_in
 from warmup.vocabularies import Channel, Direction, Outcome
 
 MAX_BATCH = 1000
@@ -65,6 +65,13 @@ for _channel in (Channel.SMS, Channel.MMS):
 for _outcome in ("placed", "connected", "short", "invalid_number", "failed"):
     STATS_COLUMN[(Channel.CALL.value, _outcome)] = f"calls_{_outcome}"
 COUNTER_COLUMNS = tuple(dict.fromkeys([*STATS_COLUMN.values(), "recipients"]))
+
+# Plain strings for the loops over items: naming an enum member costs a lookup each time.
+CALL, OUTBOUND, RELEASED = (
+    Channel.CALL.value,
+    Direction.OUTBOUND.value,
+    InventoryState.RELEASED.value,
+)
 
 # What adds to the shared capacity counters: sent messages and placed calls.
 CAPACITY_CHANNEL = {
@@ -107,7 +114,9 @@ def _numbers(user: User, items: list[OutcomeItem]) -> tuple[dict, dict]:
     ({id: row}, {E.164: row}) with row = (id, business id, inventory state)."""
     ids = {item.phone_number_id for item in items if item.phone_number_id is not None}
     e164s = {item.number for item in items if item.number is not None}
-    rows = phone_number_visible_to(user=user).filter(Q(pk__in=ids) | Q(number__in=e164s))
+    rows = phone_number_visible_to(user=user).filter(
+        Q(pk__in=values_in(ids, "uuid")) | Q(number__in=values_in(e164s, "text"))
+    )
     by_id, by_number = {}, {}
     for pk, number, business_id, state in rows.values_list(
         "pk", "number", "business_id", "inventory_state"
@@ -116,7 +125,7 @@ def _numbers(user: User, items: list[OutcomeItem]) -> tuple[dict, dict]:
         by_id[pk] = row
         # A number is unique among unreleased rows; released ones (which staff see) share
         # it with the current row and with each other, and lose to it.
-        if number not in by_number or by_number[number][2] == InventoryState.RELEASED:
+        if number not in by_number or by_number[number][2] == RELEASED:
             by_number[number] = row
     return by_id, by_number
 
@@ -131,7 +140,7 @@ def _owner_or_refusal(item: OutcomeItem, by_id: dict, by_number: dict) -> tuple[
         what = "number" if item.number is not None else "id"
         raise ItemRefused({name: [NUMBER_NOT_FOUND.format(field=what)]})
     pk, business_id, state = row
-    if state == InventoryState.RELEASED:
+    if state == RELEASED:
         raise ItemRefused({name: [NUMBER_RELEASED]})
     if business_id is None:
         raise ItemRefused({name: [NUMBER_IN_POOL]})
@@ -182,7 +191,8 @@ def _write(candidates: dict[tuple, tuple[OutcomeItem, Any]], *, now: datetime) -
     business id, message id, outcome); returns [(item, number id, business id)] of those
     that were new. Runs in the caller's transaction."""
     db = SqlRows(connection)
-    keys = sorted(candidates, key=lambda key: (str(key[0]), key[1], key[2]))
+    # Any one order will do, as long as every batch uses it (UUIDs sort by value).
+    keys = sorted(candidates)
     received_at = db.datetime(now)
     returned = db.insert_returning(
         MessageOutcome,
@@ -216,11 +226,7 @@ def _write(candidates: dict[tuple, tuple[OutcomeItem, Any]], *, now: datetime) -
     for item, number_id, business_id in new:
         stats_key = (number_id, clock.eastern_day(item.occurred_at), business_id)
         counts[stats_key][STATS_COLUMN[(item.channel, item.outcome)]] += 1
-        if (
-            item.recipient is not None
-            and item.channel != Channel.CALL
-            and item.direction == Direction.OUTBOUND
-        ):
+        if item.recipient is not None and item.channel != CALL and item.direction == OUTBOUND:
             recipients.add((*stats_key, item.recipient))
         capacity_channel = CAPACITY_CHANNEL.get((item.channel, item.outcome))
         if capacity_channel is not None:
@@ -228,7 +234,7 @@ def _write(candidates: dict[tuple, tuple[OutcomeItem, Any]], *, now: datetime) -
             usage[(number_id, capacity_channel, clock.minute_start(item.occurred_at))] += 1
 
     if recipients:
-        ordered = sorted(recipients, key=lambda r: (str(r[0]), r[1], str(r[2]), r[3]))
+        ordered = sorted(recipients)
         returned = db.insert_returning(
             DailyRecipient,
             ("phone_number_id", "day", "business_id", "recipient"),
@@ -240,7 +246,7 @@ def _write(candidates: dict[tuple, tuple[OutcomeItem, Any]], *, now: datetime) -
             key = (db.as_uuid(number_id), db.as_date(day), db.as_uuid(business_id))
             counts[key]["recipients"] += 1
 
-    stats_keys = sorted(counts, key=lambda k: (str(k[0]), k[1], str(k[2])))
+    stats_keys = sorted(counts)
     if stats_keys:
         updated_at = db.datetime(now)
         db.upsert_adding(
@@ -251,10 +257,11 @@ def _write(candidates: dict[tuple, tuple[OutcomeItem, Any]], *, now: datetime) -
                     db.uuid(number_id),
                     db.date(day),
                     db.uuid(business_id),
-                    *(counts[(number_id, day, business_id)][c] for c in COUNTER_COLUMNS),
+                    *map(counter.__getitem__, COUNTER_COLUMNS),
                     updated_at,
                 )
                 for number_id, day, business_id in stats_keys
+                for counter in (counts[(number_id, day, business_id)],)
             ],
             adding=COUNTER_COLUMNS,
             replacing=("updated_at",),
