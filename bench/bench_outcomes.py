@@ -139,6 +139,33 @@ def bodies(numbers: list[tuple[str, str]], count: int) -> list[bytes]:
     return result
 
 
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU the processes have used so far (Linux /proc)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / tick
+
+
+def server_pids(server: subprocess.Popen) -> tuple[list[int], list[int]]:
+    """The gunicorn workers, and the PostgreSQL backends serving this database."""
+    from django.db import connection
+
+    children = Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text().split()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+            "AND pid <> pg_backend_pid()"
+        )
+        backends = [row[0] for row in cursor.fetchall()]
+    return [int(pid) for pid in children], backends
+
+
 def serve() -> subprocess.Popen:
     env = {
         **os.environ,
@@ -150,8 +177,10 @@ def serve() -> subprocess.Popen:
         "LOG_LEVEL": "WARNING",
     }
     server = subprocess.Popen(
-        [str(ROOT / ".venv/bin/gunicorn"), "config.wsgi", "--bind", f"127.0.0.1:{PORT}"]
-        + ["--workers", str(WORKERS), "--log-level", "warning", "--timeout", "60"],
+        [
+            *(str(ROOT / ".venv/bin/gunicorn"), "config.wsgi", "--bind", f"127.0.0.1:{PORT}"),
+            *("--workers", str(WORKERS), "--log-level", "warning", "--timeout", "60"),
+        ],
         cwd=ROOT,
         env=env,
     )
@@ -175,7 +204,7 @@ def main() -> None:
     lock = threading.Lock()
     times: list[float] = []
     totals = {"accepted": 0, "duplicates": 0, "refused": 0, "errors": 0}
-    position = iter(range(len(batches)))
+    position = iter(range(2, len(batches)))
 
     def post(body: bytes) -> tuple[int, bytes]:
         connection = http.client.HTTPConnection("127.0.0.1", PORT, timeout=60)
@@ -184,8 +213,10 @@ def main() -> None:
         return response.status, response.read()
 
     try:
-        post(batches[0])  # warm both workers' imports on something outside the timing
-        post(batches[1])
+        for body in batches[:2]:  # both workers warm, outside the timing
+            post(body)
+        workers, backends = server_pids(server)
+        cpu_before = cpu_seconds(workers), cpu_seconds(backends)
         deadline = time.perf_counter() + DURATION
 
         def client() -> None:
@@ -195,7 +226,7 @@ def main() -> None:
                 if index is None:
                     return
                 start = time.perf_counter()
-                status, content = post(batches[index + 2])
+                status, content = post(batches[index])
                 elapsed = time.perf_counter() - start
                 with lock:
                     if status != 200:
@@ -214,6 +245,9 @@ def main() -> None:
         for thread in threads:
             thread.join()
         wall = time.perf_counter() - started
+        cpu_web = cpu_seconds(workers) - cpu_before[0]
+        cpu_db = cpu_seconds(backends) - cpu_before[1]
+        cpu = cpu_web + cpu_db
     finally:
         server.terminate()
         server.wait()
@@ -230,6 +264,12 @@ def main() -> None:
         f"({totals['accepted']:,} accepted, {totals['duplicates']:,} duplicates = "
         f"{totals['duplicates'] / max(outcomes, 1):.1%}, {totals['refused']} refused, "
         f"{totals['errors']} non-200)"
+    )
+    print(
+        f"server CPU: {cpu:.1f} s (gunicorn workers {cpu_web:.1f} s, this database's "
+        f"PostgreSQL backends {cpu_db:.1f} s), "
+        f"{cpu / max(outcomes, 1) * 1e6:.0f} us per outcome = {outcomes / max(cpu, 1e-9):,.0f} "
+        f"outcomes per CPU-second; load average {os.getloadavg()[0]:.1f} (others' work too)"
     )
     if times:
         p95 = times[max(0, int(len(times) * 0.95) - 1)]

@@ -2,8 +2,8 @@
 
 The ORM's bulk_create cannot say which rows an ON CONFLICT DO NOTHING skipped, nor add to
 counters on conflict. Both databases take the same SQL (SQLite >= 3.35 for RETURNING);
-what differs is how values travel: UUIDs as 32 hex digits, dates and times as text on
-SQLite. Table and column names come from the models, never from input.
+what differs is how values travel (dates and times as text on SQLite). Table and column
+names come from the models, never from input.
 """
 
 from __future__ import annotations
@@ -29,11 +29,10 @@ class SqlRows:
         self.quote = connection.ops.quote_name
 
     # --- values to the database and back ---
-    def uuid(self, value: UUID) -> Any:
-        return value if self.native else value.hex
-
-    def as_uuid(self, value: Any) -> UUID:
-        return value if isinstance(value, UUID) else UUID(value)
+    # UUIDs travel as 32 hex digits both ways: SQLite stores them so, PostgreSQL's uuid
+    # type reads them, and strings hash and sort in C where UUID objects do not.
+    def as_hex(self, value: Any) -> str:
+        return value.hex if isinstance(value, UUID) else value
 
     def date(self, value: date) -> Any:
         return value if self.native else value.isoformat()

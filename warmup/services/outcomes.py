@@ -111,7 +111,8 @@ def _check_batch(items: Any) -> None:
 
 def _numbers(user: User, items: list[OutcomeItem]) -> tuple[dict, dict]:
     """The numbers the items name, among those `user` may see, in one query:
-    ({id: row}, {E.164: row}) with row = (id, business id, inventory state)."""
+    ({id: row}, {E.164: row}) with row = (id, business id, inventory state), ids as 32
+    hex digits (the batch's keys: UUID objects hash and compare in Python, slowly)."""
     ids = {item.phone_number_id for item in items if item.phone_number_id is not None}
     e164s = {item.number for item in items if item.number is not None}
     rows = phone_number_visible_to(user=user).filter(
@@ -121,8 +122,8 @@ def _numbers(user: User, items: list[OutcomeItem]) -> tuple[dict, dict]:
     for pk, number, business_id, state in rows.values_list(
         "pk", "number", "business_id", "inventory_state"
     ):
-        row = (pk, business_id, state)
-        by_id[pk] = row
+        row = (pk.hex, business_id.hex if business_id else None, state)
+        by_id[pk.hex] = row
         # A number is unique among unreleased rows; released ones (which staff see) share
         # it with the current row and with each other, and lose to it.
         if number not in by_number or by_number[number][2] == RELEASED:
@@ -191,7 +192,7 @@ def _write(candidates: dict[tuple, tuple[OutcomeItem, Any]], *, now: datetime) -
     business id, message id, outcome); returns [(item, number id, business id)] of those
     that were new. Runs in the caller's transaction."""
     db = SqlRows(connection)
-    # Any one order will do, as long as every batch uses it (UUIDs sort by value).
+    # Any one order will do, as long as every batch uses it.
     keys = sorted(candidates)
     received_at = db.datetime(now)
     returned = db.insert_returning(
@@ -199,10 +200,10 @@ def _write(candidates: dict[tuple, tuple[OutcomeItem, Any]], *, now: datetime) -
         IDENTITY_COLUMNS,
         [
             (
-                db.uuid(business_id),
+                business_id,
                 message_id,
                 outcome,
-                db.uuid(number_id),
+                number_id,
                 item.channel,
                 item.direction,
                 db.datetime(item.occurred_at),
@@ -216,16 +217,17 @@ def _write(candidates: dict[tuple, tuple[OutcomeItem, Any]], *, now: datetime) -
         conflict="(business_id, message_id, outcome) DO NOTHING",
         returning=("business_id", "message_id", "outcome"),
     )
-    inserted = {(db.as_uuid(b), m, o) for b, m, o in returned}
+    inserted = {(db.as_hex(b), m, o) for b, m, o in returned}
     new = [(*candidates[key], key[0]) for key in keys if key in inserted]
 
     # Per (number, Eastern day, owner): how much of each counter, and who was messaged.
-    counts: dict[tuple, Counter] = defaultdict(Counter)
+    counts: dict[tuple, dict[str, int]] = defaultdict(dict)
     recipients: set[tuple] = set()
     usage: Counter = Counter()
     for item, number_id, business_id in new:
         stats_key = (number_id, clock.eastern_day(item.occurred_at), business_id)
-        counts[stats_key][STATS_COLUMN[(item.channel, item.outcome)]] += 1
+        counter, column = counts[stats_key], STATS_COLUMN[(item.channel, item.outcome)]
+        counter[column] = counter.get(column, 0) + 1
         if item.recipient is not None and item.channel != CALL and item.direction == OUTBOUND:
             recipients.add((*stats_key, item.recipient))
         capacity_channel = CAPACITY_CHANNEL.get((item.channel, item.outcome))
@@ -238,13 +240,13 @@ def _write(candidates: dict[tuple, tuple[OutcomeItem, Any]], *, now: datetime) -
         returned = db.insert_returning(
             DailyRecipient,
             ("phone_number_id", "day", "business_id", "recipient"),
-            [(db.uuid(n), db.date(d), db.uuid(b), r) for n, d, b, r in ordered],
+            [(n, db.date(d), b, r) for n, d, b, r in ordered],
             conflict="(phone_number_id, day, business_id, recipient) DO NOTHING",
             returning=("phone_number_id", "day", "business_id"),
         )
         for number_id, day, business_id in returned:
-            key = (db.as_uuid(number_id), db.as_date(day), db.as_uuid(business_id))
-            counts[key]["recipients"] += 1
+            counter = counts[(db.as_hex(number_id), db.as_date(day), db.as_hex(business_id))]
+            counter["recipients"] = counter.get("recipients", 0) + 1
 
     stats_keys = sorted(counts)
     if stats_keys:
@@ -254,10 +256,10 @@ def _write(candidates: dict[tuple, tuple[OutcomeItem, Any]], *, now: datetime) -
             ("phone_number_id", "day", "business_id"),
             [
                 (
-                    db.uuid(number_id),
+                    number_id,
                     db.date(day),
-                    db.uuid(business_id),
-                    *map(counter.__getitem__, COUNTER_COLUMNS),
+                    business_id,
+                    *[counter.get(column, 0) for column in COUNTER_COLUMNS],
                     updated_at,
                 )
                 for number_id, day, business_id in stats_keys
