@@ -212,3 +212,27 @@ class TestPurge:
         call_command("purge_message_outcomes")
         assert "Deleted 1 outcome(s)" in capsys.readouterr().out
         assert not MessageOutcome.objects.exists()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_batches_over_the_same_rows_neither_deadlock_nor_double_count(business):
+    """Two batches naming the same identities, numbers and recipients in opposite orders
+    (rows are written sorted by key, so their locks are taken in one order)."""
+    from tests.concurrently import all_at_once
+
+    staff = UserFactory(username="ops", is_staff=True)
+    numbers = [PhoneNumberFactory(business=business) for _ in range(20)]
+    items = [
+        outcome(numbers[i % 20], f"m{i}", recipient=f"+1212555{i % 50:04d}") for i in range(400)
+    ]
+    results = all_at_once(
+        [
+            lambda: outcomes_record(user=staff, items=items, now=NOW),
+            lambda: outcomes_record(user=staff, items=items[::-1], now=NOW),
+        ]
+    )
+    assert sorted((r.accepted, r.duplicates) for r in results) == [(0, 400), (400, 0)]
+    assert sum(DailyStats.objects.values_list("sms_sent", flat=True)) == 400
+    # 100 distinct (number, recipient) pairs among the 400 items.
+    assert sum(DailyStats.objects.values_list("recipients", flat=True)) == 100
