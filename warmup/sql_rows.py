@@ -48,42 +48,50 @@ class SqlRows:
         self.connection.ensure_connection()
         return self.connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
 
-    def _chunks(self, rows: Sequence[tuple], width: int):
+    def _chunks(self, rows: Sequence[dict], width: int):
         """SQLite: as many rows per statement as its limit on parameters allows (32,766
         by default since 3.32, so a 1,000-item batch is one statement)."""
         size = max(1, self._max_params() // width)
         for start in range(0, len(rows), size):
             yield rows[start : start + size]
 
-    def _insert(self, model: type[Model], columns: Sequence[str], rows: Sequence[tuple]):
+    def _insert(
+        self,
+        model: type[Model],
+        columns: Sequence[str],
+        rows: Sequence[dict[str, Any]],
+        defaults: dict[str, Any] | None = None,
+    ):
         """(`INSERT INTO table (columns) <rows>`, its parameters), one per chunk of rows.
+        A row may leave out the columns of `defaults`.
 
         PostgreSQL takes the rows as one JSON parameter (json_to_recordset): psycopg
         would otherwise find and quote ten thousand placeholders, or the elements of
         a dozen arrays, one by one in Python (0.1-0.3 s for a 1,000-row batch), where
         orjson writes the document in a millisecond.
         """
-        names = ", ".join(self.quote(c) for c in columns)
-        head = f"INSERT INTO {self.quote(model._meta.db_table)} ({names}) "
+        defaults = defaults or {}
+        q = self.quote
+        names = ", ".join(q(c) for c in columns)
+        head = f"INSERT INTO {q(model._meta.db_table)} ({names}) "
         if self.native:
             fields = {f.column: f for f in model._meta.concrete_fields}
-            types = ", ".join(
-                f"{self.quote(c)} {fields[c].db_type(self.connection)}" for c in columns
-            )
-            sql = head + f"SELECT {names} FROM json_to_recordset(%s::json) AS x({types})"
-            document = orjson.dumps([dict(zip(columns, row, strict=True)) for row in rows])
-            yield sql, [document.decode()]
+            types = ", ".join(f"{q(c)} {fields[c].db_type(self.connection)}" for c in columns)
+            values = ", ".join(f"COALESCE({q(c)}, %s)" if c in defaults else q(c) for c in columns)
+            sql = head + f"SELECT {values} FROM json_to_recordset(%s::json) AS x({types})"
+            params = [defaults[c] for c in columns if c in defaults]
+            yield sql, [*params, orjson.dumps(rows).decode()]
             return
-        row = "(" + ", ".join(["%s"] * len(columns)) + ")"
+        placeholders = "(" + ", ".join(["%s"] * len(columns)) + ")"
         for chunk in self._chunks(rows, len(columns)):
-            sql = head + "VALUES " + ", ".join([row] * len(chunk))
-            yield sql, [value for row_ in chunk for value in row_]
+            sql = head + "VALUES " + ", ".join([placeholders] * len(chunk))
+            yield sql, [row.get(c, defaults.get(c)) for row in chunk for c in columns]
 
     def insert_returning(
         self,
         model: type[Model],
         columns: Sequence[str],
-        rows: Sequence[tuple],
+        rows: Sequence[dict[str, Any]],
         *,
         conflict: str,
         returning: Sequence[str],
@@ -102,13 +110,13 @@ class SqlRows:
         self,
         model: type[Model],
         key: Sequence[str],
-        rows: Sequence[tuple],
+        rows: Sequence[dict[str, Any]],
         *,
         adding: Sequence[str],
         replacing: Sequence[str] = (),
     ) -> None:
-        """Insert `rows` (key columns, then `adding`, then `replacing`); a row whose key
-        exists adds its `adding` values to the stored ones and replaces `replacing`."""
+        """Insert `rows`; a row whose key exists adds its `adding` values to the stored
+        ones (a row may leave out those it does not add to) and replaces `replacing`."""
         table = self.quote(model._meta.db_table)
         columns = [*key, *adding, *replacing]
         updates = [
@@ -118,7 +126,7 @@ class SqlRows:
         target = ", ".join(self.quote(c) for c in key)
         tail = f" ON CONFLICT ({target}) DO UPDATE SET " + ", ".join(updates)
         with self.connection.cursor() as cursor:
-            for sql, params in self._insert(model, columns, rows):
+            for sql, params in self._insert(model, columns, rows, dict.fromkeys(adding, 0)):
                 cursor.execute(sql + tail, params)
 
 

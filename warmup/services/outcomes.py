@@ -199,18 +199,18 @@ def _write(candidates: dict[tuple, tuple[OutcomeItem, Any]], *, now: datetime) -
         MessageOutcome,
         IDENTITY_COLUMNS,
         [
-            (
-                business_id,
-                message_id,
-                outcome,
-                number_id,
-                item.channel,
-                item.direction,
-                db.datetime(item.occurred_at),
-                received_at,
-                item.error_code,
-                item.recipient,
-            )
+            {
+                "business_id": business_id,
+                "message_id": message_id,
+                "outcome": outcome,
+                "phone_number_id": number_id,
+                "channel": item.channel,
+                "direction": item.direction,
+                "occurred_at": db.datetime(item.occurred_at),
+                "received_at": received_at,
+                "error_code": item.error_code,
+                "recipient": item.recipient,
+            }
             for business_id, message_id, outcome in keys
             for item, number_id in (candidates[(business_id, message_id, outcome)],)
         ],
@@ -240,7 +240,10 @@ def _write(candidates: dict[tuple, tuple[OutcomeItem, Any]], *, now: datetime) -
         returned = db.insert_returning(
             DailyRecipient,
             ("phone_number_id", "day", "business_id", "recipient"),
-            [(n, db.date(d), b, r) for n, d, b, r in ordered],
+            [
+                {"phone_number_id": n, "day": db.date(d), "business_id": b, "recipient": r}
+                for n, d, b, r in ordered
+            ],
             conflict="(phone_number_id, day, business_id, recipient) DO NOTHING",
             returning=("phone_number_id", "day", "business_id"),
         )
@@ -255,15 +258,14 @@ def _write(candidates: dict[tuple, tuple[OutcomeItem, Any]], *, now: datetime) -
             DailyStats,
             ("phone_number_id", "day", "business_id"),
             [
-                (
-                    number_id,
-                    db.date(day),
-                    business_id,
-                    *[counter.get(column, 0) for column in COUNTER_COLUMNS],
-                    updated_at,
-                )
+                {
+                    "phone_number_id": number_id,
+                    "day": db.date(day),
+                    "business_id": business_id,
+                    **counts[(number_id, day, business_id)],  # only the counters it adds to
+                    "updated_at": updated_at,
+                }
                 for number_id, day, business_id in stats_keys
-                for counter in (counts[(number_id, day, business_id)],)
             ],
             adding=COUNTER_COLUMNS,
             replacing=("updated_at",),
