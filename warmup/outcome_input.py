@@ -27,6 +27,8 @@ UNKNOWN_FIELD = "Unknown field. Allowed fields: {allowed}."
 NOT_ONE_OF = "{input!r} is not one of: {choices}."
 TOO_LONG = "Ensure this field has no more than {max} characters."
 BLANK = "This field may not be blank."
+NULL_CHARACTER = "Null characters are not allowed."
+NOT_UNICODE = "Must be valid Unicode text (it holds a lone surrogate)."
 NOT_UUID = "Must be a UUID string, e.g. 3fa85f64-5717-4562-b3fc-2c963f66afa6."
 NUMBER_OR_ID = "Send the number or its phoneNumberId."
 NOT_BOTH = "Send the number or its phoneNumberId, not both."
@@ -119,11 +121,25 @@ def _kind(value: Any) -> str:
     return "an array" if isinstance(value, list) else f"a {type(value).__name__}"
 
 
+def _unstorable(value: str) -> str | None:
+    """Why the databases cannot store `value` (PostgreSQL refuses NUL; UTF-8 cannot encode
+    a lone surrogate, which JSON's \\ud800 escapes can make), or None."""
+    if "\x00" in value:
+        return NULL_CHARACTER
+    if not value.isascii():
+        try:
+            value.encode()
+        except UnicodeEncodeError:
+            return NOT_UNICODE
+    return None
+
+
 def message_id_of(raw: Any) -> str | None:
-    """The item's messageId as sent, when it is a string (the answer names refusals by it)."""
+    """The item's messageId as sent, when it is text the answer can carry (the answer
+    names refusals by it)."""
     if isinstance(raw, dict):
         value = raw.get("messageId")
-        if isinstance(value, str):
+        if isinstance(value, str) and _unstorable(value) is None:
             return value
     return None
 
@@ -147,6 +163,8 @@ def _text(raw: dict, name: str, max_length: int, errors: dict, *, required: bool
         return None
     if not isinstance(value, str):
         errors[name] = [NOT_TEXT]
+    elif (problem := _unstorable(value)) is not None:
+        errors[name] = [problem]
     elif not value.strip():
         errors[name] = [BLANK]
     elif len(value) > max_length:

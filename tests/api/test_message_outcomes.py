@@ -233,6 +233,8 @@ class TestRefused:
         [
             ({"messageId": ...}, "messageId", "This field is required."),
             ({"messageId": 5}, "messageId", "Must be a string."),
+            ({"messageId": "a\x00b"}, "messageId", "Null characters are not allowed."),
+            ({"errorCode": "\ud800"}, "errorCode", "lone surrogate"),
             ({"messageId": "x" * 256}, "messageId", "no more than 255 characters"),
             ({"phoneNumberId": ...}, "number", "Send the number or its phoneNumberId."),
             ({"number": "+12125550100"}, "number", "not both"),
@@ -461,6 +463,14 @@ class TestIdempotency:
         assert again["Idempotent-Replayed"] == "true"
         assert again.content == first.content
         assert stats_of(number).sms_sent == 2
+
+
+def test_a_message_id_the_answer_cannot_carry_is_not_echoed(member_client, number):
+    raw = '{"outcomes": [{"messageId": "\\ud800", "channel": "sms"}]}'
+    response = member_client.post(URL, raw, content_type="application/json")
+    (refusal,) = response.json()["refused"]
+    assert refusal["messageId"] is None
+    assert "lone surrogate" in refusal["errors"]["messageId"][0]
 
 
 def test_stats_rows_are_keyed_by_day(member_client, number):
