@@ -239,12 +239,14 @@ def main() -> None:
                     totals["refused"] += len(answer["refused"])
 
         started = time.perf_counter()
+        client_before = time.process_time()
         threads = [threading.Thread(target=client) for _ in range(CONNECTIONS)]
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join()
         wall = time.perf_counter() - started
+        client_cpu = time.process_time() - client_before
         cpu_web = cpu_seconds(workers) - cpu_before[0]
         cpu_db = cpu_seconds(backends) - cpu_before[1]
         cpu = cpu_web + cpu_db
@@ -271,6 +273,7 @@ def main() -> None:
         f"{cpu / max(outcomes, 1) * 1e6:.0f} us per outcome = {outcomes / max(cpu, 1e-9):,.0f} "
         f"outcomes per CPU-second; load average {os.getloadavg()[0]:.1f} (others' work too)"
     )
+    print(f"client CPU (this process, sending and reading): {client_cpu:.1f} s")
     if times:
         p95 = times[max(0, int(len(times) * 0.95) - 1)]
         print(f"per batch: p50 {statistics.median(times):.0f} ms, p95 {p95:.0f} ms")
