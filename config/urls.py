@@ -23,6 +23,7 @@ urlpatterns = [
     ),
     path("", include("phonenumbers_app.api.urls")),
     path("", include("businesses.api.urls")),
+    path("", include("warmup.api.urls")),
 ]
 
 # The phone-number changelist needs the width more than the admin's app sidebar does.

@@ -20,6 +20,9 @@ MAX_DEPTH = 32
 TOO_DEEP = f"JSON parse error - the body nests deeper than {MAX_DEPTH} levels."
 
 
+_CONTAINERS = (dict, list)  # what json.loads makes; exact types, so `type() in` is enough
+
+
 def json_depth(value: Any) -> int:
     """How many arrays/objects deep `value` nests (0 for a scalar); no recursion."""
     deepest = 0
@@ -35,7 +38,8 @@ def json_depth(value: Any) -> int:
         deepest = max(deepest, depth)
         if deepest > MAX_DEPTH:
             break  # enough to refuse it; do not walk the rest
-        stack.extend((child, depth + 1) for child in children)
+        # Only containers go on the stack: a 1,000-item batch has ten scalars per item.
+        stack.extend((child, depth + 1) for child in children if type(child) in _CONTAINERS)
     return deepest
 
 

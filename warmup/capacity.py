@@ -70,13 +70,32 @@ def _redis():
     return redis.Redis.from_url(settings.REDIS_URL, **settings.REDIS_CACHE_OPTIONS)
 
 
+_ADD_AND_EXPIRE = """
+for i, key in ipairs(KEYS) do
+    redis.call('INCRBY', key, ARGV[2 * i - 1])
+    redis.call('EXPIRE', key, ARGV[2 * i])
+end
+"""
+
+
+@cache
+def _add_and_expire(client):
+    """INCRBY and EXPIRE each key (ARGV: count, seconds per key), as one script call."""
+    return client.register_script(_ADD_AND_EXPIRE)
+
+
 def record_usage(used: Mapping[tuple[UUID, str, datetime], int], *, now: datetime) -> None:
     """Add `used[(phone_number_id, channel, occurred_at)]` to the counters of the windows
     each happened in. Never raises: a failure is logged and the counts are lost."""
     increments: dict[str, int] = {}
     expiries: dict[str, int] = {}
+    # A batch's instants fall in few minutes, and an instant's windows are its minute's.
+    by_minute: dict[datetime, tuple[Window, Window, Window]] = {}
     for (number_id, channel, occurred_at), count in used.items():
-        for window in windows(occurred_at):
+        minute = clock.minute_start(occurred_at)
+        if minute not in by_minute:
+            by_minute[minute] = windows(minute)
+        for window in by_minute[minute]:
             ttl = int((window.resets_at - now).total_seconds()) + GRACE_SECONDS
             if ttl <= 0:
                 continue  # its window ended long ago: nothing reads it any more
@@ -88,11 +107,11 @@ def record_usage(used: Mapping[tuple[UUID, str, datetime], int], *, now: datetim
     try:
         client = _redis()
         if client is not None:
-            with client.pipeline(transaction=False) as pipe:
-                for key, count in increments.items():
-                    pipe.incrby(key, count)
-                    pipe.expire(key, expiries[key])
-                pipe.execute()
+            # One command for the whole batch: a pipeline of INCRBY and EXPIRE per key
+            # cost redis-py 0.1-0.2 s to write and read for a 1,000-outcome batch.
+            keys = list(increments)
+            args = [value for key in keys for value in (increments[key], expiries[key])]
+            _add_and_expire(client)(keys=keys, args=args)
         else:
             for key, count in increments.items():
                 if not shared_cache.add(key, count, timeout=expiries[key]):

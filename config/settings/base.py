@@ -316,6 +316,9 @@ REST_FRAMEWORK["NUM_PROXIES"] = env_int("NUM_PROXIES", 0)
 API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "300/min")
 # How long the first response to an Idempotency-Key is kept and replayed.
 IDEMPOTENCY_KEY_TTL_SECONDS = env_int("IDEMPOTENCY_KEY_TTL_SECONDS", 24 * 60 * 60)
+# Warmup: how long reported outcomes are kept to recognise a repeated (messageId, outcome);
+# older reports are refused, since a repeat of them could no longer be recognised.
+WARMUP_OUTCOME_RETENTION_DAYS = env_int("WARMUP_OUTCOME_RETENTION_DAYS", 7)
 # /readyz answers within this long: a dependency that has not answered by then is down.
 READINESS_TIMEOUT_SECONDS = 1.0
 

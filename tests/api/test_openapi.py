@@ -50,6 +50,7 @@ RESUME = "/phone-numbers/{id}/warmup/resume"
 STATUS = "/phone-numbers/{phoneNumber}/status"
 BUSINESSES = "/businesses"
 BUSINESS = "/businesses/{id}"
+OUTCOMES = "/message-outcomes"
 
 # operationId -> (method, path, success status, success body component, error statuses
 # that must be documented besides 401 and 429, which every operation documents).
@@ -89,6 +90,13 @@ OPERATIONS = {
     "getBusiness": ("get", BUSINESS, 200, "Business", {404}),
     "updateBusiness": ("patch", BUSINESS, 200, "Business", {400, 403, 404}),
     "deleteBusiness": ("delete", BUSINESS, 204, None, {403, 404, 409}),
+    "recordMessageOutcomes": (
+        "post",
+        OUTCOMES,
+        200,
+        "MessageOutcomeBatchResult",
+        {400, 409, 413, 415, 422},
+    ),
 }
 # Header parameters keep their HTTP spelling; everything else the API names is camelCase.
 CAMEL_CASE = re.compile(r"^[a-z][a-zA-Z0-9]*$")
@@ -424,6 +432,7 @@ EVERY_OPERATION = [
     ("patch", BUSINESS, {"name": "A"}),
     ("delete", BUSINESS, None),
     ("post", ORGANIZATION, {}),
+    ("post", OUTCOMES, {"outcomes": [{}]}),
 ]
 
 

@@ -1,0 +1,304 @@
+"""Outcomes in: a batch of what happened to messages and calls, counted once each into the
+daily stats; and the purge of what is kept only to recognise repeats.
+
+One batch is a handful of statements whatever its size: the numbers in one query, the
+identities in one INSERT ... ON CONFLICT DO NOTHING RETURNING (what it returns is what is
+new), the day's new recipients likewise, and the daily stats in one upsert that adds to
+the counters. Rows go in sorted by their key, so two batches touching the same rows take
+their locks in the same order and cannot deadlock. The SQL is the same on PostgreSQL and
+SQLite (>= 3.35 for RETURNING).
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.db.models import Q
+
+from accounts.models import User
+from phonenumbers_app.selectors import phone_number_visible_to
+from phonenumbers_app.vocabularies import InventoryState
+from warmup import capacity, clock
+from warmup.models import DailyRecipient, DailyStats, MessageOutcome
+from warmup.outcome_input import ItemRefused, OutcomeItem, message_id_of, parse_item
+from warmup.sql_rows import SqlRows, values_in
+from warmup.vocabularies import Channel, Direction, Outcome
+
+MAX_BATCH = 1000
+BATCH_NOT_A_LIST = "Must be a list of outcomes."
+BATCH_EMPTY = "Send at least one outcome."
+BATCH_TOO_LONG = f"Send at most {MAX_BATCH:,} outcomes per request; split the batch."
+NUMBER_NOT_FOUND = "No phone number with this {field} among the numbers your API key can see."
+NUMBER_RELEASED = "This number is released: nothing is sent from it any more."
+NUMBER_IN_POOL = (
+    "This number is pool stock, not assigned to a business: pool numbers send nothing, "
+    "so there is nothing to report for them."
+)
+PURGE_CHUNK = 10_000
+IDENTITY_COLUMNS = (
+    "business_id",
+    "message_id",
+    "outcome",
+    "phone_number_id",
+    "channel",
+    "direction",
+    "occurred_at",
+    "received_at",
+    "error_code",
+    "recipient",
+)
+
+# (channel, outcome) -> the DailyStats column it adds to.
+STATS_COLUMN: dict[tuple[str, str], str] = {}
+for _channel in (Channel.SMS, Channel.MMS):
+    for _outcome in ("sent", "delivered", "failed", "carrier_rejected"):
+        STATS_COLUMN[(_channel.value, _outcome)] = f"{_channel.value}_{_outcome}"
+    STATS_COLUMN[(_channel.value, Outcome.OPT_OUT.value)] = "opt_outs"
+    STATS_COLUMN[(_channel.value, Outcome.SPAM_REPORTED.value)] = "spam_reports"
+    STATS_COLUMN[(_channel.value, Outcome.RECEIVED.value)] = "received"
+for _outcome in ("placed", "connected", "short", "invalid_number", "failed"):
+    STATS_COLUMN[(Channel.CALL.value, _outcome)] = f"calls_{_outcome}"
+COUNTER_COLUMNS = tuple(dict.fromkeys([*STATS_COLUMN.values(), "recipients"]))
+
+# Plain strings for the loops over items: naming an enum member costs a lookup each time.
+CALL, OUTBOUND, RELEASED = (
+    Channel.CALL.value,
+    Direction.OUTBOUND.value,
+    InventoryState.RELEASED.value,
+)
+
+# What adds to the shared capacity counters: sent messages and placed calls.
+CAPACITY_CHANNEL = {
+    (Channel.SMS.value, Outcome.SENT.value): capacity.SMS,
+    (Channel.MMS.value, Outcome.SENT.value): capacity.SMS,
+    (Channel.CALL.value, Outcome.PLACED.value): capacity.VOICE,
+}
+
+
+@dataclass
+class Refusal:
+    index: int
+    message_id: str | None
+    errors: dict[str, list[str]]
+
+
+@dataclass
+class OutcomesRecorded:
+    accepted: int = 0
+    duplicates: int = 0
+    refused: list[Refusal] = field(default_factory=list)
+
+
+def retention() -> timedelta:
+    return timedelta(days=settings.WARMUP_OUTCOME_RETENTION_DAYS)
+
+
+def _check_batch(items: Any) -> None:
+    """The batch as a whole: a 400 that writes nothing."""
+    if not isinstance(items, list):
+        raise ValidationError({"outcomes": [BATCH_NOT_A_LIST]})
+    if not items:
+        raise ValidationError({"outcomes": [BATCH_EMPTY]})
+    if len(items) > MAX_BATCH:
+        raise ValidationError({"outcomes": [BATCH_TOO_LONG]})
+
+
+def _numbers(user: User, items: list[OutcomeItem]) -> tuple[dict, dict]:
+    """The numbers the items name, among those `user` may see, in one query:
+    ({id: row}, {E.164: row}) with row = (id, business id, inventory state), ids as 32
+    hex digits (the batch's keys: UUID objects hash and compare in Python, slowly)."""
+    ids = {item.phone_number_id for item in items if item.phone_number_id is not None}
+    e164s = {item.number for item in items if item.number is not None}
+    rows = phone_number_visible_to(user=user).filter(
+        Q(pk__in=values_in(ids, "uuid")) | Q(number__in=values_in(e164s, "text"))
+    )
+    by_id, by_number = {}, {}
+    for pk, number, business_id, state in rows.values_list(
+        "pk", "number", "business_id", "inventory_state"
+    ):
+        row = (pk.hex, business_id.hex if business_id else None, state)
+        by_id[pk.hex] = row
+        # A number is unique among unreleased rows; released ones (which staff see) share
+        # it with the current row and with each other, and lose to it.
+        if number not in by_number or by_number[number][2] == RELEASED:
+            by_number[number] = row
+    return by_id, by_number
+
+
+def _owner_or_refusal(item: OutcomeItem, by_id: dict, by_number: dict) -> tuple[Any, Any]:
+    """(number id, business id) of the item's number, or raise ItemRefused."""
+    if item.phone_number_id is not None:
+        name, row = "phoneNumberId", by_id.get(item.phone_number_id)
+    else:
+        name, row = "number", by_number.get(item.number)
+    if row is None:
+        what = "number" if item.number is not None else "id"
+        raise ItemRefused({name: [NUMBER_NOT_FOUND.format(field=what)]})
+    pk, business_id, state = row
+    if state == RELEASED:
+        raise ItemRefused({name: [NUMBER_RELEASED]})
+    if business_id is None:
+        raise ItemRefused({name: [NUMBER_IN_POOL]})
+    return pk, business_id
+
+
+def outcomes_record(*, user: User, items: Any, now: datetime) -> OutcomesRecorded:
+    """Record a batch of outcomes reported by `user`; each item is accepted, a duplicate
+    (its business reported this messageId and outcome already) or refused with reasons.
+
+    Raises ValidationError (nothing written) when `items` is not a list of 1 to 1,000.
+    """
+    _check_batch(items)
+    result = OutcomesRecorded()
+    window = retention()
+    parsed: list[OutcomeItem] = []
+    for index, raw in enumerate(items):
+        try:
+            parsed.append(parse_item(index, raw, now=now, retention=window))
+        except ItemRefused as refused:
+            result.refused.append(Refusal(index, message_id_of(raw), refused.errors))
+
+    by_id, by_number = _numbers(user, parsed) if parsed else ({}, {})
+    # The first report of an identity in the batch is the one that may count.
+    candidates: dict[tuple, tuple[OutcomeItem, Any]] = {}
+    for item in parsed:
+        try:
+            number_id, business_id = _owner_or_refusal(item, by_id, by_number)
+        except ItemRefused as refused:
+            result.refused.append(Refusal(item.index, item.message_id, refused.errors))
+            continue
+        key = (business_id, item.message_id, item.outcome)
+        if key in candidates:
+            result.duplicates += 1
+        else:
+            candidates[key] = (item, number_id)
+    result.refused.sort(key=lambda refusal: refusal.index)
+    if candidates:
+        with transaction.atomic():
+            new = _write(candidates, now=now)
+        result.accepted = len(new)
+        result.duplicates += len(candidates) - len(new)
+    return result
+
+
+def _write(candidates: dict[tuple, tuple[OutcomeItem, Any]], *, now: datetime) -> list:
+    """Identities, recipients and stats of the batch's candidates (keyed by identity:
+    business id, message id, outcome); returns [(item, number id, business id)] of those
+    that were new. Runs in the caller's transaction."""
+    db = SqlRows(connection)
+    # Any one order will do, as long as every batch uses it.
+    keys = sorted(candidates)
+    received_at = db.datetime(now)
+    returned = db.insert_returning(
+        MessageOutcome,
+        IDENTITY_COLUMNS,
+        [
+            {
+                "business_id": business_id,
+                "message_id": message_id,
+                "outcome": outcome,
+                "phone_number_id": number_id,
+                "channel": item.channel,
+                "direction": item.direction,
+                "occurred_at": db.datetime(item.occurred_at),
+                "received_at": received_at,
+                "error_code": item.error_code,
+                "recipient": item.recipient,
+            }
+            for business_id, message_id, outcome in keys
+            for item, number_id in (candidates[(business_id, message_id, outcome)],)
+        ],
+        conflict="(business_id, message_id, outcome) DO NOTHING",
+        returning=("business_id", "message_id", "outcome"),
+    )
+    inserted = {(db.as_hex(b), m, o) for b, m, o in returned}
+    new = [(*candidates[key], key[0]) for key in keys if key in inserted]
+
+    # Per (number, Eastern day, owner): how much of each counter, and who was messaged.
+    counts: dict[tuple, dict[str, int]] = defaultdict(dict)
+    recipients: set[tuple] = set()
+    usage: Counter = Counter()
+    for item, number_id, business_id in new:
+        stats_key = (number_id, clock.eastern_day(item.occurred_at), business_id)
+        counter, column = counts[stats_key], STATS_COLUMN[(item.channel, item.outcome)]
+        counter[column] = counter.get(column, 0) + 1
+        if item.recipient is not None and item.channel != CALL and item.direction == OUTBOUND:
+            recipients.add((*stats_key, item.recipient))
+        capacity_channel = CAPACITY_CHANNEL.get((item.channel, item.outcome))
+        if capacity_channel is not None:
+            # An instant's windows are those of its minute: one counter key per minute.
+            usage[(number_id, capacity_channel, clock.minute_start(item.occurred_at))] += 1
+
+    if recipients:
+        ordered = sorted(recipients)
+        returned = db.insert_returning(
+            DailyRecipient,
+            ("phone_number_id", "day", "business_id", "recipient"),
+            [
+                {"phone_number_id": n, "day": db.date(d), "business_id": b, "recipient": r}
+                for n, d, b, r in ordered
+            ],
+            conflict="(phone_number_id, day, business_id, recipient) DO NOTHING",
+            returning=("phone_number_id", "day", "business_id"),
+        )
+        for number_id, day, business_id in returned:
+            counter = counts[(db.as_hex(number_id), db.as_date(day), db.as_hex(business_id))]
+            counter["recipients"] = counter.get("recipients", 0) + 1
+
+    stats_keys = sorted(counts)
+    if stats_keys:
+        updated_at = db.datetime(now)
+        db.upsert_adding(
+            DailyStats,
+            ("phone_number_id", "day", "business_id"),
+            [
+                {
+                    "phone_number_id": number_id,
+                    "day": db.date(day),
+                    "business_id": business_id,
+                    **counts[(number_id, day, business_id)],  # only the counters it adds to
+                    "updated_at": updated_at,
+                }
+                for number_id, day, business_id in stats_keys
+            ],
+            adding=COUNTER_COLUMNS,
+            replacing=("updated_at",),
+        )
+    if usage:
+        # After the commit: a rolled-back batch must not use up capacity.
+        transaction.on_commit(lambda: capacity.record_usage(usage, now=now))
+    return new
+
+
+def _delete_in_chunks(queryset, chunk: int) -> int:
+    """Delete `queryset`'s rows a chunk at a time, each chunk its own short transaction,
+    so a purge of millions never holds locks or one huge transaction."""
+    model = queryset.model
+    deleted = 0
+    while True:
+        ids = list(queryset.values_list("pk", flat=True)[:chunk])
+        if not ids:
+            return deleted
+        with transaction.atomic():
+            count, _ = model.objects.filter(pk__in=ids).delete()
+        deleted += count
+        if len(ids) < chunk:
+            return deleted
+
+
+def outcomes_purge(*, now: datetime, chunk: int = PURGE_CHUNK) -> dict[str, int]:
+    """Forget outcomes received before the retention window, and the recipients of days
+    before it; the daily stats stay. Returns how many of each were deleted."""
+    window = retention()
+    outcomes = MessageOutcome.objects.filter(received_at__lt=now - window).order_by()
+    recipients = DailyRecipient.objects.filter(day__lt=clock.eastern_day(now - window)).order_by()
+    return {
+        "outcomes": _delete_in_chunks(outcomes, chunk),
+        "recipients": _delete_in_chunks(recipients, chunk),
+    }
