@@ -1,28 +1,47 @@
 """Writing the engine's decisions: the numbers' warmup and health fields, the engine's
 state, and one event each (actor "System", before -> after), in the caller's transaction.
 
-Written in bulk (a chunk is thousands of numbers): one UPDATE statement batch for the
-numbers, one upsert for the engine's rows, one INSERT for the events. The callers hold
-the numbers' row locks (warmup/engine.py).
+A chunk is thousands of numbers, so each table gets one statement (warmup/sql_rows.py;
+on PostgreSQL the rows travel as one JSON parameter): the numbers' UPDATE (their version
+goes up, so their ETag changes as after any write), the engine rows' upsert, the events'
+INSERT. The callers hold the numbers' row locks (warmup/engine.py).
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 
+from core.ids import new_id
 from phonenumbers_app.models import PhoneNumber, PhoneNumberEvent
-from phonenumbers_app.services.events import api_name, new_event
+from phonenumbers_app.services.events import TITLE_MAX_LENGTH, api_name
 from warmup.models import NumberWarmup
-from warmup.ramp import WARMUP_FIELDS, Decision
+from warmup.ramp import NUMBER_FIELDS, WARMUP_FIELDS, Decision
+from warmup.sql_rows import SqlRows
 
 SYSTEM_ACTOR = "System"
 # The engine's own columns shown in an event's before/after, by the name events use.
 ENGINE_EVENT_FIELDS = {"plan_day": "warmup.planDay", "pacing_status": "warmup.pacingStatus"}
+EVENT_COLUMNS = (
+    "id",
+    "phone_number_id",
+    "type",
+    "title",
+    "details",
+    "actor_id",
+    "actor_name",
+    "actor_is_staff",
+    "business_id",
+    "data",
+    "created_at",
+)
+_ENCODER = DjangoJSONEncoder()
 
 
 def engine_apply(
@@ -31,90 +50,89 @@ def engine_apply(
     """Write `decisions` (each of a number locked by the caller's transaction)."""
     if not decisions:
         return
+    db = SqlRows(connection)
     with transaction.atomic():
-        _update_numbers(decisions, now)
-        _upsert_engine_rows(decisions)
-        PhoneNumberEvent.objects.bulk_create(
-            [_event(d, businesses.get(d.after.id), now) for d in decisions if d.event_type]
+        db.update(
+            PhoneNumber,
+            "id",
+            NUMBER_FIELDS,
+            [_number_row(db, d) for d in decisions if d.number_changes()],
+            also="modified_at = %s, version = version + 1",
+            also_params=[db.datetime(now)],
+        )
+        db.upsert_adding(
+            NumberWarmup,
+            ["phone_number_id"],
+            [_engine_row(db, d) for d in decisions if d.warmup_changes()],
+            adding=(),
+            replacing=WARMUP_FIELDS,
+        )
+        db.insert(
+            PhoneNumberEvent,
+            EVENT_COLUMNS,
+            [_event_row(db, d, businesses.get(d.after.id), now) for d in decisions if d.event_type],
         )
 
 
-def _update_numbers(decisions: Sequence[Decision], now: datetime) -> None:
-    """One UPDATE per changed number, sent as one batch (psycopg pipelines executemany);
-    the version goes up, so the number's ETag changes like after any other write."""
-    table = connection.ops.quote_name(PhoneNumber._meta.db_table)
-    by_fields: dict[tuple[str, ...], list[list[Any]]] = {}
-    for decision in decisions:
-        changes = decision.number_changes()
-        if not changes:
-            continue
-        fields = tuple(sorted(changes))
-        by_fields.setdefault(fields, []).append(
-            [_db_value(name, changes[name]) for name in fields] + [decision.after.id]
-        )
-    for fields, params in by_fields.items():
-        columns = ", ".join(f"{connection.ops.quote_name(name)} = %s" for name in fields)
-        sql = f"UPDATE {table} SET {columns}, modified_at = %s, version = version + 1 WHERE id = %s"
-        rows = [
-            [*values[:-1], _db_value("modified_at", now), _db_id(values[-1])] for values in params
-        ]
-        with connection.cursor() as cursor:
-            cursor.executemany(sql, rows)
+def _value(db: SqlRows, value: Any) -> Any:
+    if isinstance(value, datetime):
+        return db.datetime(value) if not db.native else value.isoformat()
+    if isinstance(value, date):
+        return db.date(value) if not db.native else value.isoformat()
+    if isinstance(value, UUID):
+        return db.as_hex(value)
+    return value
 
 
-def _db_value(name: str, value: Any) -> Any:
-    field = PhoneNumber._meta.get_field(name)
-    return field.get_db_prep_save(value, connection)
+def _number_row(db: SqlRows, decision: Decision) -> dict[str, Any]:
+    row = {name: _value(db, getattr(decision.after, name)) for name in NUMBER_FIELDS}
+    row["id"] = db.as_hex(decision.after.id)
+    return row
 
 
-def _db_id(value: UUID) -> Any:
-    return PhoneNumber._meta.pk.get_db_prep_save(value, connection)
+def _engine_row(db: SqlRows, decision: Decision) -> dict[str, Any]:
+    row = {name: _value(db, getattr(decision.after, name)) for name in WARMUP_FIELDS}
+    pauses = list(decision.after.auto_pauses)
+    row["auto_pauses"] = pauses if db.native else json.dumps(pauses)
+    row["phone_number_id"] = db.as_hex(decision.after.id)
+    return row
 
 
-def _upsert_engine_rows(decisions: Sequence[Decision]) -> None:
-    rows = [
-        NumberWarmup(
-            phone_number_id=d.after.id,
-            **{name: _engine_value(name, getattr(d.after, name)) for name in WARMUP_FIELDS},
-        )
-        for d in decisions
-        if d.warmup_changes()
-    ]
-    if rows:
-        NumberWarmup.objects.bulk_create(
-            rows,
-            update_conflicts=True,
-            unique_fields=["phone_number"],
-            update_fields=list(WARMUP_FIELDS),
-        )
-
-
-def _engine_value(name: str, value: Any) -> Any:
-    return list(value) if name == "auto_pauses" else value
-
-
-def _event(decision: Decision, business_id: UUID | None, now: datetime) -> PhoneNumberEvent:
+def _event_row(
+    db: SqlRows, decision: Decision, business_id: UUID | None, now: datetime
+) -> dict[str, Any]:
     before, after = _changed(decision)
-    event = new_event(
-        phone_number=PhoneNumber(id=decision.after.id, business_id=business_id),
-        type=decision.event_type,
-        title=decision.title,
-        details=decision.details,
-        acting_user=None,
-        actor_name=SYSTEM_ACTOR,
-        data={"before": before, "after": after},
-    )
-    event.created_at = now
-    return event
+    data = {"before": before, "after": after}
+    return {
+        "id": new_id().hex,
+        "phone_number_id": db.as_hex(decision.after.id),
+        "type": str(decision.event_type),
+        "title": decision.title[:TITLE_MAX_LENGTH],
+        "details": decision.details,
+        "actor_id": None,
+        "actor_name": SYSTEM_ACTOR,
+        "actor_is_staff": False,
+        "business_id": db.as_hex(business_id) if business_id else None,
+        "data": data if db.native else json.dumps(data),
+        "created_at": _value(db, now),
+    }
 
 
 def _changed(decision: Decision) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Before and after of what changed, as events store them (times as DjangoJSONEncoder
+    writes them, like every other event)."""
     before, after = {}, {}
     for name, value in decision.number_changes().items():
-        before[api_name(name)] = getattr(decision.before, name)
-        after[api_name(name)] = value
+        before[api_name(name)] = _json(getattr(decision.before, name))
+        after[api_name(name)] = _json(value)
     for name, label in ENGINE_EVENT_FIELDS.items():
         old, new = getattr(decision.before, name), getattr(decision.after, name)
         if old != new:
-            before[label], after[label] = old, new
+            before[label], after[label] = _json(old), _json(new)
     return before, after
+
+
+def _json(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return _ENCODER.default(value)
+    return value
