@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.db import connection, transaction
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from phonenumbers_app.models import PhoneNumber
@@ -111,15 +111,24 @@ def chunks(size: int = CHUNK_SIZE) -> Iterator[Chunk]:
         after = upto
 
 
-def evaluate_chunk(chunk: Chunk, *, now: datetime | None = None) -> Counter:
-    """Decide and write one chunk (see the module's docstring); the actions' counts."""
+def evaluate_chunk(
+    chunk: Chunk, *, now: datetime | None = None, since: datetime | None = None
+) -> Counter:
+    """Decide and write one chunk (see the module's docstring); the actions' counts.
+
+    `since`: when the previous complete pass started; the chunk then judges only the
+    numbers that may have changed since (`_candidates`). None: every number.
+    """
     now = now or timezone.now()
+    today = clock.eastern_day(now)
+    window_start = today - timedelta(days=_longest_window())
     with transaction.atomic():
-        states, plans_by_number, businesses = _locked_states(chunk)
+        states, plans_by_number, businesses = _locked_states(
+            chunk, _candidates(now=now, since=since, window_start=window_start)
+        )
         if not states:
             return Counter()
-        today = clock.eastern_day(now)
-        history = _daily_signals(chunk, since=today - timedelta(days=_longest_window()))
+        history = _daily_signals(chunk, since=window_start)
         decisions = []
         for state in states:
             plan = plans_by_number[state.id]
@@ -137,8 +146,42 @@ def evaluate_chunk(chunk: Chunk, *, now: datetime | None = None) -> Counter:
     return counts
 
 
-def _locked_states(chunk: Chunk) -> tuple[list[NumberState], dict, dict]:
-    numbers = PhoneNumber.objects.filter(chunk.q()).exclude(inventory_state=InventoryState.RELEASED)
+def _candidates(*, now: datetime, since: datetime | None, window_start: date) -> Q:
+    """The numbers a pass must judge: those not yet judged today that warm up or have
+    traffic in the window, those whose cooldown is over, and, when `since` is known, those
+    changed since (by a person or the engine) or with traffic reported since. The others
+    would decide exactly what they decided last time: the day's advance is done, their
+    signals are the same."""
+    today = clock.eastern_day(now)
+    has_traffic = Exists(
+        DailyStats.objects.filter(phone_number=OuterRef("pk"), day__gte=window_start)
+    )
+    not_judged_today = (
+        Q(warmup__isnull=True)
+        | Q(warmup__evaluated_day__isnull=True)
+        | Q(warmup__evaluated_day__lt=today)
+    )
+    q = (Q(warmup_enabled=True) | has_traffic) & not_judged_today
+    q |= Q(warmup__auto_paused=True, warmup__cooldown_until__lte=now)
+    # Changed by a person since the engine last wrote it (the engine's own writes set both
+    # times to the same moment).
+    q |= Q(modified_at__gt=F("warmup__evaluated_at"))
+    if since is None:
+        return Q()
+    reported = Exists(
+        DailyStats.objects.filter(
+            phone_number=OuterRef("pk"), day__gte=today - timedelta(days=1), updated_at__gte=since
+        )
+    )
+    return q | Q(warmup__evaluated_at__isnull=True, modified_at__gte=since) | reported
+
+
+def _locked_states(chunk: Chunk, candidates: Q) -> tuple[list[NumberState], dict, dict]:
+    numbers = (
+        PhoneNumber.objects.filter(chunk.q())
+        .filter(candidates)
+        .exclude(inventory_state=InventoryState.RELEASED)
+    )
     if connection.features.has_select_for_update_skip_locked:
         numbers = numbers.select_for_update(skip_locked=True, of=("self",))
     rows = list(numbers.order_by("id").values_list(*_NUMBER_COLUMNS))
@@ -214,11 +257,16 @@ def _window(
     window ("the last 7 days", or "since warmup resumed" after a pause)."""
     first = today - timedelta(days=plan.window_days - 1)
     window = f"the last {plan.window_days} days"
-    if state.health_since is not None:
-        since = clock.eastern_day(state.health_since)
-        if since > first:
-            first = since
-            window = "the days since warmup resumed" if state.auto_pauses else window
+    if state.auto_paused and state.auto_pauses:
+        # Cooling down: whether it may resume depends on what came after the pause day.
+        paused_on = clock.eastern_day(datetime.fromisoformat(state.auto_pauses[-1]))
+        since, wording = paused_on + timedelta(days=1), "the days since it was paused"
+    elif state.health_since is not None:
+        since, wording = clock.eastern_day(state.health_since), "the days since warmup resumed"
+    else:
+        since, wording = first, window
+    if since > first:
+        first, window = since, (wording if state.auto_pauses else window)
     total = Signals()
     for day, signals in days.items():
         if day >= first:
@@ -253,14 +301,26 @@ def fail_run(run_id: uuid.UUID, error: str) -> None:
     )
 
 
+def previous_pass_started() -> datetime | None:
+    """When the last complete pass started: what changed after it is what the next pass
+    must judge (None: no pass finished yet, so judge everything)."""
+    return (
+        EngineRun.objects.filter(status=EngineRun.Status.SUCCEEDED)
+        .order_by("-started_at")
+        .values_list("started_at", flat=True)
+        .first()
+    )
+
+
 def run_pass(*, trigger: str = "command", now: datetime | None = None) -> EngineRun:
     """A whole pass in this process, chunk after chunk (manage.py warmup_tick)."""
+    since = previous_pass_started()
     run = start_run(trigger=trigger, now=now)
     all_chunks = list(chunks())
     EngineRun.objects.filter(pk=run.pk).update(chunks_total=len(all_chunks))
     try:
         for chunk in all_chunks:
-            record_chunk(run.pk, evaluate_chunk(chunk, now=now))
+            record_chunk(run.pk, evaluate_chunk(chunk, now=now, since=since))
     except Exception as error:
         fail_run(run.pk, f"{type(error).__name__}: {error}")
         raise

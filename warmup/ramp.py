@@ -129,10 +129,11 @@ def decide(
         return replace(decision, before=state)
     today = clock.eastern_day(now)
     if state.inventory_state == InventoryState.RELEASED or not state.enabled:
-        return _settle(state, state, plan, health, now)
+        return _settle(state, replace(state, evaluated_day=today), plan, health, now)
     if not _engine_drives(state):
         # Warmup off, or paused or blocked by a person: health is still watched.
-        return _settle(state, _with_health(state, health, daily=False), plan, health, now)
+        after = replace(_with_health(state, health, daily=False), evaluated_day=today)
+        return _settle(state, after, plan, health, now)
 
     if state.warmup_state in (None, W.NOT_STARTED):
         return _start(state, plan, health, now, today)
@@ -191,6 +192,7 @@ def _pause(state, plan, health, now) -> Decision:
             auto_paused=False,
             cooldown_until=None,
             auto_pauses=recent,
+            evaluated_day=clock.eastern_day(now),
             last_action=EngineAction.BLOCKED,
             last_action_reason=reason,
             last_action_at=now,
@@ -209,6 +211,7 @@ def _pause(state, plan, health, now) -> Decision:
         auto_paused=True,
         cooldown_until=cooldown_until,
         auto_pauses=recent,
+        evaluated_day=clock.eastern_day(now),
         last_action=EngineAction.PAUSED,
         last_action_reason=health.breach,
         last_action_at=now,
@@ -222,7 +225,7 @@ def _pause(state, plan, health, now) -> Decision:
 
 def _cool_down_or_resume(state, plan, health, now, today) -> Decision:
     if state.cooldown_until and now < state.cooldown_until:
-        return _settle(state, state, plan, health, now)
+        return _settle(state, replace(state, evaluated_day=today), plan, health, now)
     if health.breach:
         # Still bad after the cooldown (reports that arrived late, or traffic sent anyway):
         # another pause, which counts towards blocking.

@@ -7,7 +7,7 @@ Idempotent and safe on several workers: a chunk run twice decides nothing new
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from celery import Task, shared_task
 from django.db import DatabaseError
@@ -42,6 +42,7 @@ def tick() -> str:
     ).update(status=EngineRun.Status.FAILED, finished_at=now, error="Lost: never finished.")
     if EngineRun.objects.filter(status=EngineRun.Status.RUNNING).exists():
         return "skipped: the previous pass is still running"
+    since = engine.previous_pass_started()
     run = engine.start_run(trigger="beat", now=now)
     chunks = list(engine.chunks())
     EngineRun.objects.filter(pk=run.pk).update(chunks_total=len(chunks))
@@ -50,6 +51,7 @@ def tick() -> str:
             str(run.pk),
             str(chunk.after) if chunk.after else None,
             str(chunk.upto) if chunk.upto else None,
+            since.isoformat() if since else None,
         )
     return f"run {run.pk}: {len(chunks)} chunks"
 
@@ -64,9 +66,11 @@ def tick() -> str:
     store_errors_even_if_ignored=True,
     **RETRY,
 )
-def evaluate_chunk(self, run_id: str, after: str | None, upto: str | None) -> dict:
+def evaluate_chunk(
+    self, run_id: str, after: str | None, upto: str | None, since: str | None = None
+) -> dict:
     chunk = engine.Chunk(uuid.UUID(after) if after else None, uuid.UUID(upto) if upto else None)
-    counts = engine.evaluate_chunk(chunk)
+    counts = engine.evaluate_chunk(chunk, since=datetime.fromisoformat(since) if since else None)
     engine.record_chunk(uuid.UUID(run_id), counts)
     return dict(counts)
 

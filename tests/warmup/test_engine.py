@@ -32,6 +32,7 @@ def warming(business, *, day=5, **fields):
 
 
 def stats(number, day, **counts):
+    counts.setdefault("updated_at", NOW - timedelta(hours=1))  # reported before the passes
     return DailyStats.objects.create(
         phone_number=number, business_id=number.business_id, day=day, **counts
     )
@@ -169,3 +170,34 @@ def test_plan_for_prefers_the_numbers_plan_then_the_business_plan_then_the_defau
     NumberWarmup.objects.create(phone_number=number, plan=fast)
     assert plan_for(number) == fast
     assert plan_for(PhoneNumberFactory()).is_default  # a pool number: no business
+
+
+def test_passes_within_a_day_judge_only_numbers_that_may_have_changed(business):
+    quiet, busy, edited = (warming(business) for _ in range(3))
+    for number in (quiet, busy, edited):
+        stats(number, TODAY - timedelta(days=1), sms_sent=40, sms_delivered=40)
+    PhoneNumberFactory(business=business)  # no warmup, no traffic: judged by a first pass only
+    first = engine.run_pass(now=NOW)
+    assert first.evaluated == 4  # no pass finished before: every number
+
+    later = NOW + timedelta(minutes=5)
+    DailyStats.objects.filter(phone_number=busy).update(updated_at=later)  # a report came in
+    PhoneNumber.objects.filter(pk=edited.pk).update(modified_at=later)  # a person changed it
+    second = engine.run_pass(now=later + timedelta(seconds=1))
+    assert second.evaluated == 2
+
+    tomorrow = NOW + timedelta(days=1)
+    assert engine.run_pass(now=tomorrow).evaluated == 3  # the day's advance-or-hold, for all
+
+
+def test_an_automatic_pause_is_judged_again_when_its_cooldown_ends(business):
+    number = warming(business)
+    stats(number, TODAY, sms_sent=250, sms_delivered=230, sms_carrier_rejected=20, recipients=240)
+    engine.run_pass(now=NOW)
+    assert engine.run_pass(now=NOW + timedelta(hours=1)).evaluated == 0
+    resumed = engine.run_pass(now=NOW + timedelta(hours=25))
+    assert (resumed.evaluated, resumed.resumed) == (1, 1)
+    # the pause day's rejections are not held against it after it resumed
+    engine.run_pass(now=NOW + timedelta(hours=26))
+    number.refresh_from_db()
+    assert number.warmup_state == W.WARMING and number.warmup.plan_day == 2  # day 5, 3 back

@@ -60,12 +60,14 @@ def engine_apply(
             also="modified_at = %s, version = version + 1",
             also_params=[db.datetime(now)],
         )
+        # Every decision's engine row, stamped: a number changed after its stamp was
+        # changed by a person (warmup/engine.py's candidates).
         db.upsert_adding(
             NumberWarmup,
             ["phone_number_id"],
-            [_engine_row(db, d) for d in decisions if d.warmup_changes()],
+            [_engine_row(db, d, now) for d in decisions],
             adding=(),
-            replacing=WARMUP_FIELDS,
+            replacing=(*WARMUP_FIELDS, "evaluated_at"),
         )
         db.insert(
             PhoneNumberEvent,
@@ -90,8 +92,9 @@ def _number_row(db: SqlRows, decision: Decision) -> dict[str, Any]:
     return row
 
 
-def _engine_row(db: SqlRows, decision: Decision) -> dict[str, Any]:
+def _engine_row(db: SqlRows, decision: Decision, now: datetime) -> dict[str, Any]:
     row = {name: _value(db, getattr(decision.after, name)) for name in WARMUP_FIELDS}
+    row["evaluated_at"] = _value(db, now)
     pauses = list(decision.after.auto_pauses)
     row["auto_pauses"] = pauses if db.native else json.dumps(pauses)
     row["phone_number_id"] = db.as_hex(decision.after.id)
