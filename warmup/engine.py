@@ -78,6 +78,7 @@ _SIGNAL_SUMS = (
     F("recipients"),
     F("spam_reports"),
 )
+_SIGNALS = len(_SIGNAL_SUMS)
 
 
 @dataclass(frozen=True)
@@ -132,7 +133,7 @@ def evaluate_chunk(
         decisions = []
         for state in states:
             plan = plans_by_number[state.id]
-            signals, sent_yesterday, window = _window(history.get(state.id, {}), state, plan, today)
+            signals, sent_yesterday, window = _window(history.get(state.id, ()), state, plan, today)
             health = assess(signals, plan, window=window)
             decision = decide(
                 state, plan=plan, health=health, sent_yesterday=sent_yesterday, now=now
@@ -229,8 +230,8 @@ def _longest_window() -> int:
     return max(next(iter(longest), 7), 1)
 
 
-def _daily_signals(chunk: Chunk, *, since: date) -> dict[uuid.UUID, dict[date, Signals]]:
-    """{number: {day: Signals}} of the chunk's numbers from `since` (every owner's: the
+def _daily_signals(chunk: Chunk, *, since: date) -> dict[uuid.UUID, list[tuple]]:
+    """{number: [(day, [Signals' values])]} of the chunk's numbers from `since` (every owner's: the
     number's standing with carriers is its own, whoever sent)."""
     q = Q(day__gte=since)
     if chunk.after is not None:
@@ -242,16 +243,14 @@ def _daily_signals(chunk: Chunk, *, since: date) -> dict[uuid.UUID, dict[date, S
         .annotate(**{f"s{i}": expr for i, expr in enumerate(_SIGNAL_SUMS)})
         .values_list("phone_number_id", "day", *(f"s{i}" for i in range(len(_SIGNAL_SUMS))))
     )
-    history: dict[uuid.UUID, dict[date, Signals]] = defaultdict(dict)
+    history: dict[uuid.UUID, list[tuple]] = defaultdict(list)
     for number_id, day, *values in rows:
-        days = history[number_id]
-        signals = Signals(*values)
-        days[day] = days[day] + signals if day in days else signals
+        history[number_id].append((day, values))
     return history
 
 
 def _window(
-    days: dict[date, Signals], state: NumberState, plan: WarmupPlan, today: date
+    days: list[tuple[date, list[int]]], state: NumberState, plan: WarmupPlan, today: date
 ) -> tuple[Signals, int, str]:
     """The signals the number is judged on, what it sent yesterday, and how to word the
     window ("the last 7 days", or "since warmup resumed" after a pause)."""
@@ -267,12 +266,15 @@ def _window(
         since, wording = first, window
     if since > first:
         first, window = since, (wording if state.auto_pauses else window)
-    total = Signals()
-    for day, signals in days.items():
+    sums = [0] * _SIGNALS
+    sent_yesterday = 0
+    yesterday = today - timedelta(days=1)
+    for day, values in days:
         if day >= first:
-            total = total + signals
-    yesterday = days.get(today - timedelta(days=1))
-    return total, (yesterday.sent if yesterday else 0), window
+            sums = [a + b for a, b in zip(sums, values, strict=True)]
+        if day == yesterday:
+            sent_yesterday += values[0]
+    return Signals(*sums), sent_yesterday, window
 
 
 # --- A whole pass ------------------------------------------------------------------

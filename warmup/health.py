@@ -151,6 +151,15 @@ def assess(signals: Signals, plan: WarmupPlan, *, window: str) -> Health:
 
 
 def _thresholds(plan: WarmupPlan) -> dict[str, float]:
+    """The plan's thresholds as floats, worked out once per plan object (a pass judges
+    thousands of numbers with the same few plans)."""
+    cached = getattr(plan, "_health_thresholds", None)
+    if cached is None:
+        cached = plan._health_thresholds = _read_thresholds(plan)
+    return cached
+
+
+def _read_thresholds(plan: WarmupPlan) -> dict[str, float]:
     def f(value: Decimal | float) -> float:
         return float(value)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 from django.db import models
@@ -36,6 +37,7 @@ API_NAMES: dict[str, str] = {
 }
 
 
+@cache
 def api_name(field: str, prefix: str = "") -> str:
     if not prefix and field in API_NAMES:
         return API_NAMES[field]
