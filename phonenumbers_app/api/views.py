@@ -159,9 +159,7 @@ class PhoneNumberViewSet(ApiViewSet):
 
     def create(self, request: Request) -> Response:
         data = validated(PhoneNumberCreateInput, request.data)
-        business = business_resolve_for_caller(
-            user=request.user, business_id=data.get("businessId")
-        )
+        business = self._resolve_business(data.get("businessId"))
         phone_number = services.phone_number_create(
             acting_user=request.user,
             name=data["name"],
@@ -350,7 +348,20 @@ class PhoneNumberViewSet(ApiViewSet):
     def _business(self, business_id: uuid.UUID | None):
         if business_id is None:
             return None  # back to the pool; the service allows it for staff only
-        return business_resolve_for_caller(user=self.request.user, business_id=business_id)
+        return self._resolve_business(business_id)
+
+    def _resolve_business(self, business_id: uuid.UUID | None):
+        try:
+            return business_resolve_for_caller(user=self.request.user, business_id=business_id)
+        except DjangoValidationError as error:
+            # Named as the caller named it: a client of the published document sent
+            # organizationId and looks for its error there.
+            body = self.request.data
+            if isinstance(body, dict) and "organizationId" in body and "businessId" not in body:
+                raise DjangoValidationError(
+                    {"organizationId": error.message_dict["businessId"]}
+                ) from None
+            raise
 
     def _warmup(self, phone_number: PhoneNumber) -> Response:
         """The status answer after a pause or resume (the query string is not read)."""

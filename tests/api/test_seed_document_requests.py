@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from http import HTTPStatus
+from uuid import uuid4
 
 import pytest
 
@@ -83,6 +84,14 @@ class TestOrganizationId:
 
         assert response.status_code == HTTPStatus.BAD_REQUEST
         assert db_state() == before
+        # named as the client named it
+        assert response.json()["errors"] == {"organizationId": ["No business with this id exists."]}
+
+    def test_a_business_id_error_keeps_its_name(self, member_client):
+        response = post(
+            member_client, {"name": "X", "number": "+14155550193", "businessId": str(uuid4())}
+        )
+        assert response.json()["errors"] == {"businessId": ["No business with this id exists."]}
 
 
 class TestStructuredJsonBodies:
