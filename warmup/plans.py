@@ -5,9 +5,10 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from phonenumbers_app import readiness
 from warmup.models import WarmupPlan
 
-VOICE_STAGES = 5  # stages 0-4
+VOICE_STAGES = readiness.VOICE_STAGES  # stages 0-4
 
 
 @dataclass(frozen=True)
@@ -36,9 +37,9 @@ def sms_per_day(plan: WarmupPlan, day: int) -> int:
 
 
 def voice_stage(plan: WarmupPlan, day: int) -> int:
-    """Stages 0-4 over equal parts of the plan."""
-    day = min(max(day, 1), plan.duration_days)
-    return min(VOICE_STAGES - 1, (day - 1) * VOICE_STAGES // plan.duration_days)
+    """Stages 0-4 over equal parts of the plan (by its progress, so that the published
+    `callStage` of a number says the stage its limits come from)."""
+    return readiness.voice_stage(progress_percent(plan, min(max(day, 1), plan.duration_days)))
 
 
 def limits(plan: WarmupPlan, day: int) -> Limits:

@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from phonenumbers_app.api.table_rows import READINESS_COLUMNS, readiness
 from phonenumbers_app.models import PhoneNumber
+from phonenumbers_app.readiness import READINESS_COLUMNS, readiness
 from phonenumbers_app.vocabularies import (
     InventoryState,
     PhoneNumberStatus,
@@ -271,7 +271,7 @@ def sms_warmup(
     phone_number: PhoneNumber, *, plan: WarmupPlan, plan_day: int, limits: plans.Limits
 ) -> dict[str, Any]:
     """SmsReadinessStatusResponse: the document's vocabularies from the one mapping
-    (table_rows.readiness), and a uiState saying what the state means for the number."""
+    (phonenumbers_app/readiness.py), and a uiState saying what the state means for the number."""
     mapped = readiness({column: getattr(phone_number, column) for column in READINESS_COLUMNS})
     state = mapped["state"]
     return {

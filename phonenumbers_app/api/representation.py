@@ -13,9 +13,9 @@ import datetime
 from collections.abc import Iterable
 from typing import Any
 
-from phonenumbers_app.api.table_rows import readiness
 from phonenumbers_app.models import PhoneNumberEvent
 from phonenumbers_app.number_rows import Row
+from phonenumbers_app.readiness import readiness
 
 
 def _time(value: datetime.datetime | None) -> str | None:

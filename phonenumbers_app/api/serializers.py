@@ -9,12 +9,9 @@ from rest_framework import serializers
 
 from core.serializers import IntegerStringField
 from phonenumbers_app.api.representation import phone_number_representation
-from phonenumbers_app.api.table_rows import (
-    READINESS_COLUMNS,
-    readiness,
-    table_row_representation,
-)
+from phonenumbers_app.api.table_rows import table_row_representation
 from phonenumbers_app.number_rows import as_row, row_of
+from phonenumbers_app.readiness import READINESS_COLUMNS, readiness
 from phonenumbers_app.vocabularies import InventoryState, PhoneNumberStatus, WarmupHealthState
 
 
@@ -112,7 +109,7 @@ READINESS_HEALTH_STATES = ["Not Evaluated", "Evaluating", "Healthy", "Needs Atte
 @extend_schema_serializer(component_name="PhoneNumberReadiness")
 class PhoneNumberReadinessOutput(serializers.Serializer):
     """Messaging and calling warmup of a number, as the seed product's published document
-    has it (table_rows.readiness maps ours to its vocabularies)."""
+    has it (phonenumbers_app/readiness.py maps ours to its vocabularies)."""
 
     enabled = serializers.BooleanField()
     state = serializers.ChoiceField(choices=READINESS_STATES)

@@ -1,77 +1,16 @@
 """The seed product's list row (`PhoneNumberTableRow`) of a number, as its published
-document shapes it, for `POST /phone-numbers/all/organization`; and its nested warmup
-object (`PhoneNumberReadiness`), which the full representation carries too.
-
-Our vocabularies are the seed's create contract's; the document's warmup enums differ,
-so they are mapped here, by `readiness` alone. The seed's document lists no null in these
-enums (so a client generated from it refuses null there): every value, null included,
-maps to one of them.
+document shapes it, for `POST /phone-numbers/all/organization`. Its nested warmup object
+comes from the one mapping of our warmup vocabularies to the document's
+(phonenumbers_app/readiness.py).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 from phonenumbers_app.number_rows import Row
+from phonenumbers_app.readiness import readiness
 from phonenumbers_app.vocabularies import InventoryState
-from phonenumbers_app.vocabularies import WarmupHealthState as W
-
-# warmupState -> PhoneNumberReadiness.state (Not Started, In Progress, Paused, Blocked, Ready)
-READINESS_STATE = {
-    None: "Not Started",
-    W.NOT_STARTED: "Not Started",
-    W.WARMING: "In Progress",
-    W.HEALTHY: "In Progress",
-    W.NEEDS_ATTENTION: "In Progress",
-    W.PAUSED: "Paused",
-    W.BLOCKED: "Blocked",
-    W.READY: "Ready",
-}
-# healthStatus -> PhoneNumberReadiness.healthStatus
-# (Not Evaluated, Evaluating, Healthy, Needs Attention, Blocked); a paused number's
-# health is not being evaluated.
-READINESS_HEALTH = {
-    None: "Not Evaluated",
-    W.NOT_STARTED: "Not Evaluated",
-    W.PAUSED: "Not Evaluated",
-    W.WARMING: "Evaluating",
-    W.HEALTHY: "Healthy",
-    W.NEEDS_ATTENTION: "Needs Attention",
-    W.BLOCKED: "Blocked",
-    W.READY: "Healthy",
-}
-# Voice warmup stages are not tracked here: every number is at the start.
-CALL_STAGE = "Stage 0"
-# The columns `readiness` reads.
-READINESS_COLUMNS = (
-    "warmup_enabled",
-    "warmup_state",
-    "health_status",
-    "warmup_health_score",
-    "warmup_progress_percent",
-)
-
-
-def readiness(n: Mapping[str, Any]) -> dict[str, Any]:
-    """A number's warmup as the seed's document has it (`PhoneNumberReadiness`), from its
-    row (or any mapping of READINESS_COLUMNS): our warmupState and healthStatus mapped to
-    the document's vocabularies (READINESS_STATE, READINESS_HEALTH), score and progress
-    as integers (our flat `warmupHealthScore`/`warmupProgressPercent` are integer
-    strings), and the call stage (always CALL_STAGE).
-
-    The one mapping of our warmup to the document's: the table row and the full
-    representation both take their `warmup` from here.
-    """
-    return {
-        "enabled": n["warmup_enabled"],
-        "state": READINESS_STATE[n["warmup_state"]],
-        "healthStatus": READINESS_HEALTH[n["health_status"]],
-        "healthScore": n["warmup_health_score"],
-        "progressPercent": n["warmup_progress_percent"],
-        "callStage": CALL_STAGE,
-    }
-
 
 # North American toll-free area codes: numbers under them are "TollFree", others "Local".
 TOLL_FREE_AREA_CODES = ("800", "833", "844", "855", "866", "877", "888")

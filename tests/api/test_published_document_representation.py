@@ -114,7 +114,7 @@ class TestTheRepresentation:
             "healthStatus": "Needs Attention",
             "healthScore": 71,
             "progressPercent": 35,
-            "callStage": "Stage 0",
+            "callStage": "Stage 1",  # the voice stage of 35% of the plan (20-39%)
         }
 
     def test_the_seed_pages_fields_keep_their_names_values_and_order(self, number):

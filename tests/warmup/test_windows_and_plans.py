@@ -84,3 +84,19 @@ class TestPlanRamp:
         assert plans.progress_percent(self.plan, 0) == 0
         assert plans.progress_percent(self.plan, 1) == 0
         assert plans.progress_percent(self.plan, 11) == 48
+
+
+def test_the_published_call_stage_is_the_stage_the_call_limits_come_from():
+    from phonenumbers_app.readiness import readiness
+
+    plan = WarmupPlan(name="Standard")
+    for day in range(1, 22):
+        progress = plans.progress_percent(plan, day)
+        row = {
+            "warmup_enabled": True,
+            "warmup_state": "Warming",
+            "health_status": "Healthy",
+            "warmup_health_score": 90,
+            "warmup_progress_percent": progress,
+        }
+        assert readiness(row)["callStage"] == f"Stage {plans.limits(plan, day).voice_stage}"
