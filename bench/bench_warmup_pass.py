@@ -92,18 +92,23 @@ def prepare(now) -> None:
           f"in {time.perf_counter() - t0:.0f} s")  # fmt: skip
 
 
-def _evaluate(bounds):
+def _evaluate(args):
+    after, upto, since = args
     connection.close()  # a fresh connection per process
-    return engine.evaluate_chunk(engine.Chunk(*bounds))
+    return engine.evaluate_chunk(engine.Chunk(after, upto), since=since)
 
 
-def run_in_processes(processes: int) -> EngineRun:
+def run_in_processes(processes: int, *, incremental: bool) -> EngineRun:
+    # Incremental: what beat's passes do (judge what may have changed since the last
+    # complete pass); otherwise judge every number, as a first pass ever does.
+    since = engine.previous_pass_started() if incremental else None
     run = engine.start_run(trigger="bench")
     all_chunks = list(engine.chunks())
     EngineRun.objects.filter(pk=run.pk).update(chunks_total=len(all_chunks))
     connection.close()
     with multiprocessing.get_context("fork").Pool(processes) as pool:
-        for counts in pool.imap_unordered(_evaluate, [(c.after, c.upto) for c in all_chunks]):
+        work = [(c.after, c.upto, since) for c in all_chunks]
+        for counts in pool.imap_unordered(_evaluate, work):
             engine.record_chunk(run.pk, counts)
     run.refresh_from_db()
     return run
@@ -128,12 +133,21 @@ def main() -> None:
     parser.add_argument("--prepare", action="store_true", help="(re)write the engine's rows")
     parser.add_argument("--processes", type=int, default=2)
     parser.add_argument("--celery", action="store_true")
+    parser.add_argument(
+        "--incremental",
+        action="store_true",
+        help="judge only what may have changed since the last pass (as beat's passes do)",
+    )
     args = parser.parse_args()
     now = timezone.now()
     if args.prepare:
         prepare(now)
     t0 = time.perf_counter()
-    run = run_on_celery() if args.celery else run_in_processes(args.processes)
+    run = (
+        run_on_celery()
+        if args.celery
+        else run_in_processes(args.processes, incremental=args.incremental)
+    )
     wall = time.perf_counter() - t0
     print(
         f"cores: {os.cpu_count()}; processes: {args.processes if not args.celery else 'celery'}; "
