@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.db import connection, transaction
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import Case, F, Max, Q, Value, When
 from django.utils import timezone
 
 from phonenumbers_app.models import PhoneNumber
@@ -37,6 +37,7 @@ from warmup.models import BusinessWarmupPlan, DailyStats, EngineRun, NumberWarmu
 from warmup.ramp import NumberState, decide
 from warmup.selectors import default_plan
 from warmup.services.engine import engine_apply
+from warmup.sql_rows import values_in
 
 CHUNK_SIZE = 2000
 
@@ -88,12 +89,12 @@ class Chunk:
     after: uuid.UUID | None
     upto: uuid.UUID | None
 
-    def q(self) -> Q:
+    def q(self, field: str = "id") -> Q:
         q = Q()
         if self.after is not None:
-            q &= Q(id__gt=self.after)
+            q &= Q(**{f"{field}__gt": self.after})
         if self.upto is not None:
-            q &= Q(id__lte=self.upto)
+            q &= Q(**{f"{field}__lte": self.upto})
         return q
 
 
@@ -124,12 +125,12 @@ def evaluate_chunk(
     today = clock.eastern_day(now)
     window_start = today - timedelta(days=_longest_window())
     with transaction.atomic():
-        states, plans_by_number, businesses = _locked_states(
-            chunk, _candidates(now=now, since=since, window_start=window_start)
+        traffic = _traffic(
+            chunk, since=window_start, reported_since=since, reported_from=today - timedelta(1)
         )
-        if not states:
-            return Counter()
-        history = _daily_signals(chunk, since=window_start)
+        ids = _candidates(chunk, now=now, since=since, traffic=traffic)
+        states, plans_by_number, businesses = _locked_states(ids)
+        history = _daily_signals([state.id for state in states], since=window_start)
         decisions = []
         for state in states:
             plan = plans_by_number[state.id]
@@ -147,53 +148,75 @@ def evaluate_chunk(
     return counts
 
 
-def _candidates(*, now: datetime, since: datetime | None, window_start: date) -> Q:
-    """The numbers a pass must judge: those not yet judged today that warm up or have
-    traffic in the window, those whose cooldown is over, and, when `since` is known, those
-    changed since (by a person or the engine) or with traffic reported since. The others
-    would decide exactly what they decided last time: the day's advance is done, their
-    signals are the same."""
+def _candidates(
+    chunk: Chunk,
+    *,
+    now: datetime,
+    since: datetime | None,
+    traffic: dict[uuid.UUID, bool],
+) -> list[uuid.UUID]:
+    """The chunk's numbers a pass must judge (`since` None: all of them): those not yet
+    judged today that warm up or have traffic in the window, those whose cooldown is over,
+    those a person changed since the engine last wrote them (the engine's own writes stamp
+    both times alike), and those with traffic reported since the last pass. The others
+    would decide what they decided last time: the day's advance is done, their signals
+    are the same.
+
+    Picked in Python from two range reads without locks: only the picked rows are locked
+    (a lock is a write to each row), and the conditions need no per-row subqueries."""
     today = clock.eastern_day(now)
-    has_traffic = Exists(
-        DailyStats.objects.filter(phone_number=OuterRef("pk"), day__gte=window_start)
-    )
-    not_judged_today = (
-        Q(warmup__isnull=True)
-        | Q(warmup__evaluated_day__isnull=True)
-        | Q(warmup__evaluated_day__lt=today)
-    )
-    q = (Q(warmup_enabled=True) | has_traffic) & not_judged_today
-    q |= Q(warmup__auto_paused=True, warmup__cooldown_until__lte=now)
-    # Changed by a person since the engine last wrote it (the engine's own writes set both
-    # times to the same moment).
-    q |= Q(modified_at__gt=F("warmup__evaluated_at"))
-    if since is None:
-        return Q()
-    reported = Exists(
-        DailyStats.objects.filter(
-            phone_number=OuterRef("pk"), day__gte=today - timedelta(days=1), updated_at__gte=since
-        )
-    )
-    return q | Q(warmup__evaluated_at__isnull=True, modified_at__gte=since) | reported
-
-
-def _locked_states(chunk: Chunk, candidates: Q) -> tuple[list[NumberState], dict, dict]:
     numbers = (
         PhoneNumber.objects.filter(chunk.q())
-        .filter(candidates)
         .exclude(inventory_state=InventoryState.RELEASED)
+        .values_list("id", "warmup_enabled", "modified_at")
+    )
+    engine_rows = {
+        row[0]: row[1:]
+        for row in NumberWarmup.objects.filter(chunk.q("phone_number_id")).values_list(
+            "phone_number_id", "evaluated_day", "auto_paused", "cooldown_until", "evaluated_at"
+        )
+    }
+    picked = []
+    for number_id, warmup_enabled, modified_at in numbers:
+        if since is None:
+            picked.append(number_id)
+            continue
+        evaluated_day, auto_paused, cooldown_until, evaluated_at = engine_rows.get(
+            number_id, (None, False, None, None)
+        )
+        if (
+            (
+                (warmup_enabled or number_id in traffic)
+                and not (evaluated_day and evaluated_day >= today)
+            )
+            or (auto_paused and cooldown_until is not None and cooldown_until <= now)
+            or (modified_at is not None and evaluated_at is not None and modified_at > evaluated_at)
+            or (evaluated_at is None and modified_at is not None and modified_at >= since)
+            or traffic.get(number_id, False)
+        ):
+            picked.append(number_id)
+    return picked
+
+
+def _locked_states(ids: list[uuid.UUID]) -> tuple[list[NumberState], dict, dict]:
+    """The numbers' states read under their row locks; rows another transaction holds are
+    skipped (PostgreSQL), and left for the next pass."""
+    if not ids:
+        return [], {}, {}
+    numbers = PhoneNumber.objects.filter(id__in=values_in(ids, "uuid")).exclude(
+        inventory_state=InventoryState.RELEASED
     )
     if connection.features.has_select_for_update_skip_locked:
         numbers = numbers.select_for_update(skip_locked=True, of=("self",))
     rows = list(numbers.order_by("id").values_list(*_NUMBER_COLUMNS))
     if not rows:
         return [], {}, {}
-    ids = [row[0] for row in rows]
+    locked = [row[0] for row in rows]
     engine_rows = {
         row[0]: row[1:]
-        for row in NumberWarmup.objects.filter(phone_number_id__in=ids).values_list(
-            "phone_number_id", *_WARMUP_COLUMNS
-        )
+        for row in NumberWarmup.objects.filter(
+            phone_number_id__in=values_in(locked, "uuid")
+        ).values_list("phone_number_id", *_WARMUP_COLUMNS)
     }
     plans = {plan.pk: plan for plan in WarmupPlan.objects.all()}
     fallback = _default_of(plans)
@@ -230,16 +253,31 @@ def _longest_window() -> int:
     return max(next(iter(longest), 7), 1)
 
 
-def _daily_signals(chunk: Chunk, *, since: date) -> dict[uuid.UUID, list[tuple]]:
-    """{number: [(day, [Signals' values])]} of the chunk's numbers from `since` (every owner's: the
+def _traffic(
+    chunk: Chunk, *, since: date, reported_since: datetime | None, reported_from: date
+) -> dict[uuid.UUID, bool]:
+    """{number: whether traffic of `reported_from` on was reported after `reported_since`}
+    for the chunk's numbers with traffic in the window from `since`: one row per number,
+    worked out by the database."""
+    rows = DailyStats.objects.filter(chunk.q("phone_number_id"), day__gte=since).values(
+        "phone_number_id"
+    )
+    if reported_since is None:
+        return dict.fromkeys(rows.distinct().values_list("phone_number_id", flat=True), False)
+    news = Q(day__gte=reported_from, updated_at__gte=reported_since)
+    rows = rows.annotate(news=Max(Case(When(news, then=Value(1)), default=Value(0))))
+    return {
+        number_id: bool(news) for number_id, news in rows.values_list("phone_number_id", "news")
+    }
+
+
+def _daily_signals(ids: list[uuid.UUID], *, since: date) -> dict[uuid.UUID, list[tuple]]:
+    """{number: [(day, [Signals' values])]} of the numbers from `since` (every owner's: the
     number's standing with carriers is its own, whoever sent)."""
-    q = Q(day__gte=since)
-    if chunk.after is not None:
-        q &= Q(phone_number_id__gt=chunk.after)
-    if chunk.upto is not None:
-        q &= Q(phone_number_id__lte=chunk.upto)
+    if not ids:
+        return {}
     rows = (
-        DailyStats.objects.filter(q)
+        DailyStats.objects.filter(phone_number_id__in=values_in(ids, "uuid"), day__gte=since)
         .annotate(**{f"s{i}": expr for i, expr in enumerate(_SIGNAL_SUMS)})
         .values_list("phone_number_id", "day", *(f"s{i}" for i in range(len(_SIGNAL_SUMS))))
     )
