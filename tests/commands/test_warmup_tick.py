@@ -71,13 +71,13 @@ def numbers():
 def test_it_prints_a_summary_and_writes_an_engine_run(numbers):
     summary = tick()
 
-    assert summary == {"evaluated": 4, "changed": 3, "started": 1, "advanced": 1, "held": 1,
-                       "paused": 0, "resumed": 0, "promoted": 0, "blocked": 0}  # fmt: skip
     run = EngineRun.objects.get()
+    assert summary == {name: getattr(run, name) for name in summary}
+    assert (run.evaluated, run.started, run.advanced, run.held) == (4, 1, 1, 1)
+    assert (run.paused, run.resumed, run.promoted, run.blocked) == (0, 0, 0, 0)
     assert (run.trigger, run.status, run.chunks_total, run.chunks_done) == (
         "command", EngineRun.Status.SUCCEEDED, 1, 1
     )  # fmt: skip
-    assert (run.evaluated, run.changed, run.advanced, run.held, run.started) == (4, 3, 1, 1, 1)
     assert run.finished_at is not None and run.duration_seconds >= 0
     assert NumberWarmup.objects.get(phone_number=numbers["busy"]).plan_day == 3
     assert NumberWarmup.objects.get(phone_number=numbers["quiet"]).plan_day == 2
@@ -94,7 +94,6 @@ def test_a_second_run_the_same_day_changes_nothing(numbers):
 
     summary = tick()
 
-    assert summary["evaluated"] == 4
     assert summary["changed"] == 0
     assert PhoneNumberEvent.objects.count() == events
     assert rows == {

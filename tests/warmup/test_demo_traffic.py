@@ -135,11 +135,6 @@ def test_a_pass_advances_warming_demo_numbers_and_pauses_acme_s_filtered_number(
     assert not attention.exists()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine bug: at the end of the cooldown the number is judged on the same window "
-    "as when it was paused (warmup/engine.py _window ignores the pause), so it is paused again",
-)
 def test_after_the_demo_plan_s_cooldown_the_filtered_number_resumes(demo):
     simulate_traffic(now=NOW)
     engine.run_pass(now=NOW + timedelta(minutes=1))
