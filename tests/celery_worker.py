@@ -10,8 +10,9 @@ or `running_worker()` for several at once or other options:
     def test_something(celery_worker):
         assert celery_worker.send(ping).get(timeout=30) == "pong"
 
-Each worker listens on a queue of its own (and tasks are sent there), so workers of
-other test runs on the same Redis never take this test's tasks. Skips when Redis is not
+Each worker listens on a queue of its own (and tasks are sent there, as are the tasks
+its tasks send: its default queue is that one), so workers of other test runs on the
+same Redis never take this test's tasks. Skips when Redis is not
 reachable. Broker: CELERY_TEST_BROKER_URL, default redis://127.0.0.1:6379/10.
 """
 
@@ -98,6 +99,8 @@ def running_worker(*, concurrency: int = 1, pool: str = "prefork") -> Iterator[W
         "DJANGO_SETTINGS_MODULE": "config.settings.test",
         "DATABASE_URL": database_url_of_this_test(),
         "CELERY_BROKER_URL": broker_url,
+        # What its tasks send (warmup.tick's chunks) stays on its queue.
+        "CELERY_TEST_QUEUE": name,
         "PYTHONUNBUFFERED": "1",
     }
     command = [sys.executable, "-m", "celery", "-A", "config", "worker", "--loglevel=INFO"]

@@ -8,9 +8,15 @@ runs "warmup.demo_traffic" every minute), touches only the demo's fictional 555-
 - yesterday's traffic, backfilled once, so the first pass of the engine advances the
   warming numbers a day (and holds the ones that "sent" too little);
 - a few messages a minute from every warming or Ready demo number, 97% delivered;
-- one number of Acme Roofing filtered by carriers (a quarter rejected) until the engine
-  pauses it; its business uses a demo plan that cools down in 10 minutes, after which the
-  number resumes and its traffic is clean: its recovery.
+- one warming number of Acme Roofing filtered by carriers (a quarter rejected, since
+  yesterday) until the engine pauses it, on its first pass; its business uses a demo plan
+  that cools down in 10 minutes, after which the number resumes and its traffic is clean:
+  its recovery.
+
+Fates are spread evenly rather than drawn (every 4th message of the filtered number
+rejected, about 3 in 100 of the others failed): a random draw over the few dozen
+messages a demo number sends would now and then fail 2 of 20 and hold a number for a
+"delivery rate" that is only noise.
 """
 
 from __future__ import annotations
@@ -60,10 +66,13 @@ def simulate_traffic(*, now: datetime) -> dict[str, Any]:
         )
     )
     for number in numbers:
-        if number.pk not in with_stats:
-            items += _yesterday(number, now, rng)
         bad = number == filtered and not _was_auto_paused(number)
-        items += _messages(number, now, PER_MINUTE, rng, rejected=REJECTED_SHARE if bad else 0)
+        rejected = REJECTED_SHARE if bad else 0
+        if number.pk not in with_stats:
+            items += _yesterday(number, now, rng, rejected=rejected)
+        # Numbered on from the minute's place in time: the shares hold across minutes.
+        start = int(now.timestamp()) // 60 * PER_MINUTE
+        items += _messages(number, now, PER_MINUTE, rng, rejected=rejected, start=start)
     accepted = duplicates = refused = 0
     for start in range(0, len(items), BATCH):
         result = outcomes_record(user=reporter, items=items[start : start + BATCH], now=now)
@@ -86,7 +95,8 @@ def _demo_numbers() -> list[PhoneNumber]:
 
 
 def _filtered_number(numbers: list[PhoneNumber]) -> PhoneNumber | None:
-    """Acme Roofing's first warming demo number, on the fast-cooldown demo plan."""
+    """Acme Roofing's first warming demo number (the one the engine paused, once it has),
+    on the fast-cooldown demo plan."""
     business = Business.objects.filter(name=FILTERED_BUSINESS).first()
     if business is None:
         return None
@@ -108,7 +118,9 @@ def _filtered_number(numbers: list[PhoneNumber]) -> PhoneNumber | None:
         if pauses
     }
     for number in numbers:
-        if number.business_id == business.pk and (number.pk in chosen or not chosen):
+        if number.business_id != business.pk:
+            continue
+        if number.pk in chosen or (not chosen and number.warmup_state == W.WARMING):
             return number
     return None
 
@@ -118,15 +130,19 @@ def _was_auto_paused(number: PhoneNumber) -> bool:
     return bool(next(iter(row), None))
 
 
-def _yesterday(number: PhoneNumber, now: datetime, rng: random.Random) -> list[dict]:
+def _yesterday(
+    number: PhoneNumber, now: datetime, rng: random.Random, *, rejected: float
+) -> list[dict]:
     """Yesterday's traffic: its allowance on its current day (so it advances), or a
-    third of it for every fifth number (so the demo shows a hold too)."""
+    third of it for every fifth number (so the demo shows a hold too; not the filtered
+    number, which must send enough to be judged)."""
     engine = NumberWarmup.objects.filter(phone_number=number).values_list("plan_day", flat=True)
     day = max(1, next(iter(engine), 0))
     allowance = plans.limits(plan_for(number), day).sms_day
-    count = allowance // 3 if int(number.number[-1]) % 5 == 0 else allowance
+    idle = int(number.number[-1]) % 5 == 0 and not rejected
+    count = allowance // 3 if idle else allowance
     yesterday = now - timedelta(days=1)
-    return _messages(number, yesterday, count, rng, rejected=0, prefix="demo-sim-y")
+    return _messages(number, yesterday, count, rng, rejected=rejected, prefix="demo-sim-y")
 
 
 def _messages(
@@ -137,6 +153,7 @@ def _messages(
     *,
     rejected: float,
     prefix: str = "demo-sim",
+    start: int = 0,
 ) -> list[dict]:
     items = []
     for i in range(count):
@@ -151,13 +168,17 @@ def _messages(
             "occurredAt": occurred,
             "recipient": recipient,
         }
-        roll = rng.random()
-        fate = (
-            "carrier_rejected"
-            if roll < rejected
-            else "delivered"
-            if roll < rejected + (1 - rejected) * DELIVERED_SHARE
-            else "failed"
-        )
-        items += [{**base, "outcome": "sent"}, {**base, "outcome": fate}]
+        items += [{**base, "outcome": "sent"}, {**base, "outcome": _fate(start + i, rejected)}]
     return items
+
+
+def _fate(i: int, rejected: float) -> str:
+    """The i-th message's fate: `rejected` of them rejected, DELIVERED_SHARE of the rest
+    delivered, spread evenly (the share's running total crossing a whole number)."""
+    if rejected and _crosses(i, rejected):
+        return "carrier_rejected"
+    return "failed" if _crosses(i, 1 - DELIVERED_SHARE) else "delivered"
+
+
+def _crosses(i: int, share: float) -> bool:
+    return int((i + 1) * share + 1e-9) > int(i * share + 1e-9)

@@ -24,3 +24,6 @@ DATABASE_STATEMENT_TIMEOUT_MS = 0
 # worker of a developer's `dev.py run` would run them against the development database.
 CELERY_TASK_ALWAYS_EAGER = False
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "memory://")
+# A test's worker (tests/celery_worker.py) listens on a queue of its own; tasks its tasks
+# send (warmup.tick's chunks) must go there too, not to the default queue no one reads.
+CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_TEST_QUEUE", "celery")

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 
-from phonenumbers_app.models import PhoneNumberEvent
+from phonenumbers_app.models import PhoneNumber, PhoneNumberEvent
 from phonenumbers_app.vocabularies import WarmupHealthState
 from tests.factories import BusinessFactory, PhoneNumberFactory, UserFactory
 from tests.warmup_factories import DailyStatsFactory, EngineRunFactory, NumberWarmupFactory
@@ -233,14 +233,22 @@ def test_a_locked_out_login_gets_the_lockout_page(page, live_server, inventory, 
 
 def test_number_page_shows_thirty_days_of_warmup(page, live_server, inventory):
     warming = inventory["warming"]
+    reason = "Carrier rejections rose to 9% over the last 7 days (limit 5%)."
+    cooldown_until = timezone.now() + timedelta(hours=20)
+    # As the engine leaves a number it paused: the number's columns agree with its engine row.
+    PhoneNumber.objects.filter(pk=warming.pk).update(
+        warmup_state=WarmupHealthState.PAUSED,
+        warmup_pause_reason=f"Paused automatically: {reason}",
+        warmup_next_action_at=cooldown_until,
+    )
     NumberWarmupFactory(
         phone_number=warming,
         plan_day=12,
         pacing_status="cooling_down",
         auto_paused=True,
-        cooldown_until=timezone.now() + timedelta(hours=20),
+        cooldown_until=cooldown_until,
         last_action="paused",
-        last_action_reason="Carrier rejections rose to 9% over the last 7 days (limit 5%).",
+        last_action_reason=reason,
         last_action_at=timezone.now(),
     )
     today = eastern_day(timezone.now())
@@ -256,7 +264,9 @@ def test_number_page_shows_thirty_days_of_warmup(page, live_server, inventory):
             opt_outs=back % 4,
             recipients=sent,
         )
-    EngineRunFactory(finished_at=timezone.now() + timedelta(seconds=83), evaluated=40, paused=1)
+    EngineRunFactory(
+        finished_at=timezone.now() + timedelta(seconds=83), evaluated=40, changed=1, paused=1
+    )
     log_in(page, live_server)
     page.locator("#engine-run", has_text="1 paused").wait_for()
     shot(page, "14-dashboard-engine-run")
