@@ -136,9 +136,12 @@ def _yesterday(
     """Yesterday's traffic: its allowance on its current day (so it advances), or a
     third of it for every fifth number (so the demo shows a hold too; not the filtered
     number, which must send enough to be judged)."""
+    plan = plan_for(number)
     engine = NumberWarmup.objects.filter(phone_number=number).values_list("plan_day", flat=True)
-    day = max(1, next(iter(engine), 0))
-    allowance = plans.limits(plan_for(number), day).sms_day
+    day = next(iter(engine), None)
+    if day is None:  # the engine will take it up where its progress says
+        day = plans.adopted_day(plan, number.warmup_state, number.warmup_progress_percent)
+    allowance = plans.limits(plan, max(1, day)).sms_day
     idle = int(number.number[-1]) % 5 == 0 and not rejected
     count = allowance // 3 if idle else allowance
     yesterday = now - timedelta(days=1)

@@ -32,6 +32,7 @@ from django.utils import timezone
 from phonenumbers_app.models import PhoneNumber
 from phonenumbers_app.vocabularies import InventoryState
 from warmup import clock
+from warmup import plans as plan_days
 from warmup.health import Signals, assess
 from warmup.models import BusinessWarmupPlan, DailyStats, EngineRun, NumberWarmup, WarmupPlan
 from warmup.ramp import NumberState, decide
@@ -232,11 +233,18 @@ def _locked_states(ids: list[uuid.UUID]) -> tuple[list[NumberState], dict, dict]
         business_id = number.pop("business_id")
         engine = dict(zip(_WARMUP_COLUMNS, engine_rows.get(row[0], ()), strict=False))
         plan_id = engine.pop("plan_id", None) or business_plans.get(business_id)
+        plan = plans.get(plan_id, fallback)
         if "auto_pauses" in engine:
             engine["auto_pauses"] = tuple(engine["auto_pauses"] or ())
+        else:
+            # First seen by the engine: it takes up the warmup where the typed-in (seed,
+            # import, admin) progress says it is, rather than at day 1.
+            engine["plan_day"] = plan_days.adopted_day(
+                plan, number["warmup_state"], number["warmup_progress_percent"]
+            )
         state = NumberState(**number, **engine)
         states.append(state)
-        plans_by_number[state.id] = plans.get(plan_id, fallback)
+        plans_by_number[state.id] = plan
         businesses[state.id] = business_id
     return states, plans_by_number, businesses
 

@@ -66,3 +66,20 @@ def progress_percent(plan: WarmupPlan, day: int) -> int:
     if day <= 0:
         return 0
     return min(100, round(100 * (day - 1) / plan.duration_days))
+
+
+def day_of_progress(plan: WarmupPlan, progress: int) -> int:
+    """The plan day a number `progress` percent through the plan is on (inverse of
+    progress_percent): how the engine adopts a number whose progress was typed in or
+    imported before the engine first saw it."""
+    if progress <= 0:
+        return 0
+    return min(plan.duration_days, round(progress * plan.duration_days / 100) + 1)
+
+
+def adopted_day(plan: WarmupPlan, warmup_state: str | None, progress: int) -> int:
+    """The plan day of a number the engine has not seen before, from its warmup fields:
+    0 before it starts, the last day when Ready, else the day its progress says."""
+    if warmup_state in (None, "Not Started"):
+        return 0
+    return day_of_progress(plan, 100 if warmup_state == "Ready" else progress)

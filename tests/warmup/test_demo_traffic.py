@@ -13,10 +13,11 @@ from phonenumbers_app.models import PhoneNumber, PhoneNumberEvent
 from phonenumbers_app.vocabularies import EventType, InventoryState
 from phonenumbers_app.vocabularies import WarmupHealthState as W
 from tests.factories import PhoneNumberFactory
-from warmup import engine
+from warmup import engine, plans
 from warmup.clock import eastern_day
 from warmup.demo import DEMO_PLAN, FILTERED_BUSINESS, PER_MINUTE, simulate_traffic
 from warmup.models import BusinessWarmupPlan, DailyStats, MessageOutcome, NumberWarmup
+from warmup.selectors import plan_for
 from warmup.vocabularies import EngineAction, PacingStatus
 
 pytestmark = pytest.mark.django_db
@@ -98,8 +99,13 @@ def test_it_backfills_yesterday_once_and_reports_for_demo_numbers_only(demo):
 
 def test_a_pass_advances_warming_demo_numbers_and_pauses_acme_s_filtered_number(demo):
     simulate_traffic(now=NOW)
-    # The seed's "Healthy" and "Needs Attention" warmup states are ramped like Warming.
+    # The seed's "Healthy" and "Needs Attention" warmup states are ramped like Warming,
+    # from the day their seeded progress says.
     warming = [n for n in sending_demo_numbers() if n.warmup_state != W.READY]
+    adopted = {
+        n.pk: plans.adopted_day(plan_for(n), n.warmup_state, n.warmup_progress_percent)
+        for n in warming
+    }
     warming.remove(demo["filtered"])
 
     run = engine.run_pass(now=NOW + timedelta(minutes=1))
@@ -122,11 +128,13 @@ def test_a_pass_advances_warming_demo_numbers_and_pauses_acme_s_filtered_number(
     full = [n for n in warming if n not in light]
     assert full and light
     days = dict(NumberWarmup.objects.values_list("phone_number_id", "plan_day"))
-    assert {n.number: days[n.pk] for n in full} == {n.number: 2 for n in full}
+    assert {n.number: days[n.pk] for n in full} == {
+        n.number: min(adopted[n.pk] + 1, 21) for n in full
+    }
     actions = dict(NumberWarmup.objects.values_list("phone_number_id", "last_action"))
     assert {n.number: actions[n.pk] for n in light} == {n.number: EngineAction.HELD for n in light}
     # (and the line that is not the demo's, with no traffic, waits for some)
-    assert run.advanced == len(full) and run.held == len(light) + 1
+    assert run.advanced + run.promoted == len(full) and run.held == len(light) + 1
     # Demo traffic is clean apart from the filtered number: no other number is held or
     # needs attention for noise in a small sample.
     attention = PhoneNumber.objects.filter(

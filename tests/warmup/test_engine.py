@@ -201,3 +201,19 @@ def test_an_automatic_pause_is_judged_again_when_its_cooldown_ends(business):
     engine.run_pass(now=NOW + timedelta(hours=26))
     number.refresh_from_db()
     assert number.warmup_state == W.WARMING and number.warmup.plan_day == 2  # day 5, 3 back
+
+
+def test_a_number_first_seen_takes_up_its_warmup_where_its_progress_says(business):
+    typed_in = PhoneNumberFactory(
+        business=business,
+        warmup_enabled=True,
+        warmup_state=W.WARMING,
+        warmup_progress_percent=45,
+    )
+    ready = PhoneNumberFactory(
+        business=business, warmup_enabled=True, warmup_state=W.READY, warmup_progress_percent=100
+    )
+    engine.run_pass(now=NOW)
+    assert NumberWarmup.objects.get(phone_number=typed_in).plan_day == 10  # 45% of 21 days
+    ready.refresh_from_db()
+    assert (ready.warmup_state, ready.warmup.plan_day) == (W.READY, 21)
