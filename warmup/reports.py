@@ -17,7 +17,7 @@ from phonenumbers_app.models import PhoneNumber
 from warmup import capacity, clock
 from warmup.models import DailyStats, EngineRun, NumberWarmup, WarmupPlan
 from warmup.plans import Limits, limits
-from warmup.selectors import plan_and_source
+from warmup.selectors import plan_and_source, plan_day_of
 
 HISTORY_DAYS = 30
 
@@ -67,15 +67,12 @@ class Capacity:
 @dataclass(frozen=True)
 class NumberWarmupView:
     warmup: NumberWarmup | None  # None: the engine has not evaluated the number yet
+    plan_day: int  # the engine's, or the day it will take the number up at
     plan: WarmupPlan
     plan_source: str  # "number", "business" or "default"
     limits: Limits
     days: list[Day]
     capacity: Capacity
-
-    @property
-    def plan_day(self) -> int:
-        return self.warmup.plan_day if self.warmup else 0
 
     @property
     def has_stats(self) -> bool:
@@ -179,11 +176,12 @@ def capacity_now(phone_number: PhoneNumber, current: Limits, *, now: datetime) -
 def number_warmup_view(phone_number: PhoneNumber, *, now: datetime) -> NumberWarmupView:
     warmup = NumberWarmup.objects.select_related("plan").filter(phone_number=phone_number).first()
     plan, source = plan_applying(phone_number)
-    plan_day = warmup.plan_day if warmup else 0
+    plan_day = plan_day_of(phone_number, warmup, plan)
     # Before day 1 (not started) a number sends at day 1's limits (warmup.plans.limits).
     current = limits(plan, plan_day)
     return NumberWarmupView(
         warmup=warmup,
+        plan_day=plan_day,
         plan=plan,
         plan_source=source,
         limits=current,

@@ -8,6 +8,7 @@ from uuid import UUID
 from django.db.models import Case, Q, Value, When
 
 from phonenumbers_app.models import PhoneNumber
+from warmup import plans
 from warmup.models import (
     BusinessWarmupPlan,
     DailyStats,
@@ -52,6 +53,15 @@ def plan_and_source(phone_number: PhoneNumber) -> tuple[WarmupPlan, str]:
 def plan_for(phone_number: PhoneNumber) -> WarmupPlan:
     """The plan that applies to the number (see plan_and_source)."""
     return plan_and_source(phone_number)[0]
+
+
+def plan_day_of(phone_number: PhoneNumber, warmup: NumberWarmup | None, plan: WarmupPlan) -> int:
+    """The number's plan day: the engine's, or, before the engine has seen the number, the
+    day it will take the warmup up at (warmup.plans.adopted_day), so the pages and answers
+    agree with the engine's first pass."""
+    if warmup is not None:
+        return warmup.plan_day
+    return plans.adopted_day(plan, phone_number.warmup_state, phone_number.warmup_progress_percent)
 
 
 # --- The status answer's reads (warmup/status.py) ----------------------------------

@@ -194,7 +194,7 @@ def phone_number_status(
     """The status answer of `phone_number` (read with selectors' STATUS_JOINS)."""
     warmup = selectors.number_warmup_of(phone_number)
     plan = selectors.plan_for(phone_number)
-    plan_day = warmup.plan_day if warmup is not None else 0
+    plan_day = selectors.plan_day_of(phone_number, warmup, plan)
     limits = plans.limits(plan, limits_day(phone_number, plan, plan_day))
     try:
         used = capacity.used([phone_number.pk], now=now)[phone_number.pk]

@@ -217,3 +217,16 @@ def test_a_number_first_seen_takes_up_its_warmup_where_its_progress_says(busines
     assert NumberWarmup.objects.get(phone_number=typed_in).plan_day == 10  # 45% of 21 days
     ready.refresh_from_db()
     assert (ready.warmup_state, ready.warmup.plan_day) == (W.READY, 21)
+
+
+def test_pages_and_answers_show_the_day_the_engine_will_take_a_number_up_at(business):
+    from warmup.selectors import plan_and_source, plan_day_of
+
+    number = PhoneNumberFactory(
+        business=business, warmup_enabled=True, warmup_state=W.WARMING, warmup_progress_percent=45
+    )
+    plan, _ = plan_and_source(number)
+    assert plan_day_of(number, None, plan) == 10
+    engine.run_pass(now=NOW)
+    number.refresh_from_db()
+    assert plan_day_of(number, number.warmup, plan) == number.warmup.plan_day == 10
