@@ -35,13 +35,14 @@ from warmup import clock
 from warmup import plans as plan_days
 from warmup.health import Signals, assess
 from warmup.models import BusinessWarmupPlan, DailyStats, EngineRun, NumberWarmup, WarmupPlan
-from warmup.ramp import NumberState, decide
+from warmup.ramp import NUMBER_FIELDS, WARMUP_FIELDS, NumberState, decide
 from warmup.selectors import default_plan
 from warmup.services.engine import engine_apply
 from warmup.sql_rows import values_in
 
 CHUNK_SIZE = 2000
 
+# What a decision reads: the number's identity and standing, then the fields it may change.
 _NUMBER_COLUMNS = (
     "id",
     "business_id",
@@ -49,28 +50,9 @@ _NUMBER_COLUMNS = (
     "inventory_state",
     "status",
     "warmup_enabled",
-    "warmup_state",
-    "health_status",
-    "warmup_health_score",
-    "warmup_progress_percent",
-    "warmup_next_action_at",
-    "warmup_pause_reason",
-    "health_reason",
+    *NUMBER_FIELDS,
 )
-_WARMUP_COLUMNS = (
-    "plan_id",
-    "plan_day",
-    "started_at",
-    "evaluated_day",
-    "pacing_status",
-    "auto_paused",
-    "cooldown_until",
-    "health_since",
-    "auto_pauses",
-    "last_action",
-    "last_action_reason",
-    "last_action_at",
-)
+_WARMUP_COLUMNS = ("plan_id", *WARMUP_FIELDS)
 _SIGNAL_SUMS = (
     F("sms_sent") + F("mms_sent"),
     F("sms_delivered") + F("mms_delivered"),

@@ -36,20 +36,6 @@ class Signals:
     recipients: int = 0
     spam_reports: int = 0
 
-    def __add__(self, other: Signals) -> Signals:
-        return Signals(*(a + b for a, b in zip(self.values(), other.values(), strict=True)))
-
-    def values(self) -> tuple[int, ...]:
-        return (
-            self.sent,
-            self.delivered,
-            self.failed,
-            self.rejected,
-            self.opt_outs,
-            self.recipients,
-            self.spam_reports,
-        )
-
     @property
     def finalized(self) -> int:
         """Messages whose fate is known: delivered, failed or rejected."""

@@ -17,7 +17,7 @@ The rules (the README's "Warmup engine" says the same for people):
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, fields, replace
 from datetime import date, datetime, timedelta
 from functools import cached_property
 from typing import Any
@@ -114,7 +114,6 @@ class Decision:
     event_type: str | None = None  # EventType of the number's history entry, if any
     title: str = ""
     details: str | None = None
-    counts: dict[str, int] = field(default_factory=dict)
 
     @cached_property
     def _number_changes(self) -> dict[str, Any]:
