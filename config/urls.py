@@ -21,6 +21,8 @@ urlpatterns = [
         ),
         name="docs",
     ),
+    # Before the phone-number routes: /phone-numbers/outgoing/... is not a number.
+    path("", include("outgoing.api.urls")),
     path("", include("phonenumbers_app.api.urls")),
     path("", include("businesses.api.urls")),
     path("", include("warmup.api.urls")),

@@ -34,7 +34,8 @@ _REGION_CODES = {
     "North Dakota": "ND", "Ohio": "OH", "Oklahoma": "OK", "Oregon": "OR",
     "Pennsylvania": "PA", "Rhode Island": "RI", "South Carolina": "SC", "South Dakota": "SD",
     "Tennessee": "TN", "Texas": "TX", "Utah": "UT", "Vermont": "VT", "Virginia": "VA",
-    "Washington": "WA", "West Virginia": "WV", "Wisconsin": "WI", "Wyoming": "WY",
+    "Washington": "WA", "Washington State": "WA", "West Virginia": "WV", "Wisconsin": "WI",
+    "Wyoming": "WY",
     "Puerto Rico": "PR", "Alberta": "AB", "British Columbia": "BC", "Manitoba": "MB",
     "New Brunswick": "NB", "Newfoundland and Labrador": "NL", "Nova Scotia": "NS",
     "Ontario": "ON", "Prince Edward Island": "PE", "Quebec": "QC", "Saskatchewan": "SK",
@@ -112,3 +113,16 @@ def describe_location(e164: str) -> Location:
         match = _TRAILING_STATE.search(description)
         state = match.group(1) if match else _REGION_CODES.get(description)
     return Location(description=description, state=state, country_code=country)
+
+
+@lru_cache(maxsize=65_536)
+def display_number(e164: str) -> str:
+    """How a person writes the number at home: "+14155552671" -> "(415) 555-2671"; other
+    countries in their national format, with the library's rules."""
+    if _CANONICAL_NANP.fullmatch(e164):
+        return f"({e164[2:5]}) {e164[5:8]}-{e164[8:]}"  # the NANP national format
+    try:
+        parsed = phonenumbers.parse(e164, None)
+    except phonenumbers.NumberParseException:
+        return e164
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL)

@@ -55,13 +55,13 @@ def windows(at: datetime) -> tuple[Window, Window, Window]:
     )
 
 
-def _key(channel: str, window: Window, phone_number_id: UUID | str) -> str:
+def key(channel: str, window: Window, phone_number_id: UUID | str) -> str:
     number = phone_number_id.hex if isinstance(phone_number_id, UUID) else phone_number_id
     return f"warmup:cap:{channel}:{window.name}:{window.key}:{number}"
 
 
 @cache
-def _redis():
+def redis_client():
     """A client of REDIS_URL, or None (then the shared cache counts)."""
     if not settings.REDIS_URL:
         return None
@@ -99,23 +99,23 @@ def record_usage(used: Mapping[tuple[UUID, str, datetime], int], *, now: datetim
             ttl = int((window.resets_at - now).total_seconds()) + GRACE_SECONDS
             if ttl <= 0:
                 continue  # its window ended long ago: nothing reads it any more
-            key = _key(channel, window, number_id)
-            increments[key] = increments.get(key, 0) + count
-            expiries[key] = max(expiries.get(key, 0), ttl)
+            counter = key(channel, window, number_id)
+            increments[counter] = increments.get(counter, 0) + count
+            expiries[counter] = max(expiries.get(counter, 0), ttl)
     if not increments:
         return
     try:
-        client = _redis()
+        client = redis_client()
         if client is not None:
             # One command for the whole batch: a pipeline of INCRBY and EXPIRE per key
             # cost redis-py 0.1-0.2 s to write and read for a 1,000-outcome batch.
             keys = list(increments)
-            args = [value for key in keys for value in (increments[key], expiries[key])]
+            args = [value for k in keys for value in (increments[k], expiries[k])]
             _add_and_expire(client)(keys=keys, args=args)
         else:
-            for key, count in increments.items():
-                if not shared_cache.add(key, count, timeout=expiries[key]):
-                    shared_cache.incr(key, count)
+            for counter, count in increments.items():
+                if not shared_cache.add(counter, count, timeout=expiries[counter]):
+                    shared_cache.incr(counter, count)
     except Exception as error:  # counting is advice: never fail the report
         logger.warning("Capacity counters not updated: %s: %s", type(error).__name__, error)
 
@@ -127,18 +127,18 @@ def used(
     ids = list(phone_number_ids)
     current = windows(now)
     keys = [
-        (number_id, channel, window.name, _key(channel, window, number_id))
+        (number_id, channel, window.name, key(channel, window, number_id))
         for number_id in ids
         for channel in CHANNELS
         for window in current
     ]
     try:
-        client = _redis()
+        client = redis_client()
         if client is not None:
-            values = client.mget([key for *_, key in keys]) if keys else []
+            values = client.mget([name for *_, name in keys]) if keys else []
         else:
-            found = shared_cache.get_many([key for *_, key in keys])
-            values = [found.get(key) for *_, key in keys]
+            found = shared_cache.get_many([name for *_, name in keys])
+            values = [found.get(name) for *_, name in keys]
     except Exception as error:
         raise CountersUnavailable(f"{type(error).__name__}: {error}") from error
     result: dict[UUID, dict[str, dict[str, int]]] = {

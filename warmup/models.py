@@ -314,3 +314,26 @@ class EngineRun(models.Model):
         if self.finished_at is None:
             return None
         return (self.finished_at - self.started_at).total_seconds()
+
+
+class CapacityReservation(models.Model):
+    """A unit of a number's capacity handed out by the outgoing-number selection and not
+    yet reported as sent, when the counters live in the database (no Redis:
+    warmup/reservations.py)."""
+
+    id = models.BigAutoField(primary_key=True)
+    phone_number = models.ForeignKey(
+        PhoneNumber, on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
+    channel = models.CharField(max_length=8)
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["phone_number", "channel", "expires_at"], name="warmup_reservation_idx"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel} unit of {self.phone_number_id} until {self.expires_at}"

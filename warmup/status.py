@@ -24,14 +24,13 @@ from typing import Any
 from phonenumbers_app.models import PhoneNumber
 from phonenumbers_app.readiness import READINESS_COLUMNS, readiness
 from phonenumbers_app.vocabularies import (
-    InventoryState,
-    PhoneNumberStatus,
     TenDlcCampaignStatus,
     WarmupHealthState,
 )
-from warmup import capacity, clock, plans, selectors
+from warmup import capacity, clock, plans, selectors, sending
 from warmup.models import MessageOutcome, NumberWarmup, WarmupPlan
-from warmup.vocabularies import Channel, Direction, Outcome, PacingStatus
+from warmup.sending import pacing_status, with_reason
+from warmup.vocabularies import Channel, Direction, Outcome
 
 DEFAULT_WINDOW_DAYS = 7
 MAX_WINDOW_DAYS = 90
@@ -125,56 +124,12 @@ def stats_window(
 # --- What the number may do ---------------------------------------------------------
 
 
-def pacing_status(phone_number: PhoneNumber, warmup: NumberWarmup | None) -> str:
-    """The engine's pacing status; before the engine first saw the number, derived."""
-    if warmup is not None:
-        return warmup.pacing_status
-    if phone_number.is_released or not phone_number.enabled:
-        return PacingStatus.DISABLED
-    return PacingStatus.NEW if phone_number.warmup_enabled else PacingStatus.UNKNOWN
-
-
 def sending_blocker(
     phone_number: PhoneNumber, warmup: NumberWarmup | None, channel: str
 ) -> str | None:
     """Why the number may not send on `channel` (capacity.SMS or capacity.VOICE) at all,
-    or None. The first reason that applies, the most fundamental first."""
-    n = phone_number
-    if n.is_released:
-        return "The number is released."
-    if not n.enabled:
-        return "The number is disabled."
-    if n.status == PhoneNumberStatus.SUSPENDED or n.inventory_state == InventoryState.SUSPENDED:
-        return "The number is suspended."
-    if n.inventory_state == InventoryState.FAILED or n.status in (
-        PhoneNumberStatus.FAILED_PROVISIONING,
-        PhoneNumberStatus.EXPIRED,
-    ):
-        return f"The number is not active at its provider ({n.status}, {n.inventory_state})."
-    pacing = pacing_status(n, warmup)
-    if pacing == PacingStatus.SUSPENDED:
-        return _with_reason("The warmup engine suspended the number", n.health_reason)
-    if pacing == PacingStatus.DISABLED:
-        return "The warmup engine disabled sending from the number."
-    if n.warmup_state == WarmupHealthState.BLOCKED:
-        return _with_reason("Warmup is blocked", n.warmup_pause_reason or n.health_reason)
-    if n.warmup_state == WarmupHealthState.PAUSED or pacing == PacingStatus.COOLING_DOWN:
-        return _with_reason("Warmup is paused", n.warmup_pause_reason or n.health_reason)
-    if channel == capacity.SMS:
-        if not n.capability_sms:
-            return "The number cannot send SMS."
-        if not n.routing_sms_enabled:
-            return "SMS is not routed for the number (routing.smsEnabled is false)."
-    else:
-        if not n.capability_voice:
-            return "The number cannot place calls."
-        if not n.routing_voice_enabled:
-            return "Voice is not routed for the number (routing.voiceEnabled is false)."
-    return None
-
-
-def _with_reason(text: str, reason: str | None) -> str:
-    return f"{text}: {reason}" if reason else f"{text}."
+    or None. The first reason that applies, the most fundamental first (warmup/sending.py)."""
+    return sending.blocker(sending.sending_conditions(channel), phone_number, warmup)
 
 
 def limits_day(phone_number: PhoneNumber, plan: WarmupPlan, plan_day: int) -> int:
@@ -296,9 +251,9 @@ def _ui_description(
     if state == "Ready":
         return "Warmup is complete: the number sends at its full limits."
     if state == "Paused":
-        return _with_reason("Warmup is paused", n.warmup_pause_reason)
+        return with_reason("Warmup is paused", n.warmup_pause_reason)
     if state == "Blocked":
-        return _with_reason("Warmup is blocked", n.warmup_pause_reason or n.health_reason)
+        return with_reason("Warmup is blocked", n.warmup_pause_reason or n.health_reason)
     if state == "In Progress":
         day = max(plan_day, 1)
         return (

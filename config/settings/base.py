@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "businesses",
     "phonenumbers_app",
     "warmup",
+    "outgoing",
 ]
 
 MIDDLEWARE = [
@@ -319,6 +320,9 @@ IDEMPOTENCY_KEY_TTL_SECONDS = env_int("IDEMPOTENCY_KEY_TTL_SECONDS", 24 * 60 * 6
 # Warmup: how long reported outcomes are kept to recognise a repeated (messageId, outcome);
 # older reports are refused, since a repeat of them could no longer be recognised.
 WARMUP_OUTCOME_RETENTION_DAYS = env_int("WARMUP_OUTCOME_RETENTION_DAYS", 7)
+# Outgoing-number selection: how long a unit of capacity it hands out stays held when its
+# send is not reported (POST /message-outcomes "sent"/"placed" releases it at once).
+OUTGOING_RESERVATION_SECONDS = env_int("OUTGOING_RESERVATION_SECONDS", 60)
 # /readyz answers within this long: a dependency that has not answered by then is down.
 READINESS_TIMEOUT_SECONDS = 1.0
 

@@ -419,9 +419,9 @@ class TestCountersDown:
     @pytest.fixture
     def dead_counters(self, settings):
         settings.REDIS_URL = DEAD_REDIS_URL
-        capacity._redis.cache_clear()
+        capacity.redis_client.cache_clear()
         yield
-        capacity._redis.cache_clear()
+        capacity.redis_client.cache_clear()
 
     def test_capacity_unavailable_is_zeros_and_nothing_may_be_sent(
         self, member_client, warming, published, dead_counters

@@ -214,11 +214,11 @@ class TestNumberPageWithData:
     ):
         DailyStatsFactory(phone_number=warming, sms_sent=5)
         settings.REDIS_URL = DEAD_REDIS_URL
-        capacity._redis.cache_clear()
+        capacity.redis_client.cache_clear()
         try:
             card = engine_card(page(admin_client, warming))
         finally:
-            capacity._redis.cache_clear()
+            capacity.redis_client.cache_clear()
 
         assert "Counters unavailable" in card
         assert "Day 5 of 21" in card

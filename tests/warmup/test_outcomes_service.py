@@ -136,12 +136,12 @@ class TestRedisCounters:
     @pytest.fixture
     def in_redis(self, settings):
         settings.REDIS_URL = REDIS_URL
-        capacity._redis.cache_clear()
+        capacity.redis_client.cache_clear()
         client = redis.Redis.from_url(REDIS_URL)
         client.flushdb()
         yield client
         client.flushdb()
-        capacity._redis.cache_clear()
+        capacity.redis_client.cache_clear()
 
     def test_sent_and_placed_count_in_redis_with_expiry(
         self, in_redis, staff, number, django_capture_on_commit_callbacks

@@ -24,7 +24,7 @@ from django.db.models import Q
 from accounts.models import User
 from phonenumbers_app.selectors import phone_number_visible_to
 from phonenumbers_app.vocabularies import InventoryState
-from warmup import capacity, clock
+from warmup import capacity, clock, reservations
 from warmup.models import DailyRecipient, DailyStats, MessageOutcome
 from warmup.outcome_input import ItemRefused, OutcomeItem, message_id_of, parse_item
 from warmup.sql_rows import SqlRows, values_in
@@ -272,8 +272,18 @@ def _write(candidates: dict[tuple, tuple[OutcomeItem, Any]], *, now: datetime) -
         )
     if usage:
         # After the commit: a rolled-back batch must not use up capacity.
-        transaction.on_commit(lambda: capacity.record_usage(usage, now=now))
+        transaction.on_commit(lambda: _count_sends(usage, now=now))
     return new
+
+
+def _count_sends(usage: dict[tuple, int], *, now: datetime) -> None:
+    """Add the sends to the capacity counters, and let each release a unit the
+    outgoing-number selection reserved for it (warmup/reservations.py)."""
+    capacity.record_usage(usage, now=now)
+    sent: dict[tuple, int] = defaultdict(int)
+    for (number_id, channel, _minute), count in usage.items():
+        sent[(number_id, channel)] += count
+    reservations.release(sent, now=now)
 
 
 def _delete_in_chunks(queryset, chunk: int) -> int:

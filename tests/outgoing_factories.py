@@ -1,0 +1,35 @@
+"""Numbers that may send to leads, for the outgoing-number selection's tests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from phonenumbers_app.models import PhoneNumber
+from phonenumbers_app.vocabularies import InventoryState, PhoneNumberStatus, WarmupHealthState
+from tests.factories import PhoneNumberFactory
+
+W = WarmupHealthState
+
+
+def sender(business, number: str | None = None, *, campaign: str = "Approved", **fields: Any) -> PhoneNumber:
+    """An Active number of `business` routed for SMS and calls, with an approved 10DLC
+    campaign, healthy and done warming up (so the plan's full limits apply)."""
+    values = {
+        "business": business,
+        "inventory_state": InventoryState.ASSIGNED,
+        "status": PhoneNumberStatus.ACTIVE,
+        "routing_sms_enabled": True,
+        "routing_voice_enabled": True,
+        "warmup_enabled": True,
+        "warmup_state": W.READY,
+        "health_status": W.HEALTHY,
+        "warmup_health_score": 95,
+        "warmup_progress_percent": 100,
+        **fields,
+    }
+    if number is not None:
+        values["number"] = number
+    created = PhoneNumberFactory(**values)
+    created.ten_dlc.campaign_status = campaign
+    created.ten_dlc.save()
+    return created
