@@ -44,7 +44,11 @@ class Conversation(models.Model):
             )
         ]
         indexes = [
-            # The foreign keys' SET NULL when a number row is deleted.
+            # The admin's search by a conversation's or a lead's id, whatever the business.
+            models.Index(fields=["conversation_id"], name="conversation_id_idx"),
+            not_null_index("lead_id", "conversation_lead_idx"),
+            # The foreign keys' SET NULL when a number row is deleted, and the admin's
+            # search by a number.
             not_null_index("phone_number", "conversation_number_idx"),
             not_null_index("override", "conversation_override_idx"),
         ]
@@ -103,7 +107,10 @@ class LeadSender(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["business", "lead_id"], name="lead_sender_unique")
         ]
-        indexes = [models.Index(fields=["phone_number"], name="lead_sender_number_idx")]
+        indexes = [
+            models.Index(fields=["phone_number"], name="lead_sender_number_idx"),
+            models.Index(fields=["lead_id"], name="lead_sender_lead_idx"),  # the admin's search
+        ]
 
     def __str__(self) -> str:
         return self.lead_id

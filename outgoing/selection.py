@@ -190,14 +190,22 @@ def select(
     selection = Selection(scope=scope, wanted=wanted)
     book = Plans(scope.business)
     seen: set = set()
+    rules = _rules(scope, wanted, remembered, book, selection)
     try:
-        for rule_candidates in _rules(scope, wanted, remembered, book, selection):
+        for rule_candidates in rules:
             fresh = [c for c in rule_candidates if c.number.pk not in seen]
             seen.update(c.number.pk for c in fresh)
-            if not fresh:
-                continue
-            if _choose(scope, fresh, selection, now=now, reserve=reserve):
+            if fresh and _choose(scope, fresh, selection, now=now, reserve=reserve):
                 break
+        # The rules after the chosen one's, until the list of alternatives is full: what
+        # a person picking another sender would choose from.
+        for rule_candidates in rules:
+            if len(selection.considered) >= LIST_LIMIT:
+                break
+            fresh = [c for c in rule_candidates if c.number.pk not in seen]
+            seen.update(c.number.pk for c in fresh)
+            if fresh:
+                _rank(scope, fresh, selection, now=now)
     except CountersUnavailable:
         selection.chosen = None
         selection.setup_message = UNAVAILABLE
@@ -245,11 +253,7 @@ def _choose(
     scope: Scope, rule: list[Candidate], selection: Selection, *, now: datetime, reserve: bool
 ) -> bool:
     """Read the rule's numbers' usage, rank them and take the first with room."""
-    used = reservations.usage([c.number.pk for c in rule], scope.channel, now=now)
-    for candidate in rule:
-        candidate.used = used[candidate.number.pk]
-    rule.sort(key=Candidate.rank)
-    selection.considered.extend(rule)
+    _rank(scope, rule, selection, now=now)
     for candidate in rule:
         if not candidate.has_room:
             continue
@@ -263,10 +267,20 @@ def _choose(
                 ]
                 continue
             candidate.reserved_until = until
+            candidate.used = tuple(used + 1 for used in candidate.used)
         selection.chosen = candidate
         selection.manually_overridden = candidate.reason == R.MANUAL_OVERRIDE
         return True
     return False
+
+
+def _rank(scope: Scope, rule: list[Candidate], selection: Selection, *, now: datetime) -> None:
+    """Read the rule's numbers' usage and add them to the considered, best first."""
+    used = reservations.usage([c.number.pk for c in rule], scope.channel, now=now)
+    for candidate in rule:
+        candidate.used = used[candidate.number.pk]
+    rule.sort(key=Candidate.rank)
+    selection.considered.extend(rule)
 
 
 def _rules(
