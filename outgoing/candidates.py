@@ -7,7 +7,8 @@ no team. Each rule is a walk of an index of those numbers (phonenumbers_app/mode
 the `phone_number_sel_*` indexes and the business's list index), never a scan of all.
 
 Rules with many numbers (a campaign's, the pool) are *sampled*: up to SAMPLE numbers
-read in created order from a random point, wrapping round. Ranked by capacity left
+read in list order (or, in an area code, number order) from a random point, wrapping
+round. Ranked by capacity left
 (outgoing/selection.py), the best of a random sample spreads the sends over all of a
 large pool as well as ranking every number would (the "power of random choices"), at the
 cost of reading fifty rows instead of ten thousand; a pool of up to SAMPLE numbers is
@@ -119,22 +120,41 @@ def judged(scope: Scope, number: PhoneNumber) -> str | None:
 
 
 def sampled(queryset: QuerySet[PhoneNumber], pivot: datetime | None) -> Iterator[list]:
-    """Pages of `queryset` in created order, newest first, from `pivot` down and then
-    round from the newest: SAMPLE rows first, then pages GROWTH times larger."""
+    """Pages of `queryset` in list order (newest first) from `pivot` down, then round
+    from the newest: SAMPLE rows first, then pages GROWTH times larger."""
     ordered = queryset.order_by("-created_at", "-id")
-    size = SAMPLE
-    last = None  # (created_at, id) of the last row read
     halves = [Q()] if pivot is None else [Q(created_at__lte=pivot), Q(created_at__gt=pivot)]
+
+    def after(row: PhoneNumber) -> Q:
+        return Q(created_at__lt=row.created_at) | Q(created_at=row.created_at, id__lt=row.pk)
+
+    return _pages(ordered, halves, after)
+
+
+def sampled_in_area(queryset: QuerySet[PhoneNumber], code: str) -> Iterator[list]:
+    """Pages of `queryset`'s numbers in North American area code `code`, in number order
+    from a random number of it, then round from the first: a walk of the (business,
+    number) index from any point."""
+    first, end = f"+1{code}", f"+1{int(code) + 1}"
+    pivot = f"{first}{random.randrange(10_000_000):07d}"
+    ordered = queryset.order_by("number", "id")
+    halves = [Q(number__gte=pivot, number__lt=end), Q(number__gte=first, number__lt=pivot)]
+
+    def after(row: PhoneNumber) -> Q:
+        return Q(number__gt=row.number) | Q(number=row.number, id__gt=row.pk)
+
+    return _pages(ordered, halves, after)
+
+
+def _pages(ordered: QuerySet[PhoneNumber], halves: list[Q], after) -> Iterator[list]:
+    size = SAMPLE
     for half in halves:
         last = None
         while True:
-            page_q = half
-            if last is not None:
-                page_q &= Q(created_at__lt=last[0]) | Q(created_at=last[0], id__lt=last[1])
-            rows = list(ordered.filter(page_q)[:size])
+            rows = list(ordered.filter(half if last is None else half & after(last))[:size])
             if rows:
                 yield rows
-                last = (rows[-1].created_at, rows[-1].pk)
+                last = rows[-1]
             if len(rows) < size:
                 break
             size *= GROWTH
@@ -157,11 +177,6 @@ def area_code(e164: str) -> str | None:
     if e164.startswith("+1") and len(e164) == 12:
         return e164[2:5]
     return None
-
-
-def in_area_code(code: str) -> Q:
-    """Numbers in North American area code `code`: a range of the number index."""
-    return Q(number__gte=f"+1{code}", number__lt=f"+1{int(code) + 1}")
 
 
 CHANNELS = {"sms": capacity.SMS, "call": capacity.VOICE}

@@ -313,31 +313,26 @@ def _rules(
     eligible = scope.eligible()
     pivot = _Lazy(lambda: reads.random_pivot(scope.business))
 
-    ids = Q()
-    if wanted.campaign_id is not None:
-        ids |= Q(campaign_id=wanted.campaign_id)
-    if wanted.source_id is not None:
-        ids |= Q(source_id=wanted.source_id)
-    if ids:
-
-        def routed(n: PhoneNumber) -> str:
-            matched = [
-                f"{what} {value}"
-                for what, value, own in (
-                    ("campaign", wanted.campaign_id, n.campaign_id),
-                    ("source", wanted.source_id, n.source_id),
-                )
-                if value is not None and own == value
-            ]
-            return "Routed to the " + " and ".join(matched)
-
-        def both(n: PhoneNumber) -> int:
-            return (
-                0 if (n.campaign_id, n.source_id) == (wanted.campaign_id, wanted.source_id) else 1
+    # Routed to the campaign, then to the source (a number routed to both comes first).
+    def routed(n: PhoneNumber) -> str:
+        matched = [
+            f"{what} {value}"
+            for what, value, own in (
+                ("campaign", wanted.campaign_id, n.campaign_id),
+                ("source", wanted.source_id, n.source_id),
             )
+            if value is not None and own == value
+        ]
+        return "Routed to the " + " and ".join(matched)
 
-        for page in reads.sampled(eligible.filter(ids), pivot()):
-            yield offer(page, R.CAMPAIGN_OR_SOURCE, routed, both)
+    def both(n: PhoneNumber) -> int:
+        matches = (n.campaign_id, n.source_id) == (wanted.campaign_id, wanted.source_id)
+        return 0 if matches else 1
+
+    for column, value in (("campaign_id", wanted.campaign_id), ("source_id", wanted.source_id)):
+        if value is not None:
+            for page in reads.sampled(eligible.filter(**{column: value}), pivot()):
+                yield offer(page, R.CAMPAIGN_OR_SOURCE, routed, both)
 
     for page in reads.sampled(eligible.filter(is_preferred=True), pivot()):
         yield offer(page, R.PREFERRED, lambda n: LABELS[R.PREFERRED])
@@ -346,7 +341,7 @@ def _rules(
         code = reads.area_code(wanted.recipient)
         if code is not None:
             label = f"In the recipient's area code ({code})"
-            for page in reads.sampled(eligible.filter(reads.in_area_code(code)), pivot()):
+            for page in reads.sampled_in_area(eligible, code):
                 yield offer(page, R.LOCAL_AREA, lambda n, label=label: label)
         state = describe_location(wanted.recipient).state
         if state is not None:

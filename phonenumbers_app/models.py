@@ -42,7 +42,7 @@ def not_null_index(field: str, name: str) -> models.Index:
 
 
 def _selection_indexes() -> list[models.Index]:
-    """(business, column) of a business's unreleased numbers that have the column set."""
+    """A business's unreleased numbers with a column set, in list order from any point."""
     held = Q(business__isnull=False) & ~Q(inventory_state=InventoryState.RELEASED)
     return [
         models.Index(
@@ -50,7 +50,7 @@ def _selection_indexes() -> list[models.Index]:
         ),
         *(
             models.Index(
-                fields=["business", column],
+                fields=["business", column, "-created_at", "-id"],
                 condition=held & Q(**{f"{column}__isnull": False}),
                 name=f"phone_number_sel_{short}_idx",
             )
@@ -61,7 +61,7 @@ def _selection_indexes() -> list[models.Index]:
             )
         ),
         models.Index(
-            fields=["business"],
+            fields=["business", "-created_at", "-id"],
             condition=held & Q(is_preferred=True),
             name="phone_number_sel_pref_idx",
         ),
@@ -329,10 +329,11 @@ class PhoneNumber(TimeStampedModel):
                 name="phone_number_disabled_idx",
             ),
             # The outgoing-number selection's rules (outgoing/candidates.py), each a walk of
-            # one business's numbers that match, not of all of them (10,000 for a large
-            # business): numbers in an area code (WHERE business_id = ... AND number >=
-            # '+1415' AND number < '+1416') or in a state, routed to a campaign or a
-            # source, preferred. Only a business's unreleased numbers are ever candidates.
+            # one business's numbers that match, from a random point, not of all of them
+            # (10,000 for a large business): numbers in an area code (WHERE business_id =
+            # ... AND number >= '+14155550123' AND number < '+1416' ORDER BY number) or in
+            # a state, routed to a campaign or a source, preferred (... AND created_at <=
+            # ... ORDER BY created_at DESC, id DESC). Only unreleased numbers are candidates.
             *_selection_indexes(),
             # WHERE user_id = ...: the foreign key's SET NULL when a user is deleted.
             not_null_index("user", "phone_number_user_idx"),
