@@ -9,7 +9,12 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
-from core.serializers import StrictCharField, StrictInputSerializer, StrictUUIDField
+from core.serializers import (
+    StrictCharField,
+    StrictChoiceField,
+    StrictInputSerializer,
+    StrictUUIDField,
+)
 from outgoing.models import ID_MAX
 from outgoing.vocabularies import SelectionChannel, SelectionReason
 from phonenumbers_app.api.serializers import READINESS_HEALTH_STATES
@@ -34,18 +39,6 @@ class RecipientField(StrictCharField):
             raise serializers.ValidationError(str(exc)) from None
 
 
-class StrictNullableChoiceField(serializers.ChoiceField):
-    default_error_messages = {"invalid_choice": "Must be one of: {choices}."}
-
-    def __init__(self, **kwargs) -> None:
-        super().__init__(required=False, allow_null=True, **kwargs)
-
-    def to_internal_value(self, data):
-        if data not in self.choices:
-            self.fail("invalid_choice", choices=", ".join(self.choices))
-        return data
-
-
 @extend_schema_serializer(component_name="OutgoingNumberSelectionRequest")
 class SelectionInput(StrictInputSerializer):
     conversationId = NullableId(
@@ -63,7 +56,9 @@ class SelectionInput(StrictInputSerializer):
         help_text="Who receives the message or call, E.164 (any common format): numbers in "
         "its area code, then its state, are preferred (LocalArea).",
     )
-    channel = StrictNullableChoiceField(
+    channel = StrictChoiceField(
+        required=False,
+        allow_null=True,
         choices=SelectionChannel.choices,
         help_text="sms (default; MMS too, which shares SMS capacity) or call.",
     )
