@@ -178,7 +178,11 @@ class TestPurge:
         outcomes_record(
             user=staff, items=[outcome(number, "new", recipient="+12125550123")], now=NOW
         )
-        assert outcomes_purge(now=NOW, chunk=1) == {"outcomes": 1, "recipients": 1}
+        assert outcomes_purge(now=NOW, chunk=1) == {
+            "outcomes": 1,
+            "recipients": 1,
+            "reservations": 0,
+        }
         assert list(MessageOutcome.objects.values_list("message_id", flat=True)) == ["new"]
         assert list(DailyRecipient.objects.values_list("day", flat=True)) == [date(2026, 11, 27)]
         assert DailyStats.objects.count() == 2

@@ -25,7 +25,7 @@ from accounts.models import User
 from phonenumbers_app.selectors import phone_number_visible_to
 from phonenumbers_app.vocabularies import InventoryState
 from warmup import capacity, clock, reservations
-from warmup.models import DailyRecipient, DailyStats, MessageOutcome
+from warmup.models import CapacityReservation, DailyRecipient, DailyStats, MessageOutcome
 from warmup.outcome_input import ItemRefused, OutcomeItem, message_id_of, parse_item
 from warmup.sql_rows import SqlRows, values_in
 from warmup.vocabularies import Channel, Direction, Outcome
@@ -304,11 +304,16 @@ def _delete_in_chunks(queryset, chunk: int) -> int:
 
 def outcomes_purge(*, now: datetime, chunk: int = PURGE_CHUNK) -> dict[str, int]:
     """Forget outcomes received before the retention window, and the recipients of days
-    before it; the daily stats stay. Returns how many of each were deleted."""
+    before it; the daily stats stay. Also the capacity reservations that have expired
+    (kept in the database only without Redis: warmup/reservations.py). Returns how many
+    of each were deleted."""
     window = retention()
     outcomes = MessageOutcome.objects.filter(received_at__lt=now - window).order_by()
     recipients = DailyRecipient.objects.filter(day__lt=clock.eastern_day(now - window)).order_by()
     return {
         "outcomes": _delete_in_chunks(outcomes, chunk),
         "recipients": _delete_in_chunks(recipients, chunk),
+        "reservations": _delete_in_chunks(
+            CapacityReservation.objects.filter(expires_at__lte=now).order_by(), chunk
+        ),
     }
