@@ -13,22 +13,12 @@ from outgoing.candidates import CHANNELS
 from outgoing.models import Conversation, ConversationEvent, LeadSender
 from outgoing.services import Ask, override_clear
 from phonenumbers_app.admin.changelists import IndexedSortChangeList
+from phonenumbers_app.admin.records import ReadOnlyAdminMixin
 from phonenumbers_app.models import PhoneNumber
 from phonenumbers_app.selectors import back_office_search
 
 
-class ReadOnly:
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
-
-class ConversationEventInline(ReadOnly, admin.TabularInline):
+class ConversationEventInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = ConversationEvent
     fields = ["created_at", "type", "number", "previous_number", "reason", "actor_name"]
     readonly_fields = fields
@@ -49,7 +39,7 @@ def _numbers_or_conversations(term: str) -> Q:
 
 
 @admin.register(Conversation)
-class ConversationAdmin(CountAheadAdminMixin, ReadOnly, admin.ModelAdmin):
+class ConversationAdmin(CountAheadAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = [
         "conversation_id",
         "business",
@@ -110,7 +100,7 @@ class ConversationAdmin(CountAheadAdminMixin, ReadOnly, admin.ModelAdmin):
 
 
 @admin.register(LeadSender)
-class LeadSenderAdmin(CountAheadAdminMixin, ReadOnly, admin.ModelAdmin):
+class LeadSenderAdmin(CountAheadAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["lead_id", "business", "phone_number", "updated_at"]
     list_select_related = ["business", "phone_number"]
     search_fields = ["lead_id"]

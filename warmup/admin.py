@@ -18,23 +18,12 @@ from core.admin_lookups import DateTimeLookupOffsetMixin
 from core.paginator import CountAheadAdminMixin
 from phonenumbers_app.admin.changelists import IndexedSortChangeList
 from phonenumbers_app.admin.filters import DateRangeFilter
+from phonenumbers_app.admin.records import ReadOnlyAdminMixin
 from phonenumbers_app.models import PhoneNumber
 from phonenumbers_app.selectors import back_office_search
 from warmup.models import BusinessWarmupPlan, DailyStats, EngineRun, NumberWarmup, WarmupPlan
 from warmup.plans import limits
 from warmup.services import plans as services
-
-
-class ReadOnlyAdminMixin:
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
 
 # --- Plans ----------------------------------------------------------------------------
 
