@@ -140,6 +140,28 @@ def usage(phone_number_ids: Iterable[UUID], channel: str, *, now: datetime) -> d
     }
 
 
+def held(phone_number_id: UUID, *, now: datetime) -> dict[str, int]:
+    """{channel: live reservations} of one number (the status answer's used counts
+    include them). Raises CountersUnavailable."""
+    try:
+        client = capacity.redis_client()
+        if client is not None:
+            pipe = client.pipeline(transaction=False)
+            for channel in capacity.CHANNELS:
+                pipe.zcount(_held_key(channel, phone_number_id), f"({_ms(now)}", "+inf")
+            return dict(zip(capacity.CHANNELS, (int(n) for n in pipe.execute()), strict=True))
+        rows = (
+            Reservation.objects.filter(phone_number=phone_number_id, expires_at__gt=now)
+            .values("channel")
+            .annotate(held=Count("id"))
+            .order_by()
+        )
+        found = {row["channel"]: row["held"] for row in rows}
+        return {channel: found.get(channel, 0) for channel in capacity.CHANNELS}
+    except Exception as error:
+        raise CountersUnavailable(f"{type(error).__name__}: {error}") from error
+
+
 def reserve(
     phone_number_id: UUID, channel: str, limits: Windows, *, now: datetime
 ) -> datetime | None:

@@ -27,7 +27,7 @@ from phonenumbers_app.vocabularies import (
     TenDlcCampaignStatus,
     WarmupHealthState,
 )
-from warmup import capacity, clock, plans, selectors, sending
+from warmup import capacity, clock, plans, reservations, selectors, sending
 from warmup.models import MessageOutcome, NumberWarmup, WarmupPlan
 from warmup.sending import pacing_status, with_reason
 from warmup.vocabularies import Channel, Direction, Outcome
@@ -153,6 +153,10 @@ def phone_number_status(
     limits = plans.limits(plan, limits_day(phone_number, plan, plan_day))
     try:
         used = capacity.used([phone_number.pk], now=now)[phone_number.pk]
+        # Units held for sends the outgoing-number selection handed out and that are not
+        # reported yet count as used: the selection sees the same room.
+        for channel, units in reservations.held(phone_number.pk, now=now).items():
+            used[channel] = {window: n + units for window, n in used[channel].items()}
     except capacity.CountersUnavailable:
         used = None
     blockers = {

@@ -18,7 +18,7 @@ from phonenumbers_app.vocabularies import InventoryState, PhoneNumberStatus, War
 from tests.conftest import DEAD_REDIS_URL, client_for
 from tests.factories import MembershipFactory, PhoneNumberFactory, UserFactory
 from tests.seed_document import load_seed_document, seed_errors, seed_validator
-from warmup import capacity, clock, plans
+from warmup import capacity, clock, plans, reservations
 from warmup.models import DailyStats, MessageOutcome, NumberWarmup, WarmupPlan
 from warmup.vocabularies import Channel, Direction, EngineAction, Outcome, PacingStatus
 
@@ -221,6 +221,23 @@ class TestNewNumber:
 
 
 class TestWarmingWithTraffic:
+    def test_units_held_for_selected_sends_count_as_used_until_reported(
+        self, member_client, warming, published
+    ):
+        now = timezone.now()
+        limits = plans.limits(default_plan(), 5)
+        windows = (limits.sms_minute, limits.sms_hour, limits.sms_day)
+        for _ in range(2):
+            assert reservations.reserve(warming.pk, capacity.SMS, windows, now=now)
+
+        cap = published(member_client.get(warmup_url(warming)).json())["outboundCapacity"]
+        assert (cap["smsUsedThisMinute"], cap["smsUsedToday"]) == (2, 2)
+        assert cap["voiceUsedThisMinute"] == 0
+
+        reservations.release({(warming.pk, capacity.SMS): 2}, now=now)
+        cap = published(member_client.get(warmup_url(warming)).json())["outboundCapacity"]
+        assert cap["smsUsedThisMinute"] == 0
+
     def test_capacity_counts_what_was_sent_this_minute_hour_and_day(
         self, member_client, warming, published
     ):
@@ -688,5 +705,6 @@ class TestQueries:
 
 # The key, the number with its joins, its warmup events, the plan (the number's own, else
 # its business's, else the default, in one query), the window's daily stats, the recent
-# outcomes.
-STATUS_QUERIES = 6
+# outcomes; and, without Redis (as here), the capacity held for selected sends (in Redis
+# in production: no query).
+STATUS_QUERIES = 7
