@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 from django.db.models import Q
 
 from phonenumbers_app.models import PhoneNumber
-from warmup import capacity, clock
+from warmup import capacity, clock, reservations
 from warmup.models import DailyStats, EngineRun, NumberWarmup, WarmupPlan
 from warmup.plans import Limits, limits
 from warmup.selectors import plan_and_source, plan_day_of
@@ -145,7 +145,7 @@ def capacity_now(phone_number: PhoneNumber, current: Limits, *, now: datetime) -
     """Used and limit this minute, Eastern hour and Eastern day, for SMS and voice."""
     resets = capacity.resets(now)
     try:
-        used = capacity.used([phone_number.pk], now=now)[phone_number.pk]
+        used = reservations.used_now(phone_number.pk, now=now)  # held units count as used
     except capacity.CountersUnavailable as error:
         return Capacity(available=False, error=str(error), rows={})
     allowed = {

@@ -162,6 +162,16 @@ def held(phone_number_id: UUID, *, now: datetime) -> dict[str, int]:
         raise CountersUnavailable(f"{type(error).__name__}: {error}") from error
 
 
+def used_now(phone_number_id: UUID, *, now: datetime) -> dict[str, dict[str, int]]:
+    """{channel: {window: used}} of one number: its reported sends plus the units held
+    for selected sends (how the status answer and the number page count). Raises
+    CountersUnavailable."""
+    used = capacity.used([phone_number_id], now=now)[phone_number_id]
+    for channel, units in held(phone_number_id, now=now).items():
+        used[channel] = {window: n + units for window, n in used[channel].items()}
+    return used
+
+
 def reserve(
     phone_number_id: UUID, channel: str, limits: Windows, *, now: datetime
 ) -> datetime | None:

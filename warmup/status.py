@@ -152,11 +152,9 @@ def phone_number_status(
     plan_day = selectors.plan_day_of(phone_number, warmup, plan)
     limits = plans.limits(plan, limits_day(phone_number, plan, plan_day))
     try:
-        used = capacity.used([phone_number.pk], now=now)[phone_number.pk]
         # Units held for sends the outgoing-number selection handed out and that are not
         # reported yet count as used: the selection sees the same room.
-        for channel, units in reservations.held(phone_number.pk, now=now).items():
-            used[channel] = {window: n + units for window, n in used[channel].items()}
+        used = reservations.used_now(phone_number.pk, now=now)
     except capacity.CountersUnavailable:
         used = None
     blockers = {
