@@ -7,6 +7,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.exceptions import ValidationError as DRFValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -14,9 +15,14 @@ from businesses.models import Business
 from businesses.selectors import business_resolve_for_caller
 from core.api import ApiView
 from core.openapi import IDEMPOTENCY_KEY, problems
-from core.serializers import validated
+from core.serializers import StrictCharField, validated
 from outgoing.api.answers import answer
-from outgoing.api.serializers import ManualOverrideInput, SelectionInput, SelectionOutput
+from outgoing.api.serializers import (
+    ManualOverrideInput,
+    NullableId,
+    SelectionInput,
+    SelectionOutput,
+)
 from outgoing.candidates import CHANNELS
 from outgoing.selection import Wanted
 from outgoing.services import (
@@ -53,6 +59,19 @@ def _business(user, business_id: str | None) -> Business:
     if business is None:  # staff who named none
         raise ValidationError({"businessId": [STAFF_NAME_THE_BUSINESS]})
     return business
+
+
+def _checked(field, name: str, value: str | None):
+    """A path or query value held to the body field's rules (e.g. no NUL character,
+    which PostgreSQL cannot store): a 400 naming it otherwise."""
+    try:
+        return field.run_validation(value)
+    except DRFValidationError as exc:
+        raise DRFValidationError({name: exc.detail}) from None
+
+
+def path_conversation_id(value: str) -> str:
+    return _checked(NullableId(), "conversationId", value)
 
 
 def ask_from(user, data: dict[str, Any], *, conversation_id: str | None = None) -> Ask:
@@ -104,6 +123,7 @@ class OutgoingForConversationView(ApiView):
         responses={200: SelectionOutput, **PROBLEMS},
     )
     def post(self, request: Request, conversationId: str) -> Response:
+        conversationId = path_conversation_id(conversationId)
         data = validated(SelectionInput, request.data)
         check_path(data.get("conversationId"), conversationId)
         ask = ask_from(request.user, data, conversation_id=conversationId)
@@ -149,6 +169,7 @@ class ConversationOverrideView(ApiView):
         responses={200: SelectionOutput, **PROBLEMS},
     )
     def post(self, request: Request, conversationId: str) -> Response:
+        conversationId = path_conversation_id(conversationId)
         data = validated(ManualOverrideInput, request.data)
         check_path(data["selection"].get("conversationId"), conversationId)
         ask = ask_from(request.user, data["selection"], conversation_id=conversationId)
@@ -180,9 +201,16 @@ class ConversationOverrideView(ApiView):
         responses={200: SelectionOutput, **PROBLEMS},
     )
     def delete(self, request: Request, conversationId: str) -> Response:
+        conversationId = path_conversation_id(conversationId)
         ask = ask_from(
             request.user,
-            {"businessId": request.query_params.get("businessId")},
+            {
+                "businessId": _checked(
+                    StrictCharField(allow_null=True),
+                    "businessId",
+                    request.query_params.get("businessId"),
+                )
+            },
             conversation_id=conversationId,
         )
         selection = override_clear(ask=ask, acting_user=request.user, now=timezone.now())
