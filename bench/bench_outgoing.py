@@ -465,7 +465,19 @@ def proof(loaded: Loaded, redis_url: str | None) -> bool:
     exact = True
     try:
         clear_reservations(loaded, redis_url)
-        post(*requests_of("pool", 0, loaded.limited_id), loaded.staff_key)  # warm one worker
+        # Every worker warm (its first selection with a recipient loads the geocoder's
+        # data, seconds), untimed; the rounds start with their reservations deleted.
+        warm = [
+            threading.Thread(
+                target=post,
+                args=(*requests_of("pool", n, loaded.limited_id), loaded.staff_key),
+            )
+            for n in range(3 * PROOF_WORKERS)
+        ]
+        for thread in warm:
+            thread.start()
+        for thread in warm:
+            thread.join()
         print(
             f"\n2. Proof: {CONCURRENT} selections at once, {PROOF_WORKERS} workers, "
             f"reservations in {where}"
