@@ -11,7 +11,9 @@ from tests.factories import PhoneNumberFactory
 W = WarmupHealthState
 
 
-def sender(business, number: str | None = None, *, campaign: str = "Approved", **fields: Any) -> PhoneNumber:
+def sender(
+    business, number: str | None = None, *, campaign: str = "Approved", **fields: Any
+) -> PhoneNumber:
     """An Active number of `business` routed for SMS and calls, with an approved 10DLC
     campaign, healthy and done warming up (so the plan's full limits apply)."""
     values = {
