@@ -206,6 +206,16 @@ class TestUnpin:
             ("override_cleared", staff_user),
         ]
 
+    def test_a_tenant_naming_another_business_is_refused(
+        self, member_client, other_client, business, other_business, numbers
+    ):
+        pin(member_client, "c1", numbers[0])
+        before = remembered()
+        response = other_client.delete(f"{override_url('c1')}?businessId={business.pk}")
+        assert response.status_code == HTTPStatus.BAD_REQUEST
+        assert "businessId" in response.json()["errors"]
+        assert remembered() == before
+
     def test_another_tenant_cannot_clear_a_pin(
         self, member_client, other_client, business, numbers
     ):
