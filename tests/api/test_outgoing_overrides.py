@@ -22,8 +22,8 @@ from tests.api.selection_calls import (
 )
 from tests.conftest import client_for
 from tests.factories import MembershipFactory, UserFactory
-from tests.outgoing_factories import sender
-from warmup.models import CapacityReservation, WarmupPlan
+from tests.outgoing_factories import default_plan_with, sender
+from warmup.models import CapacityReservation
 
 pytestmark = pytest.mark.django_db
 
@@ -263,7 +263,7 @@ class TestManualOverrideCheck:
         assert remembered() == before
 
     def test_a_full_number_says_when_it_frees_up(self, member_client, numbers):
-        WarmupPlan.objects.filter(is_default=True).update(sms_minute_max=1)
+        default_plan_with(sms_minute_max=1)
         assert check(member_client, numbers[0])["canSend"] is True
 
         body = check(member_client, numbers[0])

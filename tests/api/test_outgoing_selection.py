@@ -25,9 +25,9 @@ from tests.api.selection_calls import (
 )
 from tests.conftest import DEAD_REDIS_URL, client_for
 from tests.factories import MembershipFactory, UserFactory
-from tests.outgoing_factories import sender
+from tests.outgoing_factories import default_plan_with, sender
 from warmup import capacity
-from warmup.models import CapacityReservation, WarmupPlan
+from warmup.models import CapacityReservation
 
 pytestmark = pytest.mark.django_db
 
@@ -38,7 +38,7 @@ NY = "+12125550123"  # New York, NY
 
 def minute_limit(n: int) -> None:
     """Every number of the tests sends under the default plan: n a minute."""
-    WarmupPlan.objects.filter(is_default=True).update(sms_minute_max=n, voice_minute_max=n)
+    default_plan_with(sms_minute_max=n, voice_minute_max=n)
 
 
 @pytest.fixture

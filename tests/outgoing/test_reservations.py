@@ -14,9 +14,9 @@ from django.utils import timezone
 
 from tests.api.selection_calls import check, eligible, pin, select_for, select_new, unpin
 from tests.concurrently import all_at_once
-from tests.outgoing_factories import sender
+from tests.outgoing_factories import default_plan_with, sender
 from warmup import capacity, reservations
-from warmup.models import CapacityReservation, WarmupPlan
+from warmup.models import CapacityReservation
 
 pytestmark = pytest.mark.django_db
 
@@ -73,15 +73,13 @@ def backend(request, settings):
 
 
 def minute_limit(n: int) -> None:
-    WarmupPlan.objects.filter(is_default=True).update(sms_minute_max=n, voice_minute_max=n)
+    default_plan_with(sms_minute_max=n, voice_minute_max=n)
 
 
 def limit_everywhere(n: int) -> None:
     """n SMS a minute, an hour and a day: a send counted in the day's counter still
     counts if the minute turns during the test."""
-    WarmupPlan.objects.filter(is_default=True).update(
-        sms_daily_start=1, sms_daily_target=n, sms_hour_percent=100, sms_minute_max=n
-    )
+    default_plan_with(sms_daily_start=1, sms_daily_target=n, sms_hour_percent=100, sms_minute_max=n)
 
 
 def report_sent(client, number, message_id: str, capture) -> None:
@@ -208,3 +206,24 @@ def test_concurrent_reservations_hold_the_limit_exactly(backend, business):
 
     assert sum(until is not None for until in taken) == 5
     assert reservations.usage([number.pk], capacity.SMS, now=now)[number.pk] == (5, 5, 5)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_selections_hand_out_no_more_than_the_limits(backend, business):
+    from collections import Counter
+
+    from outgoing.services import Ask, sender_select
+
+    minute_limit(2)
+    numbers = [sender(business, f"+1212555{i:04d}") for i in range(3)]
+    ask = Ask(business=business, channel=capacity.SMS)
+
+    answers = all_at_once([lambda: sender_select(ask=ask, now=timezone.now())] * 10)
+
+    chosen = Counter(a.chosen.number.number for a in answers if a.chosen is not None)
+    assert chosen == Counter({n.number: 2 for n in numbers})
+    assert all(backend.held(n) == 2 for n in numbers)
+    refused = [a for a in answers if a.chosen is None]
+    assert len(refused) == 4
+    assert all("frees up at" in a.setup_message for a in refused)

@@ -15,9 +15,8 @@ from outgoing.selection import Candidate, Remembered, Wanted
 from outgoing.vocabularies import SelectionReason as R
 from phonenumbers_app.models import PhoneNumber
 from phonenumbers_app.vocabularies import InventoryState, PhoneNumberStatus, WarmupHealthState
-from tests.outgoing_factories import sender
+from tests.outgoing_factories import default_plan_with, sender
 from warmup import capacity, reservations
-from warmup.models import WarmupPlan
 
 pytestmark = pytest.mark.django_db
 
@@ -123,7 +122,7 @@ class TestScope:
 
 class TestLargePools:
     def test_a_full_sample_reads_on_until_a_number_has_room(self, business):
-        WarmupPlan.objects.filter(is_default=True).update(sms_minute_max=1)
+        default_plan_with(sms_minute_max=1)
         numbers = [sender(business, f"+1212555{i:04d}") for i in range(candidates.SAMPLE + 15)]
         now = timezone.now()
         free = numbers[7]
@@ -195,7 +194,7 @@ class TestFreesUp:
         strict=True,
     )
     def test_a_number_has_room_at_the_time_the_message_says(self, business):
-        WarmupPlan.objects.filter(is_default=True).update(sms_minute_max=1)
+        default_plan_with(sms_minute_max=1)
         number = sender(business)
         scope = Scope(business, capacity.SMS)
         minute = timezone.now().replace(second=0, microsecond=0)
