@@ -243,6 +243,38 @@ class TestManualOverrideCheck:
         after = select_for(member_client, "c1")
         assert (after["number"], after["selectionReason"]) == (chosen.number, "StickyConversation")
 
+    def test_moving_a_conversation_to_the_number_records_the_move(
+        self, member_client, business, numbers
+    ):
+        first = select_for(member_client, "c1")["number"]
+        chosen = next(n for n in numbers if n.number != first)
+
+        check(member_client, chosen, conversationId="c1")
+
+        (event,) = events("c1", business)
+        assert (event.type, event.previous_number, event.number) == (
+            "sender_changed",
+            first,
+            chosen.number,
+        )
+
+    @pytest.mark.xfail(
+        reason="BUG: outgoing/services.py sender_check -> _remember writes the move as the "
+        "System's (acting_user=None) with reason 'Pinned to this conversation' "
+        "(_why_moved -> LABELS[ManualOverride]), though a person chose the number and "
+        "nothing was pinned",
+        strict=True,
+    )
+    def test_the_move_names_the_person_who_chose_it(self, member_client, member, business, numbers):
+        first = select_for(member_client, "c1")["number"]
+        chosen = next(n for n in numbers if n.number != first)
+
+        check(member_client, chosen, conversationId="c1")
+
+        (event,) = events("c1", business)
+        assert event.actor == member
+        assert "Pinned" not in event.reason
+
     def test_a_paused_number_is_refused_in_words_and_nothing_is_written(
         self, member_client, numbers
     ):
