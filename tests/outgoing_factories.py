@@ -7,6 +7,7 @@ from typing import Any
 from phonenumbers_app.models import PhoneNumber
 from phonenumbers_app.vocabularies import InventoryState, PhoneNumberStatus, WarmupHealthState
 from tests.factories import PhoneNumberFactory
+from warmup.models import WarmupPlan
 
 W = WarmupHealthState
 
@@ -35,3 +36,15 @@ def sender(
     created.ten_dlc.campaign_status = campaign
     created.ten_dlc.save()
     return created
+
+
+def default_plan_with(**fields: Any) -> WarmupPlan:
+    """The default warmup plan, changed (e.g. sms_minute_max=1). A transactional test
+    flushes the plan the migration made; it is made again then."""
+    plan = WarmupPlan.objects.filter(is_default=True).first()
+    if plan is None:
+        plan = WarmupPlan(name="Standard (tests)", is_default=True)
+    for name, value in fields.items():
+        setattr(plan, name, value)
+    plan.save()
+    return plan

@@ -65,6 +65,7 @@ def as_clients_read_it(document: dict) -> dict:
 def _strict(document: dict) -> dict:
     document = as_clients_read_it(document)
     _walk(document["components"]["schemas"], _require_all)
+    _walk(document["components"]["schemas"], _nullable_enum)
     return document
 
 
@@ -83,6 +84,17 @@ def _walk(node: Any, visit) -> None:
 def _require_all(node: dict) -> None:
     if isinstance(node.get("properties"), dict):
         node["required"] = list(node["properties"])
+
+
+def _nullable_enum(node: dict) -> None:
+    """`{type: [null, string], enum: [...]}` without null among the values (e.g.
+    OutgoingNumberSelectionResponse.healthStatus) is how the document says "one of these,
+    or null", and how a client generated from it reads it; as JSON Schema, the enum
+    refuses null. Strict checks require every property, so they must let null through."""
+    types = node.get("type")
+    enum = node.get("enum")
+    if isinstance(types, list) and "null" in types and isinstance(enum, list) and None not in enum:
+        node["enum"] = [*enum, None]
 
 
 def _nullable_reference(node: dict) -> None:
