@@ -15,7 +15,6 @@ the next number in order is tried.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -189,23 +188,25 @@ def select(
     unit of the chosen number's capacity (a preview, e.g. after pinning, does not)."""
     selection = Selection(scope=scope, wanted=wanted)
     book = Plans(scope.business)
-    seen: set = set()
-    rules = _rules(scope, wanted, remembered, book, selection)
+    asked = _asked(wanted, remembered)
+    by_id, pages = reads.read(scope, asked)
+    rules = _rules(scope, wanted, remembered, by_id, pages, book, selection)
     try:
-        for rule_candidates in rules:
-            fresh = [c for c in rule_candidates if c.number.pk not in seen]
-            seen.update(c.number.pk for c in fresh)
-            if fresh and _choose(scope, fresh, selection, now=now, reserve=reserve):
-                break
-        # The rules after the chosen one's, until the list of alternatives is full: what
-        # a person picking another sender would choose from.
-        for rule_candidates in rules:
-            if len(selection.considered) >= LIST_LIMIT:
-                break
-            fresh = [c for c in rule_candidates if c.number.pk not in seen]
-            seen.update(c.number.pk for c in fresh)
-            if fresh:
-                _rank(scope, fresh, selection, now=now)
+        _walk(scope, rules, selection, now=now, reserve=reserve)
+        if selection.chosen is None:
+            # No number of any sample had room: read on through the rules whose sample
+            # was cut, so "no capacity" is said only when it is true.
+            seen = {c.number.pk for c in selection.considered}
+            for page in pages:
+                if not page.full:
+                    continue
+                for rows in reads.rest_of(scope, asked, page.rule, seen):
+                    seen.update(row.pk for row in rows)
+                    rule = _offer(rows, page.rule, wanted, book, scope)
+                    if _choose(scope, rule, selection, now=now, reserve=reserve):
+                        break
+                if selection.chosen is not None:
+                    break
     except CountersUnavailable:
         selection.chosen = None
         selection.setup_message = UNAVAILABLE
@@ -216,6 +217,46 @@ def select(
 
         selection.setup_message = why_nothing_can_send(selection, now=now)
     return selection
+
+
+def _asked(wanted: Wanted, remembered: list[Remembered]) -> reads.Asked:
+    ids = tuple(dict.fromkeys(memory.phone_number_id for memory in remembered))
+    area, state = None, None
+    if wanted.recipient is not None:
+        area = reads.area_code(wanted.recipient)
+        state = describe_location(wanted.recipient).state
+    return reads.Asked(
+        remembered=ids,
+        campaign_id=wanted.campaign_id,
+        source_id=wanted.source_id,
+        area_code=area,
+        state=state,
+    )
+
+
+def _walk(
+    scope: Scope,
+    rules: list[list[Candidate]],
+    selection: Selection,
+    *,
+    now: datetime,
+    reserve: bool,
+) -> None:
+    """Try the rules in order until one gives a number with room; then rank the rules
+    after it until the list of alternatives is full (what a person picking another
+    sender chooses from)."""
+    seen: set = set()
+    for rule in rules:
+        fresh = [c for c in rule if c.number.pk not in seen]
+        seen.update(c.number.pk for c in fresh)
+        if not fresh:
+            continue
+        if selection.chosen is None:
+            _choose(scope, fresh, selection, now=now, reserve=reserve)
+        elif len(selection.considered) < LIST_LIMIT:
+            _rank(scope, fresh, selection, now=now)
+        else:
+            return
 
 
 def check(scope: Scope, number: PhoneNumber, *, now: datetime, reserve: bool = True) -> Selection:
@@ -245,33 +286,47 @@ def check(scope: Scope, number: PhoneNumber, *, now: datetime, reserve: bool = T
         selection.setup_message = UNAVAILABLE
         return selection
     if selection.chosen is None:
-        selection.setup_message = f"The number has no room now: {_room(candidate, now)}."
+        why = _room(candidate, scope.channel, now)
+        selection.setup_message = f"The number has no room now: {why}."
     return selection
 
 
 def _choose(
     scope: Scope, rule: list[Candidate], selection: Selection, *, now: datetime, reserve: bool
 ) -> bool:
-    """Read the rule's numbers' usage, rank them and take the first with room."""
+    """Rank the rule's numbers by their use and take the first with room. A rule of one
+    number (the pin, the conversation's, the lead's) is not read first: the atomic
+    reservation says whether it had room, and what it had used."""
+    if reserve and len(rule) == 1:
+        (candidate,) = rule
+        taken = reservations.take(candidate.number.pk, scope.channel, candidate.limits, now=now)
+        candidate.used = taken.used
+        selection.considered.append(candidate)
+        if taken.until is None:
+            return False
+        return _chosen(selection, candidate, taken)
     _rank(scope, rule, selection, now=now)
     for candidate in rule:
         if not candidate.has_room:
             continue
-        if reserve:
-            until = reservations.reserve(
-                candidate.number.pk, scope.channel, candidate.limits, now=now
-            )
-            if until is None:  # a concurrent selection took the last unit
-                candidate.used = reservations.usage([candidate.number.pk], scope.channel, now=now)[
-                    candidate.number.pk
-                ]
-                continue
-            candidate.reserved_until = until
-            candidate.used = tuple(used + 1 for used in candidate.used)
-        selection.chosen = candidate
-        selection.manually_overridden = candidate.reason == R.MANUAL_OVERRIDE
-        return True
+        if not reserve:
+            selection.chosen = candidate
+            selection.manually_overridden = candidate.reason == R.MANUAL_OVERRIDE
+            return True
+        taken = reservations.take(candidate.number.pk, scope.channel, candidate.limits, now=now)
+        candidate.used = taken.used
+        if taken.until is not None:
+            return _chosen(selection, candidate, taken)
+        # A concurrent selection took the last unit: the next number in order.
     return False
+
+
+def _chosen(selection: Selection, candidate: Candidate, taken: reservations.Taken) -> bool:
+    candidate.reserved_until = taken.until
+    candidate.used = tuple(used + 1 for used in taken.used)  # with the unit it holds now
+    selection.chosen = candidate
+    selection.manually_overridden = candidate.reason == R.MANUAL_OVERRIDE
+    return True
 
 
 def _rank(scope: Scope, rule: list[Candidate], selection: Selection, *, now: datetime) -> None:
@@ -287,19 +342,14 @@ def _rules(
     scope: Scope,
     wanted: Wanted,
     remembered: list[Remembered],
+    by_id: dict,
+    pages: list[reads.RulePage],
     book: Plans,
     selection: Selection,
-) -> Iterator[list[Candidate]]:
-    """Each rule's numbers in order of the rules, read only when the rule is reached."""
-
-    def offer(numbers: list[PhoneNumber], reason: str, label, order=lambda n: 0):
-        return [
-            Candidate(n, reason, label(n), book.limits(n, scope.channel), order(n)) for n in numbers
-        ]
-
-    # The numbers remembered by the conversation and the lead, judged one by one so that
-    # the answer can say why one was passed over.
-    by_id = reads.numbers_by_id(scope, [r.phone_number_id for r in remembered])
+) -> list[list[Candidate]]:
+    """Each rule's candidates, in the order of the rules. The remembered numbers are
+    judged one by one, so that the answer can say why one was passed over."""
+    rules = []
     for memory in remembered:
         number = by_id.get(memory.phone_number_id)
         if number is None:
@@ -308,13 +358,21 @@ def _rules(
         if why is not None:
             selection.skipped.append(Skipped(number, memory.reason, why))
             continue
-        yield offer([number], memory.reason, lambda n, r=memory.reason: LABELS[r])
+        limits = book.limits(number, scope.channel)
+        rules.append([Candidate(number, memory.reason, LABELS[memory.reason], limits)])
+    for page in pages:
+        rules.append(_offer(page.rows, page.rule, wanted, book, scope))
+    return rules
 
-    eligible = scope.eligible()
-    pivot = _Lazy(lambda: reads.random_pivot(scope.business))
 
-    # Routed to the campaign, then to the source (a number routed to both comes first).
-    def routed(n: PhoneNumber) -> str:
+def _offer(rows: list, rule: str, wanted: Wanted, book: Plans, scope: Scope) -> list[Candidate]:
+    """A rule's numbers as candidates, with the rule's reason, label and order."""
+    reason, label, order = _RULES[rule](wanted)
+    return [Candidate(n, reason, label(n), book.limits(n, scope.channel), order(n)) for n in rows]
+
+
+def _routed(wanted: Wanted):
+    def label(n) -> str:
         matched = [
             f"{what} {value}"
             for what, value, own in (
@@ -325,38 +383,31 @@ def _rules(
         ]
         return "Routed to the " + " and ".join(matched)
 
-    def both(n: PhoneNumber) -> int:
-        matches = (n.campaign_id, n.source_id) == (wanted.campaign_id, wanted.source_id)
-        return 0 if matches else 1
+    def order(n) -> int:
+        # A number routed to both the campaign and the source first.
+        return 0 if (n.campaign_id, n.source_id) == (wanted.campaign_id, wanted.source_id) else 1
 
-    for column, value in (("campaign_id", wanted.campaign_id), ("source_id", wanted.source_id)):
-        if value is not None:
-            for page in reads.sampled(eligible.filter(**{column: value}), pivot()):
-                yield offer(page, R.CAMPAIGN_OR_SOURCE, routed, both)
+    return R.CAMPAIGN_OR_SOURCE, label, order
 
-    for page in reads.sampled(eligible.filter(is_preferred=True), pivot()):
-        yield offer(page, R.PREFERRED, lambda n: LABELS[R.PREFERRED])
 
-    if wanted.recipient is not None:
-        code = reads.area_code(wanted.recipient)
-        if code is not None:
-            label = f"In the recipient's area code ({code})"
-            for page in reads.sampled_in_area(eligible, code):
-                yield offer(page, R.LOCAL_AREA, lambda n, label=label: label)
-        state = describe_location(wanted.recipient).state
-        if state is not None:
-            label = f"In the recipient's state ({state})"
-            for page in reads.sampled(eligible.filter(location_state=state), pivot()):
-                yield offer(page, R.LOCAL_AREA, lambda n, label=label: label, lambda n: 1)
+def _local(wanted: Wanted, what: str, value, order: int):
+    text = f"In the recipient's {what} ({value})"
+    return R.LOCAL_AREA, lambda n: text, lambda n: order
 
-    for page in reads.sampled(eligible.filter(is_default=False), pivot()):
-        yield offer(page, R.HEALTHY_POOL, lambda n: LABELS[R.HEALTHY_POOL])
 
-    yield offer(
-        list(eligible.filter(is_default=True)[:1]),
-        R.FALLBACK_DEFAULT,
-        lambda n: LABELS[R.FALLBACK_DEFAULT],
-    )
+def _fixed(reason: str):
+    return lambda wanted: (reason, lambda n: LABELS[reason], lambda n: 0)
+
+
+_RULES = {
+    reads.CAMPAIGN: _routed,
+    reads.SOURCE: _routed,
+    reads.PREFERRED: _fixed(R.PREFERRED),
+    reads.AREA: lambda w: _local(w, "area code", reads.area_code(w.recipient), 0),
+    reads.STATE: lambda w: _local(w, "state", describe_location(w.recipient).state, 1),
+    reads.POOL: _fixed(R.HEALTHY_POOL),
+    reads.DEFAULT: _fixed(R.FALLBACK_DEFAULT),
+}
 
 
 CHOSEN_BY_A_PERSON = "Chosen by a person"
@@ -370,45 +421,60 @@ LABELS = {
 }
 
 
-class _Lazy:
-    """A value worked out on first use (the pool's random starting point)."""
-
-    def __init__(self, compute) -> None:
-        self._compute, self._done, self._value = compute, False, None
-
-    def __call__(self):
-        if not self._done:
-            self._value, self._done = self._compute(), True
-        return self._value
-
-
 WINDOW_NAMES = ("minute", "hour", "day")
 
 
-def _room(candidate: Candidate, now: datetime) -> str:
-    """Why a candidate has no room, and when it will: 'no capacity left this minute (10
-    of 10); frees up at 10:01 ET'."""
+def _room(candidate: Candidate, channel: str, now: datetime) -> str:
+    """Why a candidate has no room, and when it will: 'no capacity left (10 of 10 this
+    minute); frees up at 10:01 ET'."""
     full = candidate.full_windows()
     if not full:
         return "it has room"
     used, limits = candidate.used, candidate.limits
     parts = [f"{used[i]} of {limits[i]} this {WINDOW_NAMES[i]}" for i in full]
-    frees = eastern(frees_at(candidate, now), now)
-    return f"no capacity left ({', '.join(parts)}); frees up at {frees}"
+    _, at = first_free([candidate], channel, now)
+    return f"no capacity left ({', '.join(parts)}); frees up at {eastern(at, now)}"
 
 
-def frees_at(candidate: Candidate, now: datetime) -> datetime:
-    """When every full window of the candidate has reset."""
+def first_free(
+    candidates: list[Candidate], channel: str, now: datetime
+) -> tuple[Candidate, datetime]:
+    """Of full candidates, the one that has room again first, and when (one read)."""
+    found = reservations.standing([c.number.pk for c in candidates], channel, now=now)
+    return min(
+        ((c, frees_at_of(c, found[c.number.pk], now)) for c in candidates),
+        key=lambda pair: pair[1],
+    )
+
+
+def frees_at_of(candidate: Candidate, standing: reservations.Standing, now: datetime) -> datetime:
+    """When the candidate has room again: each full window frees at its reset when the
+    reported sends alone fill it; when held units fill it, as soon as the first of them
+    expires (or the window resets, if that comes first and the held units alone leave
+    room); the last of its full windows to free says when."""
     resets = capacity.resets(now)
-    return max(resets[WINDOW_NAMES[i]] for i in candidate.full_windows())
+    times = []
+    for i in candidate.full_windows():
+        reset, limit = resets[WINDOW_NAMES[i]], candidate.limits[i]
+        expiry = standing.first_expiry
+        if standing.counted[i] >= limit or expiry is None:
+            times.append(reset)
+        elif standing.held < limit:
+            times.append(min(reset, expiry))
+        else:
+            times.append(expiry)
+    return max(times)
 
 
 def eastern(at: datetime, now: datetime) -> str:
-    """'10:00 ET', with the day when it is not today: 'Sat 28 Nov 00:00 ET'."""
+    """'10:00 ET' ('10:00:42 ET' off the minute), with the day when it is not today:
+    'Sat 28 Nov 00:00 ET'."""
     local = at.astimezone(clock.EASTERN)
+    on_the_minute = local.second == local.microsecond == 0
+    time_of_day = f"{local:%H:%M}" if on_the_minute else f"{local:%H:%M:%S}"
     if clock.eastern_day(at) == clock.eastern_day(now):
-        return f"{local:%H:%M} ET"
-    return f"{local:%a %d %b %H:%M} ET"
+        return f"{time_of_day} ET"
+    return f"{local:%a %d %b} {time_of_day} ET"
 
 
 def _note_passed_over(selection: Selection, remembered: list[Remembered], now: datetime) -> None:
@@ -417,4 +483,5 @@ def _note_passed_over(selection: Selection, remembered: list[Remembered], now: d
     for candidate in selection.considered:
         pk = candidate.number.pk
         if pk in reasons and candidate is not selection.chosen and not candidate.has_room:
-            selection.skipped.append(Skipped(candidate.number, reasons[pk], _room(candidate, now)))
+            why = _room(candidate, selection.scope.channel, now)
+            selection.skipped.append(Skipped(candidate.number, reasons[pk], why))

@@ -23,7 +23,7 @@ from django.db import IntegrityError, transaction
 from accounts.models import User
 from businesses.models import Business
 from outgoing import selection as choosing
-from outgoing.candidates import Scope
+from outgoing.candidates import Scope, SenderRow
 from outgoing.models import Conversation, ConversationEvent, LeadSender
 from outgoing.selection import Remembered, Selection, Wanted
 from outgoing.vocabularies import ConversationEventType as E
@@ -69,13 +69,15 @@ def sender_select(*, ask: Ask, now: datetime) -> Selection:
     return selection
 
 
-def sender_check(*, ask: Ask, phone_number_id: UUID, now: datetime) -> Selection:
+def sender_check(
+    *, ask: Ask, phone_number_id: UUID, acting_user: User | None, now: datetime
+) -> Selection:
     """Whether a person's choice of sender may send now (a unit reserved if so); the
-    conversation, if named, then uses it."""
+    conversation, if named, then uses it (an event names the person)."""
     number = _number_of(ask.business, phone_number_id)
     selection = choosing.check(ask.scope, number, now=now)
     if selection.chosen is not None and ask.conversation_id is not None:
-        _remember(ask, _conversation(ask), _lead(ask), selection, now=now)
+        _remember(ask, _conversation(ask), _lead(ask), selection, now=now, acting_user=acting_user)
     return selection
 
 
@@ -198,35 +200,51 @@ def _remember(
     selection: Selection,
     *,
     now: datetime,
+    acting_user: User | None = None,
 ) -> None:
-    """The conversation and the lead now use the chosen number (written only if it
-    changed)."""
+    """The conversation and the lead now use the chosen number: written only if it
+    changed, so that a selection that keeps its number writes nothing. `acting_user`: the
+    person whose choice it was (a manual override), named on the conversation's event."""
     chosen = selection.chosen.number
+    moves_conversation = ask.conversation_id is not None and (
+        conversation is None or conversation.phone_number_id != chosen.pk
+    )
+    moves_lead = ask.lead_id is not None and (lead is None or lead.phone_number_id != chosen.pk)
+    if not (moves_conversation or moves_lead):
+        return
     with transaction.atomic():
-        if ask.conversation_id is not None:
+        if moves_conversation:
             if conversation is None:
                 conversation = _created(ask)
-            if conversation.phone_number_id != chosen.pk:
-                previous_id = conversation.phone_number_id
-                updated = {"phone_number": chosen, "updated_at": now}
-                if ask.lead_id is not None and conversation.lead_id is None:
-                    updated["lead_id"] = ask.lead_id
-                Conversation.objects.filter(pk=conversation.pk).update(**updated)
-                if previous_id is not None:
-                    _event(
-                        conversation,
-                        E.SENDER_CHANGED,
-                        number=chosen,
-                        previous=PhoneNumber.objects.filter(pk=previous_id).first(),
-                        reason=_why_moved(selection, previous_id),
-                        acting_user=None,
-                        now=now,
+            previous_id = conversation.phone_number_id
+            updated = {"phone_number_id": chosen.pk, "updated_at": now}
+            if ask.lead_id is not None and conversation.lead_id is None:
+                updated["lead_id"] = ask.lead_id
+            Conversation.objects.filter(pk=conversation.pk).update(**updated)
+            if previous_id is not None and previous_id != chosen.pk:
+                _event(
+                    conversation,
+                    E.SENDER_CHANGED,
+                    number=chosen,
+                    previous=PhoneNumber.objects.filter(pk=previous_id).first(),
+                    reason=_why_moved(selection, previous_id),
+                    acting_user=acting_user,
+                    now=now,
+                )
+        if moves_lead:
+            # One INSERT ... ON CONFLICT DO UPDATE (update_or_create took six statements).
+            LeadSender.objects.bulk_create(
+                [
+                    LeadSender(
+                        business=ask.business,
+                        lead_id=ask.lead_id,
+                        phone_number_id=chosen.pk,
+                        updated_at=now,
                     )
-        if ask.lead_id is not None and (lead is None or lead.phone_number_id != chosen.pk):
-            LeadSender.objects.update_or_create(
-                business=ask.business,
-                lead_id=ask.lead_id,
-                defaults={"phone_number": chosen, "updated_at": now},
+                ],
+                update_conflicts=True,
+                unique_fields=["business", "lead_id"],
+                update_fields=["phone_number", "updated_at"],
             )
 
 
@@ -234,14 +252,16 @@ def _why_moved(selection: Selection, previous_id) -> str:
     for skipped in selection.skipped:
         if skipped.number.pk == previous_id:
             return f"{skipped.number.number} passed over: {skipped.why}"
-    return choosing.LABELS.get(selection.chosen.reason) or selection.chosen.label
+    if selection.chosen.reason == R.MANUAL_OVERRIDE and selection.subject is not None:
+        return "Chosen by a person for one message (manual override)"
+    return selection.chosen.label
 
 
 def _event(
     conversation: Conversation,
     type: str,
     *,
-    number: PhoneNumber | None,
+    number: PhoneNumber | SenderRow | None,
     previous: PhoneNumber | None,
     acting_user: User | None,
     now: datetime,
@@ -251,7 +271,7 @@ def _event(
         conversation=conversation,
         type=type,
         number=number.number if number else None,
-        phone_number=number,
+        phone_number_id=number.pk if number else None,
         previous_number=previous.number if previous else None,
         reason=reason,
         actor=acting_user,

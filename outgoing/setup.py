@@ -14,7 +14,7 @@ from datetime import datetime
 
 from django.db.models import Count, Q
 
-from outgoing.selection import Selection, eastern, frees_at
+from outgoing.selection import Selection, eastern, first_free
 from phonenumbers_app.models import PhoneNumber
 from warmup import capacity, sending
 
@@ -26,10 +26,10 @@ def why_nothing_can_send(selection: Selection, *, now: datetime) -> str:
     scope = selection.scope
     full = [c for c in selection.considered if c.used is not None and not c.has_room]
     if full:
-        first = min(full, key=lambda c: frees_at(c, now))
+        first, at = first_free(full, scope.channel, now)
         return (
             f"Every number that may send {WHAT[scope.channel]} has used its capacity: the "
-            f"first frees up at {eastern(frees_at(first, now), now)} ({first.number.number})."
+            f"first frees up at {eastern(at, now)} ({first.number.number})."
         )
     counts = _funnel(scope)
     held, team, *stages = counts

@@ -27,13 +27,14 @@ from __future__ import annotations
 import logging
 import secrets
 from collections.abc import Iterable, Mapping
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from functools import cache
 from uuid import UUID
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, Min
 
 from phonenumbers_app.models import PhoneNumber
 from warmup import capacity
@@ -80,18 +81,24 @@ return out
 """
 
 # KEYS: minute, hour, day counters, reservations. ARGV: the three limits, now, expiry,
-# token. Returns 0 when reserved, else the first full window (1 minute, 2 hour, 3 day).
+# token. Returns {0 when reserved, else the first full window (1 minute, 2 hour, 3 day);
+# then the minute's, hour's and day's use before it (sent + held)}.
 _RESERVE = """
 redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', ARGV[4])
 local held = redis.call('ZCARD', KEYS[4])
+local used = {}
+local full = 0
 for j = 1, 3 do
-    if tonumber(redis.call('GET', KEYS[j]) or '0') + held >= tonumber(ARGV[j]) then
-        return j
+    used[j] = tonumber(redis.call('GET', KEYS[j]) or '0') + held
+    if full == 0 and used[j] >= tonumber(ARGV[j]) then
+        full = j
     end
 end
-redis.call('ZADD', KEYS[4], ARGV[5], ARGV[6])
-redis.call('PEXPIREAT', KEYS[4], ARGV[5])
-return 0
+if full == 0 then
+    redis.call('ZADD', KEYS[4], ARGV[5], ARGV[6])
+    redis.call('PEXPIREAT', KEYS[4], ARGV[5])
+end
+return {full, used[1], used[2], used[3]}
 """
 
 # KEYS: reservations; ARGV[1]: now, ARGV[1 + i]: how many of KEYS[i] to release.
@@ -172,24 +179,98 @@ def used_now(phone_number_id: UUID, *, now: datetime) -> dict[str, dict[str, int
     return used
 
 
+@dataclass(frozen=True)
+class Standing:
+    """A number's use on a channel split in its parts: the reported sends per window, the
+    units held, and when the first held unit expires."""
+
+    counted: Windows
+    held: int
+    first_expiry: datetime | None
+
+
+def standing(
+    phone_number_ids: Iterable[UUID], channel: str, *, now: datetime
+) -> dict[UUID, Standing]:
+    """{number id: Standing} on `channel` now (for saying when a full number frees up).
+    Raises CountersUnavailable."""
+    ids = list(phone_number_ids)
+    if not ids:
+        return {}
+    try:
+        counted = capacity.used(ids, now=now)
+        client = capacity.redis_client()
+        if client is not None:
+            pipe = client.pipeline(transaction=False)
+            for number_id in ids:
+                key = _held_key(channel, number_id)
+                pipe.zcount(key, f"({_ms(now)}", "+inf")
+                pipe.zrangebyscore(key, f"({_ms(now)}", "+inf", start=0, num=1, withscores=True)
+            replies = pipe.execute()
+            held = {
+                number_id: (
+                    int(replies[2 * i]),
+                    _from_ms(replies[2 * i + 1][0][1]) if replies[2 * i + 1] else None,
+                )
+                for i, number_id in enumerate(ids)
+            }
+        else:
+            rows = (
+                Reservation.objects.filter(
+                    phone_number__in=ids, channel=channel, expires_at__gt=now
+                )
+                .values("phone_number")
+                .annotate(held=Count("id"), first=Min("expires_at"))
+                .order_by()
+            )
+            held = {row["phone_number"]: (row["held"], row["first"]) for row in rows}
+    except Exception as error:
+        raise CountersUnavailable(f"{type(error).__name__}: {error}") from error
+    return {
+        number_id: Standing(
+            counted=tuple(counted[number_id][channel][w] for w in capacity.WINDOWS),
+            held=held.get(number_id, (0, None))[0],
+            first_expiry=held.get(number_id, (0, None))[1],
+        )
+        for number_id in ids
+    }
+
+
+def _from_ms(ms: float) -> datetime:
+    return datetime.fromtimestamp(ms / 1000, tz=UTC)
+
+
+@dataclass(frozen=True)
+class Taken:
+    """What an attempt to reserve found: when the unit it took expires (None: a window
+    was full and nothing was taken), and the use (sent + held) before it."""
+
+    until: datetime | None
+    used: Windows
+
+
 def reserve(
     phone_number_id: UUID, channel: str, limits: Windows, *, now: datetime
 ) -> datetime | None:
     """Take one unit of the number's capacity on `channel` if its minute, hour and day
     stay within `limits`: when the reservation expires, or None when a window is full.
     Raises CountersUnavailable."""
+    return take(phone_number_id, channel, limits, now=now).until
+
+
+def take(phone_number_id: UUID, channel: str, limits: Windows, *, now: datetime) -> Taken:
+    """reserve(), saying also what the number had used: one atomic step that needs no
+    read before it."""
     expires_at = now + timedelta(seconds=seconds())
     try:
         client = capacity.redis_client()
         if client is not None:
-            full = _script(client, _RESERVE)(
-                keys=[
-                    *_counter_keys(channel, phone_number_id, now),
-                    _held_key(channel, phone_number_id),
-                ],
+            keys = _counter_keys(channel, phone_number_id, now)
+            full, *used = _script(client, _RESERVE)(
+                keys=[*keys, _held_key(channel, phone_number_id)],
                 args=[*limits, _ms(now), _ms(expires_at), secrets.token_hex(8)],
             )
-            return None if full else expires_at
+            return Taken(None if full else expires_at, tuple(int(n) for n in used))
         return _reserve_in_database(phone_number_id, channel, limits, now, expires_at)
     except CountersUnavailable:
         raise
@@ -230,7 +311,7 @@ def _held_in_database(ids: list[UUID], channel: str, now: datetime) -> dict[UUID
 
 def _reserve_in_database(
     phone_number_id: UUID, channel: str, limits: Windows, now: datetime, expires_at: datetime
-) -> datetime | None:
+) -> Taken:
     with transaction.atomic():
         # The number's row is the lock: concurrent reservations of it take turns.
         PhoneNumber.objects.select_for_update().filter(pk=phone_number_id).values("pk").first()
@@ -238,13 +319,13 @@ def _reserve_in_database(
         held.filter(expires_at__lte=now).delete()
         counted = capacity.used([phone_number_id], now=now)[phone_number_id][channel]
         live = held.count()
-        for window, limit in zip(capacity.WINDOWS, limits, strict=True):
-            if counted[window] + live >= limit:
-                return None
+        used = tuple(counted[window] + live for window in capacity.WINDOWS)
+        if any(n >= limit for n, limit in zip(used, limits, strict=True)):
+            return Taken(None, used)
         Reservation.objects.create(
             phone_number_id=phone_number_id, channel=channel, expires_at=expires_at
         )
-    return expires_at
+    return Taken(expires_at, used)
 
 
 def _release_in_database(sent: Mapping[tuple[UUID, str], int], now: datetime) -> None:

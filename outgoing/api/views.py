@@ -149,7 +149,10 @@ class ManualOverrideView(ApiView):
         data = validated(ManualOverrideInput, request.data)
         ask = ask_from(request.user, data["selection"])
         selection = sender_check(
-            ask=ask, phone_number_id=data["fromPhoneNumberId"], now=timezone.now()
+            ask=ask,
+            phone_number_id=data["fromPhoneNumberId"],
+            acting_user=request.user,
+            now=timezone.now(),
         )
         return Response(answer(selection, ask))
 

@@ -164,7 +164,7 @@ class TestHeld:
 
         assert [a["canSend"] for a in answers] == [True, True, True, False]
         assert {a["number"] for a in answers[:3]} == {number.number}
-        assert re.search(r"frees up at \d\d:\d\d ET", answers[3]["setupMessage"])
+        assert re.search(r"frees up at \d\d:\d\d(:\d\d)? ET", answers[3]["setupMessage"])
         assert eligible(answers[3])[number.number]["capacityLeft"]["minute"] == 0
         assert backend.held(number) == 3
 
