@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import connections
-from django.db.models import Field, QuerySet
+from django.db.models import Field, Model, QuerySet
 
 
 @dataclass(frozen=True)
@@ -41,14 +41,21 @@ class Compiled:
 
 
 def compile_union(
-    parts: Sequence[QuerySet],
+    parts: Sequence[QuerySet | Sequence[QuerySet]],
     slots: Sequence[Slot],
     *,
     using: str,
+    outer: str = "{union}",
+    limits: Sequence[int | None] | None = None,
 ) -> Compiled:
     """One statement of `parts` (values_list querysets of the same columns, each maybe
     sliced and ordered), each row tagged with its part's index as a first column:
-    SELECT 0 AS part, p0.* FROM (...) AS p0 UNION ALL SELECT 1 AS part, ... ."""
+    SELECT 0 AS part, p0.* FROM (...) AS p0 UNION ALL SELECT 1 AS part, ... ; placed in
+    `outer` (e.g. to look up other tables' columns once for the union's rows).
+
+    A part may be a sequence of querysets read one after the other, with `limits[i]`
+    rows at most of them all: the database reads the later ones only while the earlier
+    ones leave the limit unmet."""
     connection = connections[using]
     prepared = {
         _key(slot.field.get_db_prep_value(slot.sentinel, connection, prepared=False)): slot.name
@@ -57,21 +64,33 @@ def compile_union(
     pieces, names, constants = [], [], []
     converters = ()
     for index, part in enumerate(parts):
-        compiler = part.query.get_compiler(using)
-        sql, params = compiler.as_sql()
-        if index == 0:
-            selected = [expression for expression, _, _ in compiler.select[: compiler.col_count]]
-            converters = tuple(
-                (position + 1, functions, expression)
-                for position, (functions, expression) in compiler.get_converters(selected).items()
-            )
-        pieces.append(f"SELECT {index} AS part, p{index}.* FROM ({sql}) AS p{index}")
-        for value in params:
-            name = prepared.get(_key(value))
-            names.append(name)
-            constants.append(None if name else value)
+        chain = [part] if isinstance(part, QuerySet) else list(part)
+        sqls = []
+        for link, queryset in enumerate(chain):
+            compiler = queryset.query.get_compiler(using)
+            sql, params = compiler.as_sql()
+            if not converters:
+                selected = [e for e, _, _ in compiler.select[: compiler.col_count]]
+                converters = tuple(
+                    (position + 1, functions, expression)
+                    for position, (functions, expression) in compiler.get_converters(
+                        selected
+                    ).items()
+                )
+            sqls.append(f"SELECT * FROM ({sql}) AS p{index}_{link}")
+            for value in params:
+                name = prepared.get(_key(value))
+                names.append(name)
+                constants.append(None if name else value)
+        limit = limits[index] if limits else None
+        body = " UNION ALL ".join(sqls)
+        bounded = f" LIMIT {int(limit)}" if limit is not None else ""
+        pieces.append(
+            f"SELECT * FROM (SELECT {index} AS part, p{index}.* FROM ({body}) AS p{index}"
+            f"{bounded}) AS q{index}"
+        )
     return Compiled(
-        sql=" UNION ALL ".join(pieces),
+        sql=outer.format(union=" UNION ALL ".join(pieces)),
         params=tuple(names),
         constants=tuple(constants),
         fields={slot.name: slot.field for slot in slots},
@@ -110,3 +129,14 @@ def run(compiled: Compiled, values: Mapping[str, Any], *, using: str) -> list[tu
 def _key(value: Any) -> Any:
     # Sentinels are matched by value and type: a constant True must not match 1.
     return (type(value), value)
+
+
+def instances(model: type[Model], compiled: Compiled, values: Mapping[str, Any], *, using: str):
+    """The rows of a one-part statement of `model`'s concrete fields (attnames, in their
+    order, then any annotations) as instances (annotations set as attributes)."""
+    names = [field.attname for field in model._meta.concrete_fields]
+    found = []
+    for _part, *row in run(compiled, values, using=using):
+        instance = model.from_db(using, names, row[: len(names)])
+        found.append((instance, row[len(names) :]))
+    return found

@@ -15,13 +15,18 @@ the next number in order is tried.
 
 from __future__ import annotations
 
+import dataclasses
+import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 
+from django.db import router
 from django.db.models import Exists, OuterRef, Q
 
 from businesses.models import Business
 from outgoing import candidates as reads
+from outgoing import compiled
 from outgoing.candidates import Scope
 from outgoing.vocabularies import SelectionReason as R
 from phonenumbers_app.models import PhoneNumber
@@ -132,13 +137,13 @@ class Plans:
     else the default): two queries at most, however many numbers."""
 
     def __init__(self, business: Business) -> None:
-        chosen = BusinessWarmupPlan.objects.filter(business=business, plan=OuterRef("pk"))
-        rows = WarmupPlan.objects.filter(Q(is_default=True) | Q(Exists(chosen))).annotate(
-            for_business=Exists(chosen)
+        using = router.db_for_read(WarmupPlan)
+        rows = compiled.instances(
+            WarmupPlan, _plans_statement(using), {"business": business.pk}, using=using
         )
         self._business = self._default = None
-        for plan in rows:
-            if plan.for_business:
+        for plan, (for_business,) in rows:
+            if for_business:
                 self._business = plan
             if plan.is_default:
                 self._default = plan
@@ -172,6 +177,24 @@ class Plans:
         return self._limits[key]
 
 
+_BUSINESS = uuid.UUID("00000000-0000-4000-8000-0000000000b2")
+
+
+@lru_cache(maxsize=8)
+def _plans_statement(using: str) -> compiled.Compiled:
+    """The default plan and the business's, marked, compiled once (outgoing/compiled.py):
+    the ORM's compiling of it cost more than running it."""
+    chosen = BusinessWarmupPlan.objects.filter(business_id=_BUSINESS, plan=OuterRef("pk"))
+    names = [field.attname for field in WarmupPlan._meta.concrete_fields]
+    plans_ = (
+        WarmupPlan.objects.filter(Q(is_default=True) | Q(Exists(chosen)))
+        .annotate(for_business=Exists(chosen))
+        .values_list(*names, "for_business")
+    )
+    slot = compiled.Slot("business", _BUSINESS, BusinessWarmupPlan._meta.get_field("business"))
+    return compiled.compile_union([plans_], [slot], using=using)
+
+
 def _warmup(number: PhoneNumber):
     return selectors.number_warmup_of(number)
 
@@ -189,10 +212,8 @@ def select(
     selection = Selection(scope=scope, wanted=wanted)
     book = Plans(scope.business)
     asked = _asked(wanted, remembered)
-    by_id, pages = reads.read(scope, asked)
-    rules = _rules(scope, wanted, remembered, by_id, pages, book, selection)
     try:
-        _walk(scope, rules, selection, now=now, reserve=reserve)
+        pages = _by_the_rules(scope, wanted, remembered, asked, book, selection, now, reserve)
         if selection.chosen is None:
             # No number of any sample had room: read on through the rules whose sample
             # was cut, so "no capacity" is said only when it is true.
@@ -207,6 +228,14 @@ def select(
                         break
                 if selection.chosen is not None:
                     break
+        if selection.chosen is None:
+            default = [
+                c
+                for c in _offer(reads.default_of(scope), reads.DEFAULT, wanted, book, scope)
+                if c.number.pk not in {s.number.pk for s in selection.considered}
+            ]
+            if default:
+                _choose(scope, default, selection, now=now, reserve=reserve)
     except CountersUnavailable:
         selection.chosen = None
         selection.setup_message = UNAVAILABLE
@@ -217,6 +246,45 @@ def select(
 
         selection.setup_message = why_nothing_can_send(selection, now=now)
     return selection
+
+
+def _by_the_rules(
+    scope: Scope,
+    wanted: Wanted,
+    remembered: list[Remembered],
+    asked: reads.Asked,
+    book: Plans,
+    selection: Selection,
+    now: datetime,
+    reserve: bool,
+) -> list[reads.RulePage]:
+    """Walk the rules' samples in order; the rules' pages read. A conversation or lead
+    that remembers a number mostly keeps it: then the first read is of the remembered
+    numbers and the pool's sample only (the alternatives listed), and the other rules
+    are read only if no remembered number can send (their parts cost planning time)."""
+    if asked.remembered:
+        by_id, pages = reads.read(scope, asked, rules=(reads.POOL,))
+        explicit = _rules(scope, wanted, remembered, by_id, [], book, selection)
+        _walk(scope, explicit, selection, now=now, reserve=reserve)
+        if selection.chosen is not None:
+            _walk(
+                scope,
+                _rules(scope, wanted, [], {}, pages, book, selection),
+                selection,
+                now=now,
+                reserve=reserve,
+            )
+            return pages
+        asked = dataclasses.replace(asked, remembered=())
+    _, pages = reads.read(scope, asked)
+    _walk(
+        scope,
+        _rules(scope, wanted, [], {}, pages, book, selection),
+        selection,
+        now=now,
+        reserve=reserve,
+    )
+    return pages
 
 
 def _asked(wanted: Wanted, remembered: list[Remembered]) -> reads.Asked:
@@ -245,7 +313,7 @@ def _walk(
     """Try the rules in order until one gives a number with room; then rank the rules
     after it until the list of alternatives is full (what a person picking another
     sender chooses from)."""
-    seen: set = set()
+    seen = {c.number.pk for c in selection.considered}
     for rule in rules:
         fresh = [c for c in rule if c.number.pk not in seen]
         seen.update(c.number.pk for c in fresh)

@@ -13,15 +13,18 @@ atomic step in Redis.
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from uuid import UUID
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, router, transaction
 
 from accounts.models import User
 from businesses.models import Business
+from outgoing import compiled
 from outgoing import selection as choosing
 from outgoing.candidates import Scope, SenderRow
 from outgoing.models import Conversation, ConversationEvent, LeadSender
@@ -166,6 +169,8 @@ def _conversation(ask: Ask, *, create: bool = False, lock: bool = False) -> Conv
     take turns)."""
     if ask.conversation_id is None:
         return None
+    if not lock and not create:
+        return _read_one(Conversation, "conversation_id", ask.business, ask.conversation_id)
     rows = Conversation.objects.filter(business=ask.business, conversation_id=ask.conversation_id)
     if lock:
         rows = rows.select_for_update()
@@ -190,7 +195,35 @@ def _created(ask: Ask) -> Conversation:
 def _lead(ask: Ask) -> LeadSender | None:
     if ask.lead_id is None:
         return None
-    return LeadSender.objects.filter(business=ask.business, lead_id=ask.lead_id).first()
+    return _read_one(LeadSender, "lead_id", ask.business, ask.lead_id)
+
+
+_BUSINESS = uuid.UUID("00000000-0000-4000-8000-0000000000b3")
+_ID = "\ue000id"
+
+
+def _read_one(model, id_field: str, business: Business, value: str):
+    """The business's row of `model` whose `id_field` is `value`, or None: a statement
+    compiled once per model (outgoing/compiled.py), as every selection reads one or two."""
+    using = router.db_for_read(model)
+    found = compiled.instances(
+        model,
+        _by_business_id(model, id_field, using),
+        {"business": business.pk, "id": value},
+        using=using,
+    )
+    return found[0][0] if found else None
+
+
+@lru_cache(maxsize=8)
+def _by_business_id(model, id_field: str, using: str) -> compiled.Compiled:
+    names = [field.attname for field in model._meta.concrete_fields]
+    rows = model.objects.filter(business_id=_BUSINESS, **{id_field: _ID}).values_list(*names)
+    slots = [
+        compiled.Slot("business", _BUSINESS, model._meta.get_field("business")),
+        compiled.Slot("id", _ID, model._meta.get_field(id_field)),
+    ]
+    return compiled.compile_union([rows[:1]], slots, using=using)
 
 
 def _remember(

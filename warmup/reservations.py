@@ -56,8 +56,11 @@ def _held_key(channel: str, phone_number_id: UUID | str) -> str:
     return f"warmup:held:{channel}:{number}"
 
 
-def _counter_keys(channel: str, phone_number_id: UUID, now: datetime) -> list[str]:
-    return [capacity.key(channel, window, phone_number_id) for window in capacity.windows(now)]
+def _counter_keys(
+    channel: str, phone_number_id: UUID, now: datetime, windows: tuple | None = None
+) -> list[str]:
+    windows = windows or capacity.windows(now)
+    return [capacity.key(channel, window, phone_number_id) for window in windows]
 
 
 def _ms(at: datetime) -> int:
@@ -125,8 +128,12 @@ def usage(phone_number_ids: Iterable[UUID], channel: str, *, now: datetime) -> d
         client = capacity.redis_client()
         if client is not None:
             keys = []
+            windows = capacity.windows(now)  # the same for every number
             for number_id in ids:
-                keys += [*_counter_keys(channel, number_id, now), _held_key(channel, number_id)]
+                keys += [
+                    *_counter_keys(channel, number_id, now, windows),
+                    _held_key(channel, number_id),
+                ]
             values = _script(client, _READ)(keys=keys, args=[_ms(now)])
             return {
                 number_id: tuple(int(v) for v in values[3 * i : 3 * i + 3])

@@ -47,6 +47,9 @@ class Condition:
     keeps: Q  # the numbers that meet it
     holds: Callable[[Row, NumberWarmup | None], bool]
     refusal: Callable[[Row, NumberWarmup | None], str]  # why a number that fails it cannot send
+    # It reads the engine's or the 10DLC row, not only the number's (a filter of it joins
+    # them: the selection tests these in Python on the rows it reads).
+    joined: bool = False
 
 
 def pacing_status(n: Row, warmup: NumberWarmup | None) -> str:
@@ -114,6 +117,7 @@ _BASE = (
         _pacing_is_not(PacingStatus.SUSPENDED),
         lambda n, w: pacing_status(n, w) != PacingStatus.SUSPENDED,
         lambda n, w: with_reason("The warmup engine suspended the number", n.health_reason),
+        joined=True,
     ),
     Condition(
         "not_engine_disabled",
@@ -121,6 +125,7 @@ _BASE = (
         _pacing_is_not(PacingStatus.DISABLED),
         lambda n, w: pacing_status(n, w) != PacingStatus.DISABLED,
         lambda n, w: "The warmup engine disabled sending from the number.",
+        joined=True,
     ),
     Condition(
         "not_blocked",
@@ -132,11 +137,17 @@ _BASE = (
     Condition(
         "not_paused",
         PAUSED,
-        ~Q(warmup_state=W.PAUSED) & _pacing_is_not(PacingStatus.COOLING_DOWN),
-        lambda n, w: (
-            not (n.warmup_state == W.PAUSED or pacing_status(n, w) == PacingStatus.COOLING_DOWN)
-        ),
+        ~Q(warmup_state=W.PAUSED),
+        lambda n, w: n.warmup_state != W.PAUSED,
         lambda n, w: with_reason("Warmup is paused", n.warmup_pause_reason or n.health_reason),
+    ),
+    Condition(
+        "not_cooling_down",
+        PAUSED,
+        _pacing_is_not(PacingStatus.COOLING_DOWN),
+        lambda n, w: pacing_status(n, w) != PacingStatus.COOLING_DOWN,
+        lambda n, w: with_reason("Warmup is paused", n.warmup_pause_reason or n.health_reason),
+        joined=True,
     ),
 )
 
@@ -211,6 +222,7 @@ _CAMPAIGN = Condition(
         "SMS to US numbers needs an approved A2P 10DLC campaign; the number's is "
         f"{_campaign_status(n) or 'not registered'}."
     ),
+    joined=True,
 )
 
 
@@ -252,9 +264,11 @@ def blocker(conditions: tuple[Condition, ...], n: Row, warmup: NumberWarmup | No
     return None
 
 
-def keeps(conditions: tuple[Condition, ...]) -> Q:
-    """The numbers that meet every one of `conditions`."""
+def keeps(conditions: tuple[Condition, ...], *, own_columns_only: bool = False) -> Q:
+    """The numbers that meet every one of `conditions` (`own_columns_only`: of those
+    that read only the number's own columns, a filter that joins nothing)."""
     combined = Q()
     for condition in conditions:
-        combined &= condition.keeps
+        if not (own_columns_only and condition.joined):
+            combined &= condition.keeps
     return combined

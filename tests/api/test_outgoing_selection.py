@@ -97,9 +97,8 @@ class TestEachReason:
 
         first = select_new(member_client, recipientPhoneNumber=SF)
         assert (first["number"], first["selectionReason"]) == (pool.number, "HealthyPool")
-        # Listed as the alternative it is, the last resort, not as a local number.
-        (listed,) = [n for n in first["eligibleNumbers"] if n["number"] == default.number]
-        assert listed["selectionReason"] == "FallbackDefault"
+        # Not even listed: the last resort is read only when no other number has room.
+        assert default.number not in eligible(first)
 
     def test_a_business_with_only_its_default_number_sends_from_it(self, member_client, business):
         default = sender(business, is_default=True)
