@@ -36,7 +36,7 @@ from django.db import router
 from django.db.models import Max, Min, Q, QuerySet
 
 from businesses.models import Business
-from outgoing.compiled import Compiled, Slot, compile_union, run
+from core.db.compiled import Compiled, Slot, compile_union, run
 from phonenumbers_app.models import PhoneNumber, TenDlc
 from phonenumbers_app.vocabularies import InventoryState
 from warmup import capacity, sending

@@ -25,8 +25,8 @@ from django.db import router
 from django.db.models import Exists, OuterRef, Q
 
 from businesses.models import Business
+from core.db import compiled
 from outgoing import candidates as reads
-from outgoing import compiled
 from outgoing.candidates import Scope
 from outgoing.vocabularies import SelectionReason as R
 from phonenumbers_app.models import PhoneNumber

@@ -20,11 +20,11 @@ from functools import lru_cache
 from uuid import UUID
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, router, transaction
+from django.db import IntegrityError, connections, router, transaction
 
 from accounts.models import User
 from businesses.models import Business
-from outgoing import compiled
+from core.db import compiled
 from outgoing import selection as choosing
 from outgoing.candidates import Scope, SenderRow
 from outgoing.models import Conversation, ConversationEvent, LeadSender
@@ -265,20 +265,37 @@ def _remember(
                     now=now,
                 )
         if moves_lead:
-            # One INSERT ... ON CONFLICT DO UPDATE (update_or_create took six statements).
-            LeadSender.objects.bulk_create(
-                [
-                    LeadSender(
-                        business=ask.business,
-                        lead_id=ask.lead_id,
-                        phone_number_id=chosen.pk,
-                        updated_at=now,
-                    )
-                ],
-                update_conflicts=True,
-                unique_fields=["business", "lead_id"],
-                update_fields=["phone_number", "updated_at"],
-            )
+            _lead_upsert(ask.business, ask.lead_id, chosen.pk, now)
+
+
+def _lead_upsert(business: Business, lead_id: str, phone_number_id: UUID, now: datetime) -> None:
+    """The lead's number, in one INSERT ... ON CONFLICT DO UPDATE (the same words on
+    PostgreSQL and SQLite): update_or_create took six statements, and bulk_create's
+    compiling a millisecond."""
+    meta = LeadSender._meta
+    connection = connections[router.db_for_write(LeadSender)]
+    values = {
+        "business": business.pk,
+        "lead_id": lead_id,
+        "phone_number": phone_number_id,
+        "updated_at": now,
+    }
+    fields = [meta.get_field(name) for name in values]
+    columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
+    business_col, lead_col, number_col, updated_col = (
+        connection.ops.quote_name(field.column) for field in fields
+    )
+    sql = (
+        f"INSERT INTO {connection.ops.quote_name(meta.db_table)} ({columns}) "
+        f"VALUES (%s, %s, %s, %s) ON CONFLICT ({business_col}, {lead_col}) DO UPDATE SET "
+        f"{number_col} = excluded.{number_col}, {updated_col} = excluded.{updated_col}"
+    )
+    params = [
+        field.get_db_prep_save(value, connection)
+        for field, value in zip(fields, values.values(), strict=True)
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
 
 
 def _why_moved(selection: Selection, previous_id) -> str:
