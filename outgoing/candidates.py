@@ -260,8 +260,8 @@ def read(
             continue
         page = pages.setdefault(rule, RulePage(rule, [], False))
         page.full = page.full or (limit is not None and len(rows) == limit)
-        # The parts filter by the number's own columns; the engine's and 10DLC conditions
-        # are tested here, on the row (the same rule: warmup/sending.py).
+        # The parts read the business's unreleased numbers; whether each may send is
+        # tested here, on the row (the same rule: warmup/sending.py).
         sendable = [row for row in rows if judged(scope, row) is None]
         page.rows.extend(sendable[: SAMPLE - len(page.rows)])
     return remembered, [pages[rule] for rule in shape.rules]
@@ -303,12 +303,16 @@ _FIELDS = {
 
 def _eligible(shape: _Shape, v: dict[str, Any], *, full: bool = True) -> QuerySet[PhoneNumber]:
     """The business's numbers that may send to a lead on the shape's channel (capacity
-    aside): `v` holds the values, real or sentinels. `full=False`: by the number's own
-    columns only (the statement's parts, which join nothing: the engine's and 10DLC
-    conditions are tested on the rows read)."""
-    queryset = PhoneNumber.objects.filter(business_id=v["business"]).filter(
-        sending.keeps(sending.lead_conditions(shape.channel), own_columns_only=full is False)
+    aside): `v` holds the values, real or sentinels. `full=False`: only the business's
+    unreleased numbers (what the indexes of the statement's parts hold): the rest of the
+    rule is tested on the rows read (each condition costs the planner time in each part,
+    and the statement has a dozen)."""
+    held = PhoneNumber.objects.filter(business_id=v["business"]).exclude(
+        inventory_state=InventoryState.RELEASED
     )
+    if not full:
+        return held
+    queryset = held.filter(sending.keeps(sending.lead_conditions(shape.channel)))
     if shape.team:
         queryset = queryset.filter(Q(team_id__isnull=True) | Q(team_id=v["team"]))
     return queryset
