@@ -360,6 +360,9 @@ SPECTACULAR_SETTINGS = {
         "MessageChannelEnum": "warmup.vocabularies.Channel",
         "MessageOutcomeEnum": "warmup.vocabularies.Outcome",
         "EngineActionEnum": "warmup.vocabularies.EngineAction",
+        # The outgoing-number selection's (the published document's names).
+        "OutgoingNumberChannelEnum": "outgoing.vocabularies.SelectionChannel",
+        "OutgoingNumberSelectionReason": "outgoing.vocabularies.SelectionReason",
     },
 }
 
