@@ -454,11 +454,11 @@ def test_an_idempotency_key_replays_the_first_answer_and_holds_one_unit(member_c
 
 
 # A tenant's selection, the same on SQLite and PostgreSQL (counters in local memory, holds
-# in the database): the key, the business, the plans, and one statement for every rule's
-# numbers (the remembered ones too); then the hold taken under the number's row lock
-# (savepoint, lock, expired out, count, insert, release). Sticky: also the conversation
-# before, and after the hold the use of the other rules' numbers listed as alternatives
-# (with Redis, the holds and uses are Redis calls: 4 and 5 queries in all).
+# in the database): the key, the business, the plans, and one statement of the rules'
+# numbers; then the hold taken under the number's row lock (savepoint, lock, expired out,
+# count, insert, release). Sticky: also the conversation before; its one statement reads
+# the remembered number and the pool's sample, whose use is read after the hold for the
+# alternatives listed. With Redis the holds and uses are Redis calls: 5 and 4 queries.
 STICKY_QUERIES = 12
 # The pool: no conversation, and the rule's use read before ranking it.
 POOL_QUERIES = 11
