@@ -262,28 +262,20 @@ def _by_the_rules(
     that remembers a number mostly keeps it: then the first read is of the remembered
     numbers and the pool's sample only (the alternatives listed), and the other rules
     are read only if no remembered number can send (their parts cost planning time)."""
+
+    def walk(by_id: dict, pages: list[reads.RulePage], memories: list[Remembered]) -> None:
+        rules = _rules(scope, wanted, memories, by_id, pages, book, selection)
+        _walk(scope, rules, selection, now=now, reserve=reserve)
+
     if asked.remembered:
         by_id, pages = reads.read(scope, asked, rules=(reads.POOL,))
-        explicit = _rules(scope, wanted, remembered, by_id, [], book, selection)
-        _walk(scope, explicit, selection, now=now, reserve=reserve)
+        walk(by_id, [], remembered)
         if selection.chosen is not None:
-            _walk(
-                scope,
-                _rules(scope, wanted, [], {}, pages, book, selection),
-                selection,
-                now=now,
-                reserve=reserve,
-            )
+            walk({}, pages, [])  # the alternatives listed
             return pages
         asked = dataclasses.replace(asked, remembered=())
     _, pages = reads.read(scope, asked)
-    _walk(
-        scope,
-        _rules(scope, wanted, [], {}, pages, book, selection),
-        selection,
-        now=now,
-        reserve=reserve,
-    )
+    walk({}, pages, [])
     return pages
 
 

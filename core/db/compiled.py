@@ -19,6 +19,8 @@ from typing import Any
 from django.db import connections
 from django.db.models import Field, Model, QuerySet
 
+from core.db.rows_by_pk import converted
+
 
 @dataclass(frozen=True)
 class Slot:
@@ -112,18 +114,7 @@ def run(compiled: Compiled, values: Mapping[str, Any], *, using: str) -> list[tu
     with connection.cursor() as cursor:
         cursor.execute(compiled.sql, params)
         rows = cursor.fetchall()
-    if not compiled.converters:
-        return rows
-    converted = []
-    for row in rows:
-        values_ = list(row)
-        for position, functions, expression in compiled.converters:
-            value = values_[position]
-            for function in functions:
-                value = function(value, expression, connection)
-            values_[position] = value
-        converted.append(tuple(values_))
-    return converted
+    return converted(rows, compiled.converters, connection)
 
 
 def _key(value: Any) -> Any:

@@ -46,18 +46,24 @@ def values_by_pk(
     with connection.cursor() as cursor:
         cursor.execute(statement.sql, params)
         rows = cursor.fetchall()
-    if not statement.converters:
+    return converted(rows, statement.converters, connection)
+
+
+def converted(rows: list[tuple], converters, connection) -> list[tuple]:
+    """`rows` with the backend's and the fields' converters applied, as values_list()
+    gives them (`converters`: (position, functions, expression), as the compiler's)."""
+    if not converters:
         return rows
-    converted = []
+    result = []
     for row in rows:
         values = list(row)
-        for position, functions, expression in statement.converters:
+        for position, functions, expression in converters:
             value = values[position]
             for function in functions:
                 value = function(value, expression, connection)
             values[position] = value
-        converted.append(tuple(values))
-    return converted
+        result.append(tuple(values))
+    return result
 
 
 @lru_cache(maxsize=1024)
