@@ -16,16 +16,10 @@ the next number in order is tried.
 from __future__ import annotations
 
 import dataclasses
-import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import lru_cache
-
-from django.db import router
-from django.db.models import Exists, OuterRef, Q
 
 from businesses.models import Business
-from core.db import compiled
 from outgoing import candidates as reads
 from outgoing.candidates import Scope
 from outgoing.vocabularies import SelectionReason as R
@@ -34,7 +28,6 @@ from phonenumbers_app.numbers import describe_location
 from phonenumbers_app.vocabularies import WarmupHealthState as W
 from warmup import capacity, clock, plans, reservations, selectors
 from warmup.capacity import CountersUnavailable
-from warmup.models import BusinessWarmupPlan, WarmupPlan
 from warmup.reservations import Windows
 from warmup.status import limits_day
 
@@ -132,40 +125,19 @@ class Selection:
         return listed
 
 
-class Plans:
-    """The plans a business's numbers send under (the number's own, else the business's,
-    else the default): two queries at most, however many numbers."""
+class Plans(selectors.BusinessPlans):
+    """The business's plans (warmup.selectors.BusinessPlans), and each number's limits
+    on a channel under them."""
 
     def __init__(self, business: Business) -> None:
-        using = router.db_for_read(WarmupPlan)
-        rows = compiled.instances(
-            WarmupPlan, _plans_statement(using), {"business": business.pk}, using=using
-        )
-        self._business = self._default = None
-        for plan, (for_business,) in rows:
-            if for_business:
-                self._business = plan
-            if plan.is_default:
-                self._default = plan
-        self._own: dict = {}
+        super().__init__(business)
         self._limits: dict = {}
-
-    def plan_of(self, number: PhoneNumber) -> WarmupPlan:
-        warmup = selectors.number_warmup_of(number)
-        if warmup is not None and warmup.plan_id is not None:
-            if warmup.plan_id not in self._own:
-                self._own[warmup.plan_id] = WarmupPlan.objects.get(pk=warmup.plan_id)
-            return self._own[warmup.plan_id]
-        if self._business is not None:
-            return self._business
-        if self._default is None:
-            self._default = selectors.default_plan()
-        return self._default
 
     def limits(self, number: PhoneNumber, channel: str) -> Windows:
         """(minute, hour, day) limits of the number on `channel` now."""
         plan = self.plan_of(number)
-        day = limits_day(number, plan, selectors.plan_day_of(number, _warmup(number), plan))
+        warmup = selectors.number_warmup_of(number)
+        day = limits_day(number, plan, selectors.plan_day_of(number, warmup, plan))
         key = (plan.pk, day, channel)
         if key not in self._limits:
             limits = plans.limits(plan, day)
@@ -175,28 +147,6 @@ class Plans:
                 else (limits.voice_minute, limits.voice_hour, limits.voice_day)
             )
         return self._limits[key]
-
-
-_BUSINESS = uuid.UUID("00000000-0000-4000-8000-0000000000b2")
-
-
-@lru_cache(maxsize=8)
-def _plans_statement(using: str) -> compiled.Compiled:
-    """The default plan and the business's, marked, compiled once (outgoing/compiled.py):
-    the ORM's compiling of it cost more than running it."""
-    chosen = BusinessWarmupPlan.objects.filter(business_id=_BUSINESS, plan=OuterRef("pk"))
-    names = [field.attname for field in WarmupPlan._meta.concrete_fields]
-    plans_ = (
-        WarmupPlan.objects.filter(Q(is_default=True) | Q(Exists(chosen)))
-        .annotate(for_business=Exists(chosen))
-        .values_list(*names, "for_business")
-    )
-    slot = compiled.Slot("business", _BUSINESS, BusinessWarmupPlan._meta.get_field("business"))
-    return compiled.compile_union([plans_], [slot], using=using)
-
-
-def _warmup(number: PhoneNumber):
-    return selectors.number_warmup_of(number)
 
 
 def select(

@@ -16,6 +16,7 @@ from django.db.models import Count, Q
 
 from outgoing.selection import Selection, eastern, first_free
 from phonenumbers_app.models import PhoneNumber
+from phonenumbers_app.vocabularies import InventoryState
 from warmup import capacity, sending
 
 STAGES = (sending.ACTIVE, sending.CHANNEL, sending.CAMPAIGN, sending.PAUSED)
@@ -62,7 +63,7 @@ def _funnel(scope) -> list[int]:
     """How many of the business's numbers are left after each stage, in one query:
     unreleased, on the team, then each stage of the sending rule in STAGES order."""
     conditions = sending.lead_conditions(scope.channel)
-    held = ~Q(inventory_state="Released")
+    held = ~Q(inventory_state=InventoryState.RELEASED)
     cumulative = [held, held & scope.team_q()]
     for stage in _stages(scope):
         stage_q = sending.keeps(tuple(c for c in conditions if c.stage == stage))
