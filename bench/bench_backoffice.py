@@ -48,9 +48,9 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 from accounts.models import User  # noqa: E402
 from businesses.models import Business  # noqa: E402
 from core.keyset import KeysetPage, parse_ordering  # noqa: E402
-from phonenumbers_app import views  # noqa: E402
 from phonenumbers_app.filters import PHONE_NUMBER_SORT_FIELDS  # noqa: E402
 from phonenumbers_app.models import PhoneNumber, PhoneNumberEvent  # noqa: E402
+from phonenumbers_app.pages import number_list  # noqa: E402
 
 OPS = "/ops/numbers/"
 ADMIN = "/admin/phonenumbers_app/phonenumber/"
@@ -84,7 +84,7 @@ def measure(client: Client, url: str, params: dict, runs: int) -> dict:
 
 def ops_sorts() -> list[str]:
     """The orderBy values the /ops list offers: its sortable columns, both ways."""
-    return [f"{d}{field}" for field, _ in views.LIST_COLUMNS if field for d in ("", "-")]
+    return [f"{d}{field}" for field, _ in number_list.LIST_COLUMNS if field for d in ("", "-")]
 
 
 def ops_token_at_depth(order: str) -> str:

@@ -1,13 +1,13 @@
 from django.urls import path
 
-from phonenumbers_app import views
+from phonenumbers_app.pages import businesses, dashboard, number_list, number_page
 
 app_name = "ops"
 
 urlpatterns = [
-    path("", views.dashboard, name="dashboard"),
-    path("numbers/", views.number_list, name="numbers"),
-    path("numbers/<uuid:id>/", views.number_detail, name="number"),
-    path("numbers/<uuid:id>/<slug:action>/", views.number_action, name="number-action"),
-    path("businesses/<uuid:id>/", views.business_detail, name="business"),
+    path("", dashboard.dashboard, name="dashboard"),
+    path("numbers/", number_list.number_list, name="numbers"),
+    path("numbers/<uuid:id>/", number_page.number_detail, name="number"),
+    path("numbers/<uuid:id>/<slug:action>/", number_page.number_action, name="number-action"),
+    path("businesses/<uuid:id>/", businesses.business_detail, name="business"),
 ]

@@ -5,127 +5,18 @@ it (`apt-get install -y chromium`) and runs these. Screenshots of every page go 
 SCREENSHOT_DIR (default artifacts/screenshots), to be looked at by a person.
 """
 
-import os
 import re
 from datetime import timedelta
-from pathlib import Path
 
-import pytest
 from django.utils import timezone
 
 from phonenumbers_app.models import PhoneNumber, PhoneNumberEvent
 from phonenumbers_app.vocabularies import WarmupHealthState
-from tests.factories import BusinessFactory, PhoneNumberFactory, UserFactory
+from tests.browser.browsing import BROWSER_MARKS, log_in, shot
 from tests.warmup_factories import DailyStatsFactory, EngineRunFactory, NumberWarmupFactory
 from warmup.clock import eastern_day
 
-CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
-SCREENSHOTS = Path(os.environ.get("SCREENSHOT_DIR", "artifacts/screenshots"))
-PASSWORD = "browser-test-password"
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(not CHROMIUM.exists(), reason=f"no Chromium at {CHROMIUM}"),
-]
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _sync_playwright_beside_django():
-    # Playwright's sync API runs an event loop in this thread; the ORM calls made by
-    # the test itself are still plain synchronous calls.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    yield
-    os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-
-
-@pytest.fixture
-def page():
-    from playwright.sync_api import sync_playwright
-
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM),
-            headless=True,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
-        context = browser.new_context(viewport={"width": 1366, "height": 900})
-        page = context.new_page()
-        page.set_default_timeout(15_000)
-        # Chromium reports what the Content-Security-Policy blocked on the console.
-        violations: list[str] = []
-        page.on(
-            "console",
-            lambda message: (
-                violations.append(f"{page.url}: {message.text}")
-                if "Content Security Policy" in message.text
-                else None
-            ),
-        )
-        yield page
-        context.close()
-        browser.close()
-        assert not violations, violations
-
-
-@pytest.fixture
-def inventory():
-    staff = UserFactory(
-        username="operator",
-        first_name="Olive",
-        last_name="Operator",
-        is_staff=True,
-        is_superuser=True,
-    )
-    staff.set_password(PASSWORD)
-    staff.save()
-    business = BusinessFactory(name="Acme Roofing")
-    warming = PhoneNumberFactory(
-        business=business,
-        name="Front desk",
-        warmup_enabled=True,
-        warmup_state=WarmupHealthState.WARMING,
-        health_status=WarmupHealthState.HEALTHY,
-        warmup_health_score=91,
-        warmup_progress_percent=45,
-    )
-    for index in range(3):
-        PhoneNumberFactory(business=business, name=f"Sales {index}")
-    PhoneNumberFactory(
-        business=business,
-        name="Complaints",
-        health_status=WarmupHealthState.NEEDS_ATTENTION,
-        health_reason="Delivery rate 71%",
-    )
-    for _ in range(4):
-        PhoneNumberFactory(name="Stock")
-    admin_target = PhoneNumberFactory(
-        business=business,
-        name="Admin target",
-        warmup_enabled=True,
-        warmup_state=WarmupHealthState.WARMING,
-    )
-    return {"warming": warming, "admin_target": admin_target}
-
-
-def log_in(page, live_server) -> None:
-    page.goto(f"{live_server.url}/admin/login/?next=/ops/")
-    page.fill("#id_username", "operator")
-    page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
-    page.wait_for_url(re.compile(r"/ops/$"))
-
-
-def shot(page, name: str) -> None:
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+pytestmark = BROWSER_MARKS
 
 
 def test_operator_follows_a_chart_bar_and_pauses_warmup(page, live_server, inventory):
