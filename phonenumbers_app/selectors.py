@@ -8,6 +8,7 @@ import uuid
 from collections.abc import Iterable
 
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.db import connections, transaction
 from django.db.models import Case, Count, F, Q, QuerySet, Value, When
 from django.http import QueryDict
@@ -407,18 +408,55 @@ OPS_LIST_FIELDS = (
 )
 
 
+# The /ops list's own parameter: released numbers are hidden unless asked for.
+SHOW_RELEASED = "released"
+SHOW_RELEASED_VALUES = ("show", "hide")
+
+
 def ops_number_list(*, user: User, params: QueryDict) -> QuerySet[PhoneNumber]:
     """The /ops numbers list: the API's filters (phone_number_list), the back-office
     search (business names too) and only the columns the page shows.
+
+    Released numbers are hidden unless `released=show` or an `inventoryState` filter
+    names Released: an operator's list is of numbers that still do something, and a
+    released row's old states (an "Active" status) read as if it still did.
 
     Raises ValidationError for unknown parameters and bad values, as the API does.
     """
     params = params.copy()
     search = params.pop("search", None)  # a QueryDict pops the list of values
+    released = (params.pop(SHOW_RELEASED, None) or ["hide"])[-1]
+    if released not in SHOW_RELEASED_VALUES:
+        raise ValidationError({SHOW_RELEASED: ["Must be show or hide."]})
     queryset = (
         phone_number_list(user=user, params=params)
         .select_related("business")
         .only(*OPS_LIST_FIELDS)
     )
+    if released == "hide" and InventoryState.RELEASED not in params.getlist("inventoryState"):
+        queryset = queryset.exclude(inventory_state=InventoryState.RELEASED)
     text = (search or [""])[-1].strip()
     return queryset.filter(back_office_search(text)) if text else queryset
+
+
+def count_up_to(queryset: QuerySet, bound: int) -> tuple[int, bool]:
+    """How many rows `queryset` has, counted no further than `bound`, and whether there
+    are more. Counting stops at the bound, so a list of a million rows costs what one of
+    `bound` rows costs: "10,000+" is as useful to an operator as the exact figure."""
+    counted = queryset.order_by().values("pk")[: bound + 1].count()
+    return min(counted, bound), counted > bound
+
+
+def businesses_named_like(text: str, *, limit: int = 20) -> list[Business]:
+    """Businesses whose name contains `text`, those starting with it first, then by
+    name: the list's business picker."""
+    text = text.strip()
+    if not text:
+        return []
+    starts = Case(When(name__istartswith=text, then=Value(0)), default=Value(1))
+    return list(
+        Business.objects.filter(name__icontains=text)
+        .annotate(starts=starts)
+        .order_by("starts", "name", "pk")
+        .only("id", "name")[:limit]
+    )
