@@ -447,6 +447,29 @@ def count_up_to(queryset: QuerySet, bound: int) -> tuple[int, bool]:
     return min(counted, bound), counted > bound
 
 
+# A list with at most this many matching rows is read by their ids (see counted).
+SMALL_RESULT = 1000
+
+
+def counted(queryset: QuerySet, bound: int) -> tuple[QuerySet, int, bool]:
+    """`queryset` ready to page, how many rows it has (up to `bound`) and whether more.
+
+    A filter that matches few rows of a large table is the slow case of a keyset page:
+    PostgreSQL walks the ordering's index hoping to meet matches soon, and for a filter
+    that matches five numbers of a million (or none) it reads the whole index (1.9 s
+    for `enabled=false` at a million numbers). So the matching ids are read first, as
+    far as SMALL_RESULT: when that is all of them, they are the count, and the page is
+    read by those ids (a sort of at most a thousand rows). Otherwise the count goes on
+    to `bound`, and the page reads the index in order as before, where matches are
+    common enough to come soon.
+    """
+    ids = list(queryset.order_by().values_list("pk", flat=True)[: SMALL_RESULT + 1])
+    if len(ids) <= SMALL_RESULT:
+        return queryset.filter(pk__in=ids), len(ids), False
+    count, more = count_up_to(queryset, bound)
+    return queryset, count, more
+
+
 def businesses_named_like(text: str, *, limit: int = 20) -> list[Business]:
     """Businesses whose name contains `text`, those starting with it first, then by
     name: the list's business picker."""

@@ -58,8 +58,9 @@ def number_list(request: HttpRequest) -> HttpResponse:
         paging = KeysetParams(query)
         queryset = selectors.ops_number_list(user=request.user, params=asked.params)
         if not errors:
+            queryset, total, more = selectors.counted(queryset, COUNT_BOUND)
+            count = (total, more)
             page = KeysetPage(queryset, ordering=ordering, size=paging.size, token=paging.token)
-            count = selectors.count_up_to(queryset, COUNT_BOUND)
     except ValidationError as error:
         errors.update(error.message_dict)
     return render(

@@ -7,8 +7,11 @@ from html import unescape
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from phonenumbers_app import selectors
 from phonenumbers_app.pages import number_list
 from phonenumbers_app.vocabularies import InventoryState, PhoneNumberStatus
 from tests.factories import BusinessFactory, PhoneNumberFactory, UserFactory
@@ -178,6 +181,7 @@ class TestCount:
 
     def test_says_more_than_the_bound_beyond_it(self, admin_client, business, monkeypatch):
         monkeypatch.setattr(number_list, "COUNT_BOUND", 2)
+        monkeypatch.setattr(selectors, "SMALL_RESULT", 1)
         for _ in range(3):
             PhoneNumberFactory(business=business)
 
@@ -233,3 +237,29 @@ class TestDayFilters:
 
         assert b"Not a date: use YYYY-MM-DD." in response.content
         assert response.context["page"] is None
+
+
+class TestFewMatches:
+    def test_a_few_matches_are_read_by_their_ids(self, admin_client, business, monkeypatch):
+        monkeypatch.setattr(selectors, "SMALL_RESULT", 3)
+        few = [PhoneNumberFactory(business=business, enabled=False) for _ in range(2)]
+        for _ in range(4):
+            PhoneNumberFactory(business=business)
+
+        narrow = admin_client.get(URL, {"enabled": "false"})
+        wide = admin_client.get(URL, {"enabled": "true"})
+
+        assert _shown(narrow) == {n.number for n in few}
+        assert narrow.context["count"] == (2, False)
+        assert wide.context["count"] == (4, False) and len(_shown(wide)) == 4
+
+    def test_none_matching_reads_no_page(self, admin_client, business):
+        PhoneNumberFactory(business=business)
+
+        with CaptureQueriesContext(connection) as queries:
+            response = admin_client.get(URL, {"enabled": "false"})
+
+        assert response.context["count"] == (0, False)
+        number_reads = [q for q in queries.captured_queries if "phonenumber" in q["sql"]]
+        assert len(number_reads) == 1  # the ids; no page is read for none
+        assert "No numbers match." in response.content.decode()

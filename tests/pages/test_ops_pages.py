@@ -208,12 +208,12 @@ class TestNumbers:
 
         assert len(many) == len(few)
         assert len(response.context["page"].items) == 31
-        page_sql, count_sql = [
+        ids_sql, page_sql = [
             q["sql"] for q in many.captured_queries if "phonenumbers_app_phonenumber" in q["sql"]
         ]
         assert "tendlc" not in page_sql and "billing" not in page_sql
         assert "businesses_business" not in page_sql.split("WHERE")[1]
-        assert "COUNT(" in count_sql and "businesses_business" not in count_sql
+        assert "businesses_business" not in ids_sql
 
     def test_only_columns_an_index_can_page_through_offer_a_sort(self, admin_client, business):
         PhoneNumberFactory(business=business)
