@@ -44,6 +44,7 @@ class OperatorAction:
     confirmation: str  # what the confirmation says will happen
     skip: WhyNot  # the one rule of which numbers it leaves as they are, and why
     done_many: str  # /ops/'s bulk message, formatted with `numbers` ("37 numbers") and data
+    do_many: str  # /ops/'s bulk confirmation button, formatted alike
     permission: str = "change"  # the model permission it needs, in every door
     irreversible: bool = False
     skips_released: bool = False  # the admin leaves released numbers of a selection out
@@ -178,6 +179,7 @@ OPERATOR_ACTIONS: tuple[OperatorAction, ...] = (
         confirmation="The number routes calls and texts again.",
         skip=_enable_skip,
         done_many="Enabled {numbers}",
+        do_many="Enable {numbers}",
     ),
     OperatorAction(
         slug="disable",
@@ -192,6 +194,7 @@ OPERATOR_ACTIONS: tuple[OperatorAction, ...] = (
         "nothing else about it changes.",
         skip=_disable_skip,
         done_many="Disabled {numbers}",
+        do_many="Disable {numbers}",
     ),
     OperatorAction(
         slug="pause-warmup",
@@ -206,6 +209,7 @@ OPERATOR_ACTIONS: tuple[OperatorAction, ...] = (
         "everyone who looks at the number.",
         skip=_pause_skip,
         done_many="Paused warmup on {numbers}",
+        do_many="Pause warmup on {numbers}",
     ),
     OperatorAction(
         slug="resume-warmup",
@@ -219,6 +223,7 @@ OPERATOR_ACTIONS: tuple[OperatorAction, ...] = (
         confirmation="Warmup goes back to the state it was paused in.",
         skip=_resume_skip,
         done_many="Resumed warmup on {numbers}",
+        do_many="Resume warmup on {numbers}",
     ),
     OperatorAction(
         slug="move",
@@ -233,6 +238,7 @@ OPERATOR_ACTIONS: tuple[OperatorAction, ...] = (
         "refused with the states allowed next.",
         skip=_move_skip,
         done_many="Moved {numbers} to {inventory_state}",
+        do_many="Move {numbers} to {inventory_state}",
     ),
     OperatorAction(
         slug="release",
@@ -246,6 +252,7 @@ OPERATOR_ACTIONS: tuple[OperatorAction, ...] = (
         confirmation=RELEASE_WARNING,
         skip=_release_skip,
         done_many="Released {numbers}",
+        do_many="Release {numbers}",
         irreversible=True,
         skips_released=True,
     ),

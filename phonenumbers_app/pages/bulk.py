@@ -115,8 +115,11 @@ def bulk_action(request: HttpRequest) -> HttpResponse:
             "changes": changes,
             "skips": skips,
             "skipped": sum(group.count for group in skips),
-            # Move asks for its target before it can say what changes.
+            # Move asks for its target before it can say what changes, and says it again
+            # for another target.
             "ready": not _needs_preview(action, form, data),
+            "recheck": action.slug == "move",
+            "button": _button(action, changes.count, data) if changes.count else "",
             "total": changes.count + sum(group.count for group in skips),
         },
     )
@@ -135,10 +138,20 @@ def bulk_run(request: HttpRequest, id: uuid.UUID) -> HttpResponse:
             "run": run,
             "action": action,
             "summary": summary(run),
+            "details": _details(action, run.data),
             "list_url": reverse("ops:numbers") + (f"?{run.query}" if run.query else ""),
             "percent": round(100 * run.processed / run.total) if run.total else 100,
         },
     )
+
+
+def _details(action: OperatorAction | None, data: dict[str, Any]) -> list[tuple[str, Any]]:
+    """The action's input by its form's labels: ("Reason", "Carrier complaint")."""
+    fields = action.form.base_fields if action else {}
+    return [
+        (getattr(fields.get(name), "label", None) or name.replace("_", " ").capitalize(), value)
+        for name, value in data.items()
+    ]
 
 
 def summary(run: BulkActionRun) -> str:
@@ -155,6 +168,15 @@ def summary(run: BulkActionRun) -> str:
     if run.failed:
         text += f"; {run.failed:,} failed"
     return text + "."
+
+
+def _button(action: OperatorAction, count: int, data: dict[str, Any]) -> str:
+    """ "Pause warmup on 37 numbers"; "Yes, release 3 numbers" for what cannot be undone."""
+    try:
+        text = action.do_many.format(numbers=_numbers(count), **data)
+    except KeyError:  # the form's data is not there yet (Move before its state)
+        return ""
+    return f"Yes, {text[0].lower()}{text[1:]}" if action.irreversible else text
 
 
 def _numbers(count: int) -> str:

@@ -83,6 +83,7 @@ class TestPauseAllMatching:
             assert reverse("ops:number", args=[number.pk]) in page
         assert numbers["elsewhere"].number not in page
         assert 'name="reason"' in page
+        assert ">Pause warmup on 3 numbers</button>" in page
         assert f'href="/ops/numbers/?businessId={business.pk}">Back to the list' in page
         assert db_state() == before  # looking changes nothing
 
