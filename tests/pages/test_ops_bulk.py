@@ -310,6 +310,31 @@ class TestMove:
         moved = PhoneNumberEvent.objects.filter(actor=admin_user)
         assert [e.phone_number_id for e in moved] == [numbers[InventoryState.READY_FOR_SMS].pk]
 
+    def test_a_number_its_service_refuses_fails_alone_and_is_reported(
+        self, admin_client, admin_user, business
+    ):
+        # The transition table allows Ready for SMS → Available, but Available is the
+        # pool's state: the service refuses the business's number (the rule does not
+        # name every service check; what the service refuses is a reported failure).
+        owned = PhoneNumberFactory(business=business, inventory_state="Ready for SMS")
+        pooled = PhoneNumberFactory(business=None, inventory_state="Ready for SMS")
+
+        response = admin_client.post(
+            BULK, selected([owned, pooled], "move", inventory_state="Available", confirmed="1")
+        )
+
+        shown = texts(response)
+        assert shown[0] == "Moved 1 number to Available; 1 failed."
+        assert shown[1].startswith(f"Not changed: {owned.number}: ")
+        owned.refresh_from_db()
+        pooled.refresh_from_db()
+        assert (owned.inventory_state, pooled.inventory_state) == ("Ready for SMS", "Available")
+        assert [e.phone_number_id for e in PhoneNumberEvent.objects.filter(actor=admin_user)] == [
+            pooled.pk
+        ]
+        run = BulkActionRun.objects.get()
+        assert (run.done, run.failed, len(run.errors)) == (1, 1, 1)
+
 
 class TestRelease:
     def test_the_confirmation_says_it_cannot_be_undone(self, admin_client, business):
