@@ -516,3 +516,52 @@ class PhoneNumberEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise TypeError("Phone number events are append-only; they cannot be deleted.")
+
+
+class BulkActionRun(models.Model):
+    """One operator action on a selection of numbers from /ops/ (pages/bulk.py).
+
+    The selection is frozen when the operator confirms: its ids are resolved then and
+    travel with the chunks (services/bulk.py), so numbers that match the filter later are
+    not touched. Each number goes through the action's own service (its event names the
+    operator); this row only counts: done, skipped by the action's rule (operator_actions:
+    why_not, by reason) and failed (with the service's reason, the first ERRORS_KEPT).
+    """
+
+    class Status(models.TextChoices):
+        RUNNING = "running", "Running"
+        FINISHED = "finished", "Finished"
+        FAILED = "failed", "Failed"
+
+    ERRORS_KEPT = 100
+
+    id = models.UUIDField(primary_key=True, default=new_id, editable=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    action = models.CharField(max_length=32)  # an operator_actions slug
+    data = models.JSONField(default=dict, blank=True)  # the action's form data
+    query = models.TextField(blank=True, default="")  # the list's query, for the way back
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.RUNNING)
+    total = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)
+    skipped = models.PositiveIntegerField(default=0)
+    failed = models.PositiveIntegerField(default=0)
+    skipped_reasons = models.JSONField(default=dict, blank=True)  # reason -> count
+    errors = models.JSONField(default=list, blank=True)  # "number: reason"
+    chunks_total = models.PositiveIntegerField(default=0)
+    chunks_recorded = models.JSONField(default=list, blank=True)  # indexes, once each
+    error = models.TextField(blank=True, default="")  # why the run itself failed
+    started_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+        indexes = [models.Index(fields=["-started_at"], name="bulk_run_started_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.action} on {self.total} numbers at {self.started_at:%Y-%m-%d %H:%M:%S}"
+
+    @property
+    def processed(self) -> int:
+        return self.done + self.skipped + self.failed

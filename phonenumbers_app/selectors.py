@@ -483,3 +483,33 @@ def businesses_named_like(text: str, *, limit: int = 20) -> list[Business]:
         .order_by("starts", "name", "pk")
         .only("id", "name")[:limit]
     )
+
+
+# What /ops/'s bulk actions read of each number: its row on the confirmation page and
+# what every action's rule reads (operator_actions.WHY_NOT_FIELDS), so a selection of
+# thousands is judged in one query.
+BULK_SELECTION_FIELDS = (
+    "number",
+    "name",
+    "business_id",
+    "business__name",
+    "inventory_state",
+    "enabled",
+    "warmup_enabled",
+    "warmup_state",
+)
+
+
+def ops_bulk_selection(
+    *, user: User, ids: Iterable[uuid.UUID] | None = None, params: QueryDict | None = None
+) -> QuerySet[PhoneNumber]:
+    """The numbers of a bulk action on /ops/: those of `ids` the user sees, or exactly the
+    list's numbers for `params` (ops_number_list: what the list shows), by number.
+
+    Raises ValidationError for bad list parameters, as the list does.
+    """
+    if params is not None:
+        queryset = ops_number_list(user=user, params=params)
+    else:
+        queryset = phone_number_list(user=user).filter(pk__in=list(ids or []))
+    return queryset.select_related("business").only(*BULK_SELECTION_FIELDS).order_by("number", "id")

@@ -93,3 +93,9 @@ def inventory_state_allowed(current: str, new: str) -> bool:
 
 def status_allowed(current: str, new: str) -> bool:
     return new == current or new in STATUS_TRANSITIONS[current]
+
+
+def move_targets(current: str) -> list[str]:
+    """The states an operator's "Move to a state" offers from `current`: the table's,
+    without Released (releasing is its own action, with its own warning)."""
+    return [s for s in INVENTORY_TRANSITIONS[current] if s != S.RELEASED]

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from phonenumbers_app.pages import (
+    bulk,
     business_lookup,
     businesses,
     dashboard,
@@ -13,6 +14,8 @@ app_name = "ops"
 urlpatterns = [
     path("", dashboard.dashboard, name="dashboard"),
     path("numbers/", number_list.number_list, name="numbers"),
+    path("numbers/bulk/", bulk.bulk_action, name="bulk"),
+    path("bulk/<uuid:id>/", bulk.bulk_run, name="bulk-run"),
     path("numbers/<uuid:id>/", number_page.number_detail, name="number"),
     path("numbers/<uuid:id>/<slug:action>/", number_page.number_action, name="number-action"),
     path("businesses/lookup/", business_lookup.business_lookup, name="business-lookup"),

@@ -64,6 +64,7 @@ def admin_action(action: OperatorAction) -> Callable:
             queryset,
             action.verb.format(**data),
             lambda number: action.perform(number, request.user, data),
+            why_not=lambda number: action.why_not(number, data),
         )
         if skipped:
             modeladmin.message_user(
@@ -346,11 +347,22 @@ class PhoneNumberAdmin(
     # --- Actions ------------------------------------------------------------------
 
     def _apply(
-        self, request, queryset: QuerySet, verb: str, change: Callable[[PhoneNumber], object]
+        self,
+        request,
+        queryset: QuerySet,
+        verb: str,
+        change: Callable[[PhoneNumber], object],
+        why_not: Callable[[PhoneNumber], str | None],
     ) -> None:
-        """Run one service per number; report successes and, per number, why others failed."""
+        """Run one service per number; report successes, the numbers left as they are by
+        the action's rule (operator_actions: why_not) and, per number, why others failed."""
         done, failed = 0, []
+        skipped: dict[str, int] = {}
         for phone_number in queryset.order_by("number"):
+            reason = why_not(phone_number)
+            if reason is not None:
+                skipped[reason] = skipped.get(reason, 0) + 1
+                continue
             try:
                 change(phone_number)
                 done += 1
@@ -359,6 +371,8 @@ class PhoneNumberAdmin(
                 failed.append(f"{phone_number.number}: {reason}")
         if done:
             self.message_user(request, f"{verb}: {done} number(s).", messages.SUCCESS)
+        for reason, count in skipped.items():
+            self.message_user(request, f"Skipped {count} number(s) ({reason}).", messages.INFO)
         for line in failed[:20]:
             self.message_user(request, f"Not {verb.lower()}: {line}", messages.WARNING)
         if len(failed) > 20:

@@ -73,8 +73,16 @@ def number_action(request: HttpRequest, id: uuid.UUID, action: str) -> HttpRespo
         raise Http404
     if not operator_action.allowed(request.user):
         raise PermissionDenied
-    form = operator_action.form(request.POST if request.method == "POST" else None)
+    form = operator_action.form_for(
+        phone_number, request.POST if request.method == "POST" else None
+    )
     if request.method == "POST" and form.is_valid():
+        # The one rule every door uses: moving to the state it is in, pausing a paused
+        # number, ... is not a change, and is not reported as one.
+        unchanged = operator_action.why_not(phone_number, form.cleaned_data)
+        if unchanged is not None:
+            messages.info(request, f"{phone_number.number}: nothing to do ({unchanged}).")
+            return redirect("ops:number", id=phone_number.pk)
         try:
             operator_action.perform(phone_number, request.user, form.cleaned_data)
         except (ValidationError, DomainError) as error:

@@ -39,3 +39,9 @@ def seconds(value: float | None) -> str:
         return f"{value:.2f} s" if value < 10 else f"{value:.0f} s"
     minutes, rest = divmod(round(value), 60)
     return f"{minutes} min {rest:02d} s"
+
+
+@register.filter
+def thousands(value: int | None) -> str:
+    """{{ count|thousands }}: 37,412 (the operator pages' counts, whatever the locale)."""
+    return "—" if value is None else f"{value:,}"

@@ -339,7 +339,8 @@ class TestNumberPage:
         response = admin_client.post(url, {"inventory_state": "Ready for SMS"})
 
         assert response.status_code == HTTPStatus.OK
-        assert b"cannot change from Failed to Ready for SMS" in response.content
+        page = response.content.decode()
+        assert "cannot move from Failed to Ready for SMS; allowed: Available, Pending" in page
         assert db_state() == before
 
     def test_release_behind_a_confirmation(self, admin_client, business):
