@@ -9,5 +9,6 @@ urlpatterns = [
     path("numbers/", number_list.number_list, name="numbers"),
     path("numbers/<uuid:id>/", number_page.number_detail, name="number"),
     path("numbers/<uuid:id>/<slug:action>/", number_page.number_action, name="number-action"),
+    path("businesses/", businesses.business_index, name="businesses"),
     path("businesses/<uuid:id>/", businesses.business_detail, name="business"),
 ]
