@@ -58,6 +58,13 @@ def money(value: Decimal | None) -> str:
 
 
 @register.filter
+def state_badge(value: str | None) -> str:
+    """{{ number.status|state_badge }}: the badge, saying the value in words
+    ("Failed provisioning", "Needs attention")."""
+    return badges.badge(value, text=human_label(value) if value else None)
+
+
+@register.filter
 def label(value: str | None) -> str:
     """{{ state|label }}: the value in words (phonenumbers_app.labels.human_label)."""
     return human_label(value)
