@@ -18,6 +18,7 @@ from phonenumbers_app.operator_actions import OPERATOR_ACTIONS
 from phonenumbers_app.vocabularies import EventType, WarmupHealthState
 from tests.conftest import db_state
 from tests.factories import PhoneNumberFactory, UserFactory
+from warmup.clock import EASTERN
 
 pytestmark = pytest.mark.django_db
 
@@ -139,7 +140,7 @@ class TestNumbers:
         assert f'<a href="{reverse("ops:business", args=[business.pk])}">' in body
         assert f'<a href="{reverse("ops:number", args=[pool.pk])}">{pool.number}</a>' in body
         assert '<span class="badge badge-internal-test-only">Internal/test-only</span>' in body
-        created = number.created_at
+        created = number.created_at.astimezone(EASTERN)  # the staff pages' time zone
         assert f'<time datetime="{created.isoformat()}">{created:%Y-%m-%d}</time>' in body
 
     def test_filter_form_has_django_s_options_written_inline(self, admin_client):

@@ -9,8 +9,8 @@ from django.urls import reverse
 
 from phonenumbers_app import services
 from phonenumbers_app.labels import human_label
-from phonenumbers_app.models import Billing
-from phonenumbers_app.templatetags.ops import moment
+from phonenumbers_app.models import Billing, PhoneNumberEvent
+from phonenumbers_app.templatetags.ops import moment, moment_text
 from phonenumbers_app.vocabularies import WarmupHealthState
 from tests.factories import PhoneNumberFactory
 from tests.warmup_factories import EngineRunFactory
@@ -107,3 +107,23 @@ def test_dashboard_bars_say_words_not_enum_names(admin_client, business):
     bar_labels = re.findall(r'class="bar-label">([^<]+)<', content)
     assert "Failed provisioning" in bar_labels and "Not submitted" in bar_labels
     assert not [label for label in bar_labels if re.search(r"[a-z][A-Z]", label)]
+
+
+def test_the_admin_writes_dates_as_the_ops_pages_do(admin_client, business, admin_user):
+    number = PhoneNumberFactory(business=business)
+    services.phone_number_update(phone_number=number, acting_user=admin_user, fields={"name": "X"})
+    event = PhoneNumberEvent.objects.get(phone_number=number)
+
+    page = admin_client.get(
+        reverse("admin:phonenumbers_app_phonenumberevent_changelist")
+    ).content.decode()
+
+    assert f">{moment_text(event.created_at)}</a>" in page
+
+
+def test_the_api_stays_on_utc_iso_8601(staff_client, business):
+    number = PhoneNumberFactory(business=business)
+
+    body = staff_client.get(f"/phone-numbers/{number.pk}").json()
+
+    assert body["createdAt"].endswith(("Z", "+00:00"))
