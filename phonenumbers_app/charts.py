@@ -13,7 +13,8 @@ BAR_AREA = 260
 
 @dataclass(frozen=True)
 class Bar:
-    label: str
+    value: str  # what the bar's link filters on
+    label: str  # what it says
     count: int
     width: int  # pixels
     y: int
@@ -23,6 +24,7 @@ class Bar:
 @dataclass(frozen=True)
 class Chart:
     title: str
+    population: str  # what it counts, e.g. "Unreleased numbers"
     bars: list[Bar]
     total: int
     height: int
@@ -34,21 +36,31 @@ class Chart:
         return self.label_width + self.bar_area + 70
 
 
-def bar_chart(*, title: str, counts: dict[str, int], link: Callable[[str], str]) -> Chart:
-    """One bar per value, in the vocabulary's order, each linking to the filtered list."""
+def bar_chart(
+    *,
+    title: str,
+    population: str,
+    counts: dict[str, int],
+    link: Callable[[str], str],
+    label: Callable[[str], str] = str,
+) -> Chart:
+    """One bar per value, in the order of `counts`, each linking to the filtered list
+    (`link(value)`) and saying `label(value)`."""
     largest = max(counts.values(), default=0) or 1
     bars = [
         Bar(
-            label=label,
+            value=value,
+            label=label(value),
             count=count,
             width=max(round(BAR_AREA * count / largest), 1 if count else 0),
             y=index * (BAR_HEIGHT + BAR_GAP),
-            url=link(label),
+            url=link(value),
         )
-        for index, (label, count) in enumerate(counts.items())
+        for index, (value, count) in enumerate(counts.items())
     ]
     return Chart(
         title=title,
+        population=population,
         bars=bars,
         total=sum(counts.values()),
         height=max(len(bars) * (BAR_HEIGHT + BAR_GAP), BAR_HEIGHT),

@@ -77,6 +77,50 @@ def _states(field: str, choices, label: str) -> django_filters.MultipleChoiceFil
     )
 
 
+# Values the state filters take for "no value at all" (NULL), which the vocabularies do
+# not name: a number never enrolled in warmup, never assessed for health, without a 10DLC
+# campaign status. The dashboard's bars for those numbers link to them.
+WARMUP_NOT_ENROLLED = "NotEnrolled"
+HEALTH_NOT_ASSESSED = "NotAssessed"
+CAMPAIGN_NOT_REGISTERED = "NotRegistered"
+
+
+class _StatesOrNone(django_filters.MultipleChoiceFilter):
+    """A state filter that also takes `none_value`, matching numbers whose state is NULL."""
+
+    def __init__(self, *, none_value: str, none_label: str, **kwargs):
+        self.none_value = none_value
+        kwargs["choices"] = [*kwargs["choices"], (none_value, none_label)]
+        super().__init__(**kwargs)
+
+    def filter(self, qs: QuerySet, value) -> QuerySet:
+        if not value:
+            return qs
+        values = [v for v in value if v != self.none_value]
+        condition = Q(**{f"{self.field_name}__in": values}) if values else Q()
+        if self.none_value in value:
+            null = Q(**{f"{self.field_name}__isnull": True})
+            condition = condition | null if values else null
+        return qs.filter(condition)
+
+
+def _states_or_none(field: str, choices, label: str, none_value: str, none_label: str):
+    return _StatesOrNone(
+        field_name=field,
+        choices=choices,
+        distinct=False,
+        label=label,
+        none_value=none_value,
+        none_label=none_label,
+    )
+
+
+def campaign_not_registered() -> Q:
+    """Numbers without a 10DLC campaign status: none reported (NULL or empty), or no
+    10DLC row at all (a LEFT JOIN's NULL)."""
+    return Q(ten_dlc__campaign_status__isnull=True) | Q(ten_dlc__campaign_status="")
+
+
 def _since(field: str, label: str) -> IsoDateTimeFilter:
     return IsoDateTimeFilter(field_name=field, lookup_expr="gte", label=label)
 
@@ -88,13 +132,27 @@ def _until(field: str, label: str) -> IsoDateTimeFilter:
 class PhoneNumberFilter(django_filters.FilterSet):
     inventoryState = _states("inventory_state", InventoryState.choices, "Inventory state")
     status = _states("status", PhoneNumberStatus.choices, "Status")
-    warmupState = _states("warmup_state", WarmupHealthState.choices, "Warmup state")
-    healthStatus = _states("health_status", WarmupHealthState.choices, "Health status")
+    warmupState = _states_or_none(
+        "warmup_state",
+        WarmupHealthState.choices,
+        "Warmup state",
+        WARMUP_NOT_ENROLLED,
+        "Not enrolled",
+    )
+    healthStatus = _states_or_none(
+        "health_status",
+        WarmupHealthState.choices,
+        "Health status",
+        HEALTH_NOT_ASSESSED,
+        "Not assessed",
+    )
     businessId = django_filters.UUIDFilter(field_name="business_id", label="Business id")
     enabled = StrictBooleanFilter(label="Enabled")
     provider = django_filters.CharFilter(label="Provider")
     tenDlcCampaignStatus = django_filters.CharFilter(
-        field_name="ten_dlc__campaign_status", label="10DLC campaign status"
+        field_name="ten_dlc__campaign_status",
+        method="filter_campaign_status",
+        label=f"10DLC campaign status ({CAMPAIGN_NOT_REGISTERED}: none)",
     )
     isInternalPool = StrictBooleanFilter(field_name="is_internal_pool", label="Internal pool")
     isDefault = StrictBooleanFilter(field_name="is_default", label="Default number")
@@ -110,6 +168,11 @@ class PhoneNumberFilter(django_filters.FilterSet):
 
     def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         return queryset.filter(search_condition(value))
+
+    def filter_campaign_status(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        if value == CAMPAIGN_NOT_REGISTERED:
+            return queryset.filter(campaign_not_registered())
+        return queryset.filter(ten_dlc__campaign_status=value)
 
 
 def search_condition(text: str) -> Q:

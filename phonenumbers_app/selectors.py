@@ -6,6 +6,7 @@ import contextlib
 import datetime
 import uuid
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
@@ -20,7 +21,15 @@ from businesses.selectors import business_ids_of
 from core.filtering import filter_queryset
 from core.throttling import CACHE_ERRORS
 from phonenumbers_app import number_rows
-from phonenumbers_app.filters import PhoneNumberEventFilter, PhoneNumberFilter, search_condition
+from phonenumbers_app.filters import (
+    CAMPAIGN_NOT_REGISTERED,
+    HEALTH_NOT_ASSESSED,
+    WARMUP_NOT_ENROLLED,
+    PhoneNumberEventFilter,
+    PhoneNumberFilter,
+    search_condition,
+)
+from phonenumbers_app.labels import human_label
 from phonenumbers_app.models import PhoneNumber, PhoneNumberEvent, TenDlc
 from phonenumbers_app.numbers import InvalidNumber, normalize_number
 from phonenumbers_app.services.ownership import STAFF_ACTOR
@@ -230,11 +239,16 @@ def phone_number_warmup_events(*, user: User, phone_number: PhoneNumber) -> list
 
 # --- Operator dashboard ---------------------------------------------------------
 
+# The state charts of unreleased numbers, and the filter value of their NULL bar.
 DASHBOARD_GROUPS = {
     "inventory_state": InventoryState,
     "status": PhoneNumberStatus,
     "warmup_state": WarmupHealthState,
     "health_status": WarmupHealthState,
+}
+NULL_FILTER_VALUES = {
+    "warmup_state": WARMUP_NOT_ENROLLED,
+    "health_status": HEALTH_NOT_ASSESSED,
 }
 NEEDS_ATTENTION = (
     Q(health_status__in=[WarmupHealthState.NEEDS_ATTENTION, WarmupHealthState.BLOCKED])
@@ -243,53 +257,109 @@ NEEDS_ATTENTION = (
     | (Q(provider_error__isnull=False) & ~Q(provider_error=""))
     | Q(ten_dlc__campaign_status__in=[TenDlcCampaignStatus.REJECTED, TenDlcCampaignStatus.FAILED])
 )
+# "Needs attention" is counted up to this many; beyond, the dashboard says "10,000+".
+NEEDS_ATTENTION_COUNT_BOUND = 10_000
 
 
-def dashboard_counts() -> dict[str, dict[str, int]]:
-    """Numbers per value of each state vocabulary and per 10DLC campaign status.
+@dataclass(frozen=True)
+class DashboardCounts:
+    """What the dashboard counts, each chart keyed by the value its bars filter on.
 
-    Two queries whatever the number of charts: one counts every combination of the
-    four states (an index-only scan of phone_number_states_idx), and the charts are
-    its marginals; the other counts campaign statuses on their own index. Released
-    numbers count only in the inventory chart.
+    `charts["inventory_state"]` counts every number, released included; the other
+    charts count the unreleased numbers only (what the /ops list shows by default),
+    with a bar for "no value" (NULL_FILTER_VALUES, CAMPAIGN_NOT_REGISTERED), so each of
+    them adds up to `unreleased`. `needs_attention` is exact up to
+    NEEDS_ATTENTION_COUNT_BOUND and that bound plus one beyond.
     """
-    counts: dict[str, dict[str, int]] = {
+
+    charts: dict[str, dict[str, int]]
+    unreleased: int
+    released: int
+    needs_attention: int
+
+
+def dashboard_counts() -> DashboardCounts:
+    """Numbers per value of each state vocabulary and per 10DLC campaign status, and
+    how many need attention.
+
+    The state charts are the marginals of one query counting every combination of the
+    four states (an index-only scan of phone_number_states_idx). The campaign chart
+    counts 10DLC rows by status on their own index, less the released numbers' (a join
+    of the released rows only); numbers with no status, or no 10DLC row, are the rest.
+    """
+    charts: dict[str, dict[str, int]] = {
         field: dict.fromkeys(vocabulary.values, 0) for field, vocabulary in DASHBOARD_GROUPS.items()
     }
+    for field, none_value in NULL_FILTER_VALUES.items():
+        charts[field][none_value] = 0
     combinations = (
         PhoneNumber.objects.order_by().values_list(*DASHBOARD_GROUPS).annotate(n=Count("*"))
     )
+    unreleased = released = 0
     for *states, n in combinations:
         values = dict(zip(DASHBOARD_GROUPS, states, strict=True))
-        counts["inventory_state"][values["inventory_state"]] += n
+        charts["inventory_state"][values["inventory_state"]] += n
         if values["inventory_state"] == InventoryState.RELEASED:
+            released += n
             continue
+        unreleased += n
         for field in ("status", "warmup_state", "health_status"):
-            if values[field] is not None:
-                counts[field][values[field]] += n
-    campaign = TenDlc.objects.order_by().values_list("campaign_status").annotate(n=Count("*"))
-    counts["campaign_status"] = {status or "Not registered": n for status, n in campaign}
+            value = values[field] if values[field] is not None else NULL_FILTER_VALUES[field]
+            charts[field][value] += n
+    charts["campaign_status"] = _unreleased_by_campaign_status(unreleased)
+    return DashboardCounts(
+        charts=charts,
+        unreleased=unreleased,
+        released=released,
+        needs_attention=needs_attention_count(),
+    )
+
+
+def _unreleased_by_campaign_status(unreleased: int) -> dict[str, int]:
+    def by_status(queryset) -> dict[str | None, int]:
+        return dict(queryset.order_by().values_list("campaign_status").annotate(n=Count("*")))
+
+    every = by_status(TenDlc.objects.all())
+    of_released = by_status(
+        TenDlc.objects.filter(phone_number__inventory_state=InventoryState.RELEASED)
+    )
+    counts = dict.fromkeys(TenDlcCampaignStatus.values, 0)
+    for status in sorted(every, key=str):
+        if status:  # NULL and "" are "not registered", the remainder below
+            counts[status] = every[status] - of_released.get(status, 0)
+    counts[CAMPAIGN_NOT_REGISTERED] = unreleased - sum(counts.values())
     return counts
+
+
+def needs_attention_count(*, bound: int = NEEDS_ATTENTION_COUNT_BOUND) -> int:
+    """How many unreleased numbers need attention, counted up to `bound` + 1."""
+    return (
+        PhoneNumber.objects.not_released()
+        .filter(NEEDS_ATTENTION)
+        .order_by()
+        .values("pk")[: bound + 1]
+        .count()
+    )
 
 
 # The dashboard's charts may be this many seconds old (see recent_dashboard_counts).
 DASHBOARD_COUNTS_MAX_AGE = 60
-_DASHBOARD_COUNTS_KEY = "ops:dashboard-counts:v1"
+_DASHBOARD_COUNTS_KEY = "ops:dashboard-counts:v2"
 
 
 def recent_dashboard_counts(
     *, max_age: int = DASHBOARD_COUNTS_MAX_AGE
-) -> tuple[dict[str, dict[str, int]], datetime.datetime]:
+) -> tuple[DashboardCounts, datetime.datetime]:
     """dashboard_counts() taken at most `max_age` seconds ago, and when it was taken.
 
-    Counting reads two whole indexes (about 300 ms at a million numbers). The charts
-    are an overview: an operator reading "412,031 Assigned" is not misled if it was
-    412,029 a minute ago, but every view (and every reload, by every operator) paying
-    300 ms is felt. So the counts are kept in the shared cache for a minute, one
-    computation serves every web process, and the page says when they were taken.
-    What an operator acts on (the numbers needing attention, the latest events, the
-    numbers list and each number's page) stays live. If the cache fails, the counts
-    are taken now.
+    Counting reads two whole indexes and scans for the numbers needing attention
+    (hundreds of ms at a million numbers). The charts are an overview: an operator
+    reading "412,031 Assigned" is not misled if it was 412,029 a minute ago, but every
+    view (and every reload, by every operator) paying for the count is felt. So the
+    counts are kept in the shared cache for a minute, one computation serves every web
+    process, and the page says when they were taken. What an operator acts on (the
+    numbers needing attention, the latest events, the numbers list and each number's
+    page) stays live. If the cache fails, the counts are taken now.
     """
     try:
         cached = cache.get(_DASHBOARD_COUNTS_KEY)
@@ -314,21 +384,37 @@ def needs_attention(*, limit: int = 25) -> list[PhoneNumber]:
 
 
 def attention_reasons(phone_number: PhoneNumber) -> list[str]:
+    """Why `phone_number` needs attention, one line per rule of NEEDS_ATTENTION, each
+    saying its detail once ("Health blocked: delivery rate 71%", not "Blocked: Blocked:")."""
     reasons = []
     if phone_number.health_status in (WarmupHealthState.NEEDS_ATTENTION, WarmupHealthState.BLOCKED):
-        reasons.append(f"Health {phone_number.health_status}: {phone_number.health_reason or '—'}")
+        reasons.append(_reason("Health", phone_number.health_status, phone_number.health_reason))
     if phone_number.warmup_state in (WarmupHealthState.PAUSED, WarmupHealthState.BLOCKED):
         reasons.append(
-            f"Warmup {phone_number.warmup_state}: {phone_number.warmup_pause_reason or '—'}"
+            _reason("Warmup", phone_number.warmup_state, phone_number.warmup_pause_reason)
         )
     if phone_number.status in (PhoneNumberStatus.FAILED_PROVISIONING, PhoneNumberStatus.SUSPENDED):
-        reasons.append(f"Status {phone_number.status}")
+        reasons.append(_reason("Status", phone_number.status, None))
     if phone_number.provider_error:
-        reasons.append(f"Provider: {phone_number.provider_error}")
-    campaign = phone_number.ten_dlc.campaign_status
+        reasons.append(f"Provider error: {phone_number.provider_error}")
+    ten_dlc = getattr(phone_number, "ten_dlc", None)
+    campaign = ten_dlc.campaign_status if ten_dlc else None
     if campaign in (TenDlcCampaignStatus.REJECTED, TenDlcCampaignStatus.FAILED):
-        reasons.append(f"10DLC {campaign}: {phone_number.ten_dlc.failure_reason or '—'}")
+        reasons.append(_reason("10DLC campaign", campaign, ten_dlc.failure_reason))
     return reasons
+
+
+def _reason(what: str, state: str, detail: str | None) -> str:
+    """ "What state: detail", the state in words and said once: details often begin with
+    the state itself ("Blocked: carrier filtering"), which is then not repeated."""
+    label = human_label(state)
+    detail = (detail or "").strip()
+    for prefix in {state, label}:
+        if detail.lower().startswith(prefix.lower()):
+            detail = detail[len(prefix) :].lstrip(" :-—").strip()
+            break
+    said = label[:1].lower() + label[1:]
+    return f"{what} {said}: {detail}" if detail else f"{what} {said}"
 
 
 def latest_events(*, limit: int = 20) -> list[PhoneNumberEvent]:
@@ -336,15 +422,9 @@ def latest_events(*, limit: int = 20) -> list[PhoneNumberEvent]:
 
 
 def business_summary(*, business) -> dict:
-    """A business's numbers by inventory state, and its default and preferred numbers."""
-    by_state = dict(
-        PhoneNumber.objects.filter(business=business)
-        .values_list("inventory_state")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
+    """A business's numbers counted (BusinessCounts), and its default and preferred numbers."""
     return {
-        "by_state": {state: by_state.get(state, 0) for state in InventoryState.values},
+        "counts": business_counts([business.pk])[business.pk],
         "default": PhoneNumber.objects.filter(business=business, is_default=True).first(),
         "preferred": list(
             PhoneNumber.objects.filter(business=business, is_preferred=True).order_by("number")[:50]
@@ -410,12 +490,12 @@ OPS_LIST_FIELDS = (
 
 # The /ops list's own parameter: released numbers are hidden unless asked for.
 SHOW_RELEASED = "released"
-SHOW_RELEASED_VALUES = ("show", "hide")
 
 
 def ops_number_list(*, user: User, params: QueryDict) -> QuerySet[PhoneNumber]:
     """The /ops numbers list: the API's filters (phone_number_list), the back-office
-    search (business names too) and only the columns the page shows.
+    search (business names too), the operator-only parameters (OPS_ONLY_PARAMS) and only
+    the columns the page shows.
 
     Released numbers are hidden unless `released=show` or an `inventoryState` filter
     names Released: an operator's list is of numbers that still do something, and a
@@ -425,16 +505,13 @@ def ops_number_list(*, user: User, params: QueryDict) -> QuerySet[PhoneNumber]:
     """
     params = params.copy()
     search = params.pop("search", None)  # a QueryDict pops the list of values
-    released = (params.pop(SHOW_RELEASED, None) or ["hide"])[-1]
-    if released not in SHOW_RELEASED_VALUES:
-        raise ValidationError({SHOW_RELEASED: ["Must be show or hide."]})
+    ops_only = {name: params.pop(name)[-1] for name in OPS_ONLY_PARAMS if name in params}
     queryset = (
         phone_number_list(user=user, params=params)
         .select_related("business")
         .only(*OPS_LIST_FIELDS)
     )
-    if released == "hide" and InventoryState.RELEASED not in params.getlist("inventoryState"):
-        queryset = queryset.exclude(inventory_state=InventoryState.RELEASED)
+    queryset = _with_ops_only_params(queryset, ops_only, params)
     text = (search or [""])[-1].strip()
     return queryset.filter(back_office_search(text)) if text else queryset
 
@@ -513,3 +590,92 @@ def ops_bulk_selection(
     else:
         queryset = phone_number_list(user=user).filter(pk__in=list(ids or []))
     return queryset.select_related("business").only(*BULK_SELECTION_FIELDS).order_by("number", "id")
+
+
+# Parameters of the /ops list the API does not take, and the values each accepts.
+OPS_ONLY_PARAMS = {
+    # The dashboard's "Needs attention": the numbers NEEDS_ATTENTION matches.
+    "needsAttention": ("true",),
+    # Released numbers are hidden unless asked for (here, or with inventoryState=Released).
+    SHOW_RELEASED: ("show", "hide"),
+}
+
+
+def _with_ops_only_params(queryset: QuerySet, ops_only: dict, params: QueryDict) -> QuerySet:
+    errors = {
+        name: [f"Must be {' or '.join(OPS_ONLY_PARAMS[name])}."]
+        for name, value in ops_only.items()
+        if value not in OPS_ONLY_PARAMS[name]
+    }
+    if errors:
+        raise ValidationError(errors)
+    if ops_only.get("needsAttention") == "true":
+        queryset = queryset.filter(NEEDS_ATTENTION)
+    shown = ops_only.get(SHOW_RELEASED) == "show" or InventoryState.RELEASED in params.getlist(
+        "inventoryState"
+    )
+    return queryset if shown else queryset.exclude(inventory_state=InventoryState.RELEASED)
+
+
+# --- Businesses (the /ops businesses index and a business's page) ---------------------
+
+# The inventory states a business's numbers are counted in on the businesses index;
+# the others count in "held" only. Available cannot occur (a business's number is never
+# in the pool: phone_number_available_is_unassigned).
+BUSINESS_INDEX_STATES = (
+    InventoryState.ASSIGNED,
+    InventoryState.PENDING_VERIFICATION,
+    InventoryState.READY_FOR_SMS,
+    InventoryState.READY_FOR_VOICE,
+    InventoryState.SUSPENDED,
+)
+BUSINESS_STATES = tuple(
+    state for state in InventoryState.values if state != InventoryState.AVAILABLE
+)
+
+
+@dataclass(frozen=True)
+class BusinessCounts:
+    """A business's numbers: by inventory state (every state a business's number can be
+    in, zeros included), how many it holds (all but released) and how many it released."""
+
+    by_state: dict[str, int]
+
+    @property
+    def held(self) -> int:
+        return sum(n for state, n in self.by_state.items() if state != InventoryState.RELEASED)
+
+    @property
+    def released(self) -> int:
+        return self.by_state[InventoryState.RELEASED]
+
+    @property
+    def held_by_state(self) -> dict[str, int]:
+        return {s: n for s, n in self.by_state.items() if s != InventoryState.RELEASED}
+
+
+def business_counts(business_ids: list[uuid.UUID]) -> dict[uuid.UUID, BusinessCounts]:
+    """Each business's BusinessCounts, in one grouped query whatever the number of
+    businesses (along phone_number_business_idx)."""
+    by_business: dict[uuid.UUID, dict[str, int]] = {
+        pk: dict.fromkeys(BUSINESS_STATES, 0) for pk in business_ids
+    }
+    rows = (
+        PhoneNumber.objects.filter(business_id__in=business_ids)
+        .order_by()
+        .values_list("business_id", "inventory_state")
+        .annotate(n=Count("*"))
+    )
+    for business_id, state, n in rows:
+        by_business[business_id][state] = by_business[business_id].get(state, 0) + n
+    return {pk: BusinessCounts(by_state=states) for pk, states in by_business.items()}
+
+
+def business_index(*, search: str = "", descending: bool = False) -> QuerySet[Business]:
+    """Businesses whose name contains `search` (any case), by name (then id, so that
+    pages are stable); read their counts per page with business_counts."""
+    queryset = Business.objects.all()
+    if search.strip():
+        queryset = queryset.filter(name__icontains=search.strip())
+    order = ("-name", "-id") if descending else ("name", "id")
+    return queryset.order_by(*order)

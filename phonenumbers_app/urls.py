@@ -18,6 +18,7 @@ urlpatterns = [
     path("bulk/<uuid:id>/", bulk.bulk_run, name="bulk-run"),
     path("numbers/<uuid:id>/", number_page.number_detail, name="number"),
     path("numbers/<uuid:id>/<slug:action>/", number_page.number_action, name="number-action"),
+    path("businesses/", businesses.business_index, name="businesses"),
     path("businesses/lookup/", business_lookup.business_lookup, name="business-lookup"),
     path("businesses/<uuid:id>/", businesses.business_detail, name="business"),
 ]

@@ -61,6 +61,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # The admin's and /ops dates on US Eastern time (the API's stay UTC).
+    "core.staff_time.StaffTimeZoneMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into the lockout page.
     "axes.middleware.AxesMiddleware",
@@ -282,6 +284,8 @@ LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
+# The staff pages' date formats (config/formats/en): "2026-11-27 20:01 EST".
+FORMAT_MODULE_PATH = ["config.formats"]
 
 # --- Static files ------------------------------------------------------------
 STATIC_URL = "static/"

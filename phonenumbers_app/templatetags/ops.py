@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 
 from django import template
+from django.utils.html import format_html
 
 from phonenumbers_app import badges
+from phonenumbers_app.labels import human_label
 from warmup.clock import EASTERN
 
 register = template.Library()
@@ -20,14 +23,51 @@ def badge(value: str | None) -> str:
     return badges.badge(value)
 
 
+# The one way the operator pages write a moment: US Eastern time (the warmup's clock,
+# where its days and hours reset), to the minute, with the zone, e.g. "2026-11-27 20:01 EST".
+MOMENT_FORMAT = "%Y-%m-%d %H:%M %Z"
+
+
+def moment_text(value: datetime) -> str:
+    return value.astimezone(EASTERN).strftime(MOMENT_FORMAT)
+
+
 @register.filter
-def eastern(value: datetime | None, style: str = "minute") -> str:
-    """{{ when|eastern }}: the moment on US Eastern time, the warmup's clock (days and
-    hours reset there), labelled EST/EDT. `style` "second" adds the seconds."""
+def moment(value: datetime | None, empty: str = "—") -> str:
+    """{{ when|moment }}: `<time datetime="ISO 8601">2026-11-27 20:01 EST</time>`, or
+    `empty` (a dash unless given, e.g. {{ when|moment:"never" }}) for none (or for ""
+    when the template's lookup found nothing, e.g. `warmup.warmup.evaluated_at` without
+    a warmup row)."""
+    if not isinstance(value, datetime):
+        return empty
+    return format_html('<time datetime="{}">{}</time>', value.isoformat(), moment_text(value))
+
+
+# The currency of billing amounts. The contract's billing has no currency field; the
+# numbers are US numbers billed in US dollars, so the pages say so rather than show a
+# bare "1.15".
+BILLING_CURRENCY = "USD"
+
+
+@register.filter
+def money(value: Decimal | None) -> str:
+    """{{ billing.monthly_amount|money }}: "$1.15 USD", or a dash for none."""
     if value is None:
         return "—"
-    fmt = "%Y-%m-%d %H:%M:%S %Z" if style == "second" else "%Y-%m-%d %H:%M %Z"
-    return value.astimezone(EASTERN).strftime(fmt)
+    return f"${value:,.2f} {BILLING_CURRENCY}"
+
+
+@register.filter
+def state_badge(value: str | None) -> str:
+    """{{ number.status|state_badge }}: the badge, saying the value in words
+    ("Failed provisioning", "Needs attention")."""
+    return badges.badge(value, text=human_label(value) if value else None)
+
+
+@register.filter
+def label(value: str | None) -> str:
+    """{{ state|label }}: the value in words (phonenumbers_app.labels.human_label)."""
+    return human_label(value)
 
 
 @register.filter
