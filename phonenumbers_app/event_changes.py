@@ -184,6 +184,14 @@ def label(field: str) -> str:
     return words[:1].upper() + words[1:]
 
 
+def in_a_sentence(field: str) -> str:
+    """The label inside a sentence: "Updated name, 10DLC campaign status, SMS routing"."""
+    text = label(field)
+    if len(text) > 1 and text[0].isupper() and text[1].islower():
+        return text[0].lower() + text[1:]
+    return text
+
+
 def _datetime_text(value: Any) -> str | None:
     moment = value if isinstance(value, datetime.datetime) else None
     if moment is None and isinstance(value, str):
