@@ -70,6 +70,10 @@ class PhoneNumberEventAdmin(
         ("Stored data (JSON)", {"classes": ["collapse"], "fields": ["data"]}),
     ]
     readonly_fields = ["changes", "created_at"]
+
+    class Media:
+        css = {"all": ["css/admin.css"]}
+
     list_select_related = ["phone_number", "business"]
     list_filter = ["type", "actor_is_staff", ("created_at", DateRangeFilter)]
     # Newest first, and sortable only by time: other columns have no index to read a
