@@ -20,7 +20,7 @@ from businesses.models import Business
 from businesses.selectors import business_ids_of
 from core.filtering import filter_queryset
 from core.throttling import CACHE_ERRORS
-from phonenumbers_app import number_rows
+from phonenumbers_app import event_changes, number_rows
 from phonenumbers_app.filters import (
     CAMPAIGN_NOT_REGISTERED,
     HEALTH_NOT_ASSESSED,
@@ -82,14 +82,31 @@ def phone_number_events_visible_to(
 
 def events_as_seen_by(*, user: User, events: Iterable[PhoneNumberEvent]) -> list[PhoneNumberEvent]:
     """`events` as the caller may read them: a staff member's action appears to a
-    tenant as "Support", with no user id, also where the details name them.
+    tenant as "Support", with no user id, also where the details or the changed values
+    name them; a change's values hold only what the tenant may read
+    (event_changes.data_for_tenant).
 
     The events are changed in memory only (they are append-only and never saved again).
     """
     events = list(events)
     if user.is_staff:
         return events
+    # Numbers given to a business by staff before staff stopped being recorded as their
+    # user (migration 0005) name that staff member in their events' `userId`.
+    named = event_changes.user_ids_named(events)
+    staff_ids = (
+        {
+            str(pk)
+            for pk in User.objects.filter(pk__in=named, is_staff=True).values_list("pk", flat=True)
+        }
+        if named
+        else set()
+    )
     for event in events:
+        staff_name = event.actor_name if event.actor_is_staff else None
+        event.data = event_changes.data_for_tenant(
+            event.data, staff_actor_name=staff_name, staff_user_ids=staff_ids
+        )
         if event.actor_is_staff:
             if event.actor_name and event.details:
                 event.details = event.details.replace(event.actor_name, STAFF_ACTOR)

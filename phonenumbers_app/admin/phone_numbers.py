@@ -23,6 +23,7 @@ from core.errors import DomainError
 from core.paginator import CountAheadAdminMixin
 from phonenumbers_app import services
 from phonenumbers_app.admin.changelists import IndexedSortChangeList
+from phonenumbers_app.admin.event_changes_html import changes_html
 from phonenumbers_app.admin.filters import (
     BusinessFilter,
     CampaignStatusFilter,
@@ -31,6 +32,7 @@ from phonenumbers_app.admin.filters import (
 )
 from phonenumbers_app.admin.forms import PhoneNumberAddForm, PhoneNumberChangeForm
 from phonenumbers_app.badges import badge
+from phonenumbers_app.event_changes import changes_by_event
 from phonenumbers_app.exports import csv_lines
 from phonenumbers_app.models import Billing, PhoneNumber, TenDlc
 from phonenumbers_app.operator_actions import OPERATOR_ACTIONS, OperatorAction
@@ -329,11 +331,21 @@ class PhoneNumberAdmin(
     @admin.display(description="Latest events")
     def latest_events(self, obj: PhoneNumber) -> str:
         # Only the newest: an inline would render every event the number ever had.
-        events = event_timeline().filter(phone_number=obj)[:RECENT_EVENTS_LIMIT]
+        events = list(event_timeline().filter(phone_number=obj)[:RECENT_EVENTS_LIMIT])
+        changes = changes_by_event(events)
         rows = format_html_join(
             "",
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            ((e.created_at, e.title, e.actor_name or "—", e.details or "") for e in events),
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            (
+                (
+                    e.created_at,
+                    e.title,
+                    e.actor_name or "—",
+                    e.details or "",
+                    changes_html(changes[e.pk]),
+                )
+                for e in events
+            ),
         )
         all_events = reverse("admin:phonenumbers_app_phonenumberevent_changelist")
         return format_html(

@@ -5,7 +5,9 @@ from django.contrib import admin
 from core.admin_lookups import DateTimeLookupOffsetMixin
 from core.paginator import CappedCountPaginator, CountAheadAdminMixin
 from phonenumbers_app.admin.changelists import IndexedSortChangeList
+from phonenumbers_app.admin.event_changes_html import changes_html
 from phonenumbers_app.admin.filters import DateRangeFilter
+from phonenumbers_app.event_changes import changes_by_event
 from phonenumbers_app.models import Billing, PhoneNumberEvent, TenDlc
 
 
@@ -20,12 +22,58 @@ class ReadOnlyAdminMixin:
         return False
 
 
+class EventChangeList(IndexedSortChangeList):
+    """The events' page, each with its changes: the names they mention (businesses,
+    users, plans) read once for the page rather than once a row."""
+
+    def get_results(self, request):
+        super().get_results(request)
+        changes = changes_by_event(self.result_list)
+        for event in self.result_list:
+            event.shown_changes = changes[event.pk]
+
+
 @admin.register(PhoneNumberEvent)
 class PhoneNumberEventAdmin(
     CountAheadAdminMixin, DateTimeLookupOffsetMixin, ReadOnlyAdminMixin, admin.ModelAdmin
 ):
     # `business`: whose history the event belongs to (empty: the pool's).
-    list_display = ["created_at", "type", "title", "phone_number", "business", "actor_name"]
+    list_display = [
+        "created_at",
+        "type",
+        "title",
+        "phone_number",
+        "business",
+        "actor_name",
+        "changes",
+    ]
+    # The values as people read them; the stored JSON stays, folded, for staff who need
+    # exactly what was written.
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    "phone_number",
+                    "type",
+                    "title",
+                    "details",
+                    "changes",
+                    "actor",
+                    "actor_name",
+                    "actor_is_staff",
+                    "business",
+                    "created_at",
+                ]
+            },
+        ),
+        ("Stored data (JSON)", {"classes": ["collapse"], "fields": ["data"]}),
+    ]
+    readonly_fields = ["changes", "created_at"]
+
+    class Media:
+        css = {"all": ["css/admin.css"]}
+
     list_select_related = ["phone_number", "business"]
     list_filter = ["type", "actor_is_staff", ("created_at", DateRangeFilter)]
     # Newest first, and sortable only by time: other columns have no index to read a
@@ -40,7 +88,12 @@ class PhoneNumberEventAdmin(
     list_per_page = 50
 
     def get_changelist(self, request, **kwargs):
-        return IndexedSortChangeList
+        return EventChangeList
+
+    @admin.display(description="Changes (before → after)")
+    def changes(self, event: PhoneNumberEvent):
+        found = getattr(event, "shown_changes", None)  # the list page's, see EventChangeList
+        return changes_html(found if found is not None else changes_by_event([event])[event.pk])
 
 
 @admin.register(TenDlc)

@@ -13,6 +13,7 @@ import datetime
 from collections.abc import Iterable
 from typing import Any
 
+from phonenumbers_app.event_changes import raw_changes
 from phonenumbers_app.models import PhoneNumberEvent
 from phonenumbers_app.number_rows import Row
 from phonenumbers_app.readiness import readiness
@@ -39,6 +40,14 @@ def event_representation(event: PhoneNumberEvent) -> dict[str, Any]:
         "actorName": event.actor_name,
         "createdAt": _time(event.created_at),
     }
+
+
+def event_change_list(event: PhoneNumberEvent) -> list[dict[str, Any]]:
+    """The API's `changes` of an event: its before → after per field, values as stored."""
+    return [
+        {"field": field, "before": before, "after": after}
+        for field, before, after in raw_changes(event.data)
+    ]
 
 
 def phone_number_representation(

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
-from drf_spectacular.utils import extend_schema_serializer
+from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
 from core.serializers import IntegerStringField
-from phonenumbers_app.api.representation import phone_number_representation
+from phonenumbers_app.api.representation import event_change_list, phone_number_representation
 from phonenumbers_app.api.table_rows import table_row_representation
 from phonenumbers_app.number_rows import as_row, row_of
 from phonenumbers_app.readiness import READINESS_COLUMNS, readiness
@@ -91,6 +92,21 @@ class LocationOutput(serializers.Serializer):
     countryCode = serializers.CharField(source="location_country_code", allow_null=True)
 
 
+@extend_schema_serializer(component_name="PhoneNumberEventChange")
+class PhoneNumberEventChangeOutput(serializers.Serializer):
+    """One field an event changed."""
+
+    field = serializers.CharField(
+        help_text="The field's name as the phone number's representation spells it, "
+        "e.g. `name`, `tenDlc.campaignStatus` (also `warmupPlan`, `warmup.planDay`, "
+        "`warmup.pacingStatus`)."
+    )
+    # Any JSON value, null included (a nullable JSONField's schema would be a oneOf
+    # that null matches twice).
+    before = serializers.JSONField(help_text="Its value before, as the API writes it; null: none.")
+    after = serializers.JSONField(help_text="Its value after, as the API writes it; null: none.")
+
+
 @extend_schema_serializer(component_name="PhoneNumberEvent")
 class PhoneNumberEventOutput(serializers.Serializer):
     id = serializers.CharField()
@@ -100,6 +116,22 @@ class PhoneNumberEventOutput(serializers.Serializer):
     actorId = serializers.CharField(source="actor_id", allow_null=True)
     actorName = serializers.CharField(source="actor_name", allow_null=True)
     createdAt = serializers.DateTimeField(source="created_at")
+
+
+@extend_schema_serializer(component_name="PhoneNumberEventWithChanges")
+class PhoneNumberEventWithChangesOutput(PhoneNumberEventOutput):
+    """An event of `GET /phone-numbers/{id}/events`: with its values. (The number's own
+    `events` keep the published contract's shape, which has no room for them.)"""
+
+    changes = serializers.SerializerMethodField(
+        help_text="What the event changed, field by field, before → after (a creation "
+        "has no before: null). A key without a staff key sees only fields of the number "
+        "it may read, and no staff member's user id."
+    )
+
+    @extend_schema_field(PhoneNumberEventChangeOutput(many=True))
+    def get_changes(self, event) -> list[dict[str, Any]]:
+        return event_change_list(event)
 
 
 READINESS_STATES = ["Not Started", "In Progress", "Paused", "Blocked", "Ready"]

@@ -30,7 +30,7 @@ from phonenumbers_app.api.inputs import (
 )
 from phonenumbers_app.api.list_options import ListOptions
 from phonenumbers_app.api.serializers import (
-    PhoneNumberEventOutput,
+    PhoneNumberEventWithChangesOutput,
     PhoneNumberOutput,
     PhoneNumberSummaryOutput,
     PhoneNumberTableRowOutput,
@@ -264,16 +264,17 @@ class PhoneNumberViewSet(ApiViewSet):
         tags=TAG,
         operation_id="listPhoneNumberEvents",
         summary="List a phone number's events",
-        description="Newest first. A caller without a staff key sees the events written "
-        "while its businesses owned the number, staff members' actions as `Support`.",
-        responses={200: PhoneNumberEventOutput(many=True), **problems(400, 404)},
+        description="Newest first, each with its `changes`: before → after per field. A "
+        "caller without a staff key sees the events written while its businesses owned the "
+        "number, staff members' actions as `Support`.",
+        responses={200: PhoneNumberEventWithChangesOutput(many=True), **problems(400, 404)},
     )
     @action(
         detail=True,
         url_name="events",
         filterset_class=PhoneNumberEventFilter,
         pagination_class=PhoneNumberEventPagination,
-        serializer_class=PhoneNumberEventOutput,
+        serializer_class=PhoneNumberEventWithChangesOutput,
         fetch_page=None,
     )
     def events(self, request: Request, id: uuid.UUID) -> Response:

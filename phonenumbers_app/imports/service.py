@@ -37,6 +37,7 @@ from django.utils import timezone
 from businesses.models import Business
 from core.ids import new_id
 from phonenumbers_app.errors import InvalidTransition
+from phonenumbers_app.event_changes import in_a_sentence
 from phonenumbers_app.imports.validate import RowError, Validator, ValidRow
 from phonenumbers_app.models import Billing, PhoneNumber, PhoneNumberEvent, TenDlc
 from phonenumbers_app.services.events import TITLE_MAX_LENGTH, api_name, changes, new_event
@@ -450,7 +451,7 @@ class Importer:
                 title=f"Updated by an import from {self.source_name}",
                 details=(
                     f"{who} updated {number.number} from {self.source_name} "
-                    f"(row {planned.row.row}): {', '.join(after)}."
+                    f"(row {planned.row.row}): {', '.join(map(in_a_sentence, after))}."
                 ),
                 acting_user=self.actor,
                 data=changes(before, after),

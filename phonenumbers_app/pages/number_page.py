@@ -16,6 +16,7 @@ from django.utils import timezone
 from core.errors import DomainError
 from core.keyset import KeysetPage, parse_ordering
 from phonenumbers_app import selectors
+from phonenumbers_app.event_changes import changes_by_event
 from phonenumbers_app.filters import PHONE_NUMBER_SORT_FIELDS
 from phonenumbers_app.operator_actions import BY_SLUG, OPERATOR_ACTIONS
 from phonenumbers_app.warmup_charts import warmup_charts
@@ -46,7 +47,7 @@ def number_detail(request: HttpRequest, id: uuid.UUID) -> HttpResponse:
         "phonenumbers_app/number_detail.html",
         {
             "number": phone_number,
-            "events": events_page.items,
+            "events": _with_changes(events_page.items),
             "next_events": events_page.next_token,
             "warmup": warmup,
             "warmup_charts": warmup_charts(warmup.days, warmup.plan) if warmup.has_stats else [],
@@ -57,6 +58,15 @@ def number_detail(request: HttpRequest, id: uuid.UUID) -> HttpResponse:
             ],
         },
     )
+
+
+def _with_changes(events: list) -> list:
+    """The events, each with what it changed as `shown_changes` (event_changes: labels
+    and values for people); the names they mention are read once for the page."""
+    changes = changes_by_event(events)
+    for event in events:
+        event.shown_changes = changes[event.pk]
+    return events
 
 
 def _events_page(timeline, token: str | None) -> KeysetPage:

@@ -13,6 +13,7 @@ from django.utils import timezone
 from accounts.models import User
 from businesses.models import Business
 from phonenumbers_app.errors import InvalidTransition, NumberReleased
+from phonenumbers_app.event_changes import in_a_sentence
 from phonenumbers_app.models import Billing, PhoneNumber, TenDlc
 from phonenumbers_app.services.events import api_name, changes, event_record, snapshot
 from phonenumbers_app.services.field_access import check_fields_writable
@@ -276,7 +277,7 @@ def _event_type_and_title(locked: PhoneNumber, diff: dict[str, dict[str, Any]]) 
         if locked.business is None:
             return EventType.ASSIGNED, "Returned to the inventory pool"
         return EventType.ASSIGNED, f"Moved to {locked.business.name}"
-    names = list(after)
+    names = [in_a_sentence(field) for field in after]
     if len(names) > 3:
         names = [*names[:3], f"{len(names) - 3} more"]
     return EventType.UPDATED, "Updated " + ", ".join(names)
@@ -475,7 +476,7 @@ def apply_change(
         phone_number=locked,
         type=event_type,
         title=event_title,
-        details=f"{who} changed {', '.join(diff['after'])}.",
+        details=f"{who} changed {', '.join(map(in_a_sentence, diff['after']))}.",
         acting_user=acting_user,
         actor_name=actor_name,
         data=diff,

@@ -93,7 +93,7 @@ class TestPatchFields:
             "before": {"name": "Front desk", "routing.smsEnabled": False},
             "after": {"name": "Sales", "routing.smsEnabled": True},
         }
-        assert event.title == "Updated name, routing.smsEnabled"
+        assert event.title == "Updated name, SMS routing"
 
     def test_patch_that_changes_nothing_writes_no_event_and_keeps_the_etag(
         self, member_client, number
@@ -390,7 +390,7 @@ def test_an_event_title_names_at_most_three_fields(member_client, number):
         {"name": "N", "enabled": False, "teamId": "t", "sourceId": "s", "campaignId": "c"},
     )
 
-    assert PhoneNumberEvent.objects.get().title == "Updated name, enabled, teamId, 2 more"
+    assert PhoneNumberEvent.objects.get().title == "Updated name, enabled, team ID, 2 more"
 
 
 @pytest.mark.parametrize(
