@@ -3,6 +3,7 @@
 
     python3 dev.py run     # venv + pinned install, migrate, demo data, then web (:8000),
                            # Celery worker and beat together until Ctrl-C
+    python3 dev.py run 127.0.0.1:8001   # the same on another address (HOST:PORT or PORT)
     python3 dev.py serve   # web, worker and beat only: a quick restart after a run
     python3 dev.py test    # venv + pinned install, the whole test suite (extra args go to pytest)
     python3 dev.py lint    # ruff
@@ -18,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -31,6 +33,10 @@ BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
 STAMP = VENV / ".installed"
 INSTALL_INPUTS = ("pyproject.toml", "constraints.txt")
+DEFAULT_ADDRESS = "127.0.0.1:8000"
+# The demo admin's generated password and key, kept between starts (see
+# phonenumbers_app/demo_credentials.py); DEV_CREDENTIALS_FILE moves it (the tests do).
+CREDENTIALS_FILE = Path(os.environ.get("DEV_CREDENTIALS_FILE", ROOT / ".dev-credentials"))
 
 
 def _run(*args: str | os.PathLike, env: dict[str, str] | None = None) -> None:
@@ -76,17 +82,80 @@ def manage(*args: str) -> None:
     _run(PYTHON, "manage.py", *args)
 
 
+def parse_address(text: str) -> tuple[str, int]:
+    """runserver's forms: PORT, HOST:PORT, [IPv6]:PORT; ValueError with what is wrong."""
+    host, colon, port = text.rpartition(":")
+    if not colon:
+        host = "127.0.0.1"
+    host = host.removeprefix("[").removesuffix("]")
+    if not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ValueError(f"{text!r} is not HOST:PORT (e.g. 127.0.0.1:8001) or a port")
+    return host, int(port)
+
+
+def port_problem(host: str, port: int) -> str | None:
+    """Why runserver could not listen on host:port now, or None when it could.
+
+    Binds as runserver will (SO_REUSEADDR, so a port a previous run left in TIME_WAIT
+    counts as free) and lets go at once; someone may still take the port in between.
+    """
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        return f"cannot listen on {host}:{port} ({exc.strerror})"
+    family, kind, proto, _, where = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(where)
+        except OSError as exc:
+            return f"port {port} on {host} is not free ({exc.strerror}; another dev.py run?)"
+    return None
+
+
+def free_address(command: str, args: list[str]) -> str:
+    """The address to serve on (argument, ADDRESS, or 127.0.0.1:8000), checked before
+    anything else happens: a busy port ends the command with one line, nothing changed."""
+    text = args[0] if args else os.environ.get("ADDRESS", DEFAULT_ADDRESS)
+    try:
+        host, port = parse_address(text)
+    except ValueError as exc:
+        print(f"dev.py: {exc}.", file=sys.stderr)
+        sys.exit(2)
+    if problem := port_problem(host, port):
+        other = f"[{host}]:{port + 1}" if ":" in host else f"{host}:{port + 1}"
+        print(
+            f"dev.py: {problem}. Choose another: python3 dev.py {command} {other}",
+            file=sys.stderr,
+        )
+        sys.exit(1)
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
 def cmd_run(args: list[str]) -> None:
-    address = args[0] if args else os.environ.get("ADDRESS", "127.0.0.1:8000")
+    address = free_address("run", args)  # before migrations and demo data touch the database
+    ensure_environment()
     manage("migrate", "--noinput", "--verbosity", "0")
     manage("collectstatic", "--noinput", "--verbosity", "0")
-    manage("seed_demo", "--credentials", "--base-url", f"http://{address}")
-    cmd_serve([address])
+    manage(
+        "seed_demo",
+        "--credentials",
+        "--credentials-file",
+        str(CREDENTIALS_FILE),
+        "--base-url",
+        f"http://{address}",
+    )
+    serve(address)
 
 
 def cmd_serve(args: list[str]) -> None:
     """Web, worker and beat together, without run's set-up steps (a quicker restart)."""
-    address = args[0] if args else os.environ.get("ADDRESS", "127.0.0.1:8000")
+    address = free_address("serve", args)
+    ensure_environment()
+    serve(address)
+
+
+def serve(address: str) -> None:
     # Demo traffic keeps the demo numbers' warmup moving; a developer may turn it off.
     env = {**os.environ, "DEMO_TRAFFIC": os.environ.get("DEMO_TRAFFIC", "1")}
     # Children write through a pipe: unbuffered, so their lines show as they are written.
@@ -224,10 +293,12 @@ def _stop(children: dict[str, subprocess.Popen[str]], lock: threading.Lock) -> N
 
 
 def cmd_test(args: list[str]) -> None:
+    ensure_environment()
     _run(PYTHON, "-m", "pytest", *args)
 
 
 def cmd_lint(args: list[str]) -> None:
+    ensure_environment()
     _run(PYTHON, "-m", "ruff", "check", ".", *args)
 
 
@@ -238,7 +309,6 @@ def main() -> None:
     if len(sys.argv) < 2 or sys.argv[1] not in COMMANDS:
         print(__doc__)
         sys.exit(2)
-    ensure_environment()
     COMMANDS[sys.argv[1]](sys.argv[2:])
 
 

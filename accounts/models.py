@@ -34,4 +34,4 @@ class UserAPIKey(AbstractAPIKey):
         verbose_name_plural = "API keys"
 
     def __str__(self) -> str:
-        return f"{self.name} ({self.prefix}…) of {self.user_id}"
+        return f"{self.name} ({self.prefix}…) of {self.user}"

@@ -36,3 +36,10 @@ def api_key_revoke(*, prefix: str) -> UserAPIKey:
         api_key.revoked = True
         api_key.save(update_fields=["revoked"])
     return api_key
+
+
+@transaction.atomic
+def user_set_password(*, user: User, password: str) -> None:
+    """Give `user` this password (hashed); their other fields stay as they are."""
+    user.set_password(password)
+    user.save(update_fields=["password"])

@@ -35,4 +35,4 @@ class Membership(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.user_id} in {self.business_id}"
+        return f"{self.user} in {self.business}"

@@ -11,6 +11,7 @@ urlpatterns = [
     *with_and_without_slash("healthz", core_views.healthz, name="healthz"),
     *with_and_without_slash("readyz", core_views.readyz, name="readyz"),
     path("problems/<slug:slug>", core_views.problem_type_page, name="problem-type"),
+    path("favicon.ico", core_views.favicon, name="favicon"),
     path("openapi.json", SpectacularJSONAPIView.as_view(), name="openapi"),
     # The split view serves Swagger UI's init script as its own request (/docs?script=),
     # so the page needs no inline script under the Content-Security-Policy.

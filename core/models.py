@@ -40,4 +40,4 @@ class IdempotencyRecord(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.key} of {self.user_id} ({self.status or 'running'})"
+        return f"{self.key} of {self.user} ({self.status or 'running'})"

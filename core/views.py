@@ -8,9 +8,11 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
 
+from core.markdown_text import markdown_html
 from core.problems import PROBLEM_TYPES, problem_body, problem_content_type
 from core.throttling import CACHE_FAILURES
 
@@ -25,8 +27,19 @@ def problem_type_page(request: HttpRequest, slug: str) -> HttpResponse:
     return render(
         request,
         "problem_type.html",
-        {"slug": slug, "title": title, "description": description, "types": PROBLEM_TYPES},
+        {
+            "slug": slug,
+            "title": title,
+            "description": markdown_html(description),
+            "types": PROBLEM_TYPES,
+        },
     )
+
+
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Browsers ask for /favicon.ico whatever the pages link: send them to the SVG (its
+    hashed static URL is only known once the app runs, hence a view, not a URL string)."""
+    return redirect(static("favicon.svg"), permanent=True)
 
 
 @never_cache

@@ -54,7 +54,7 @@ class Conversation(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.conversation_id
+        return f"{self.conversation_id} of {self.business}"
 
 
 class ConversationEvent(models.Model):
@@ -113,4 +113,4 @@ class LeadSender(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.lead_id
+        return f"Lead {self.lead_id} of {self.business} → {self.phone_number}"

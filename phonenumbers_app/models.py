@@ -351,7 +351,7 @@ class PhoneNumber(TimeStampedModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.number} ({self.name})"
+        return self.number  # E.164: how people name a number
 
     @property
     def etag(self) -> str:
@@ -385,7 +385,7 @@ class TenDlc(models.Model):
         indexes = [models.Index(fields=["campaign_status"], name="ten_dlc_campaign_status_idx")]
 
     def __str__(self) -> str:
-        return f"10DLC of {self.phone_number_id}"
+        return f"10DLC of {self.phone_number}"
 
 
 class Billing(models.Model):
@@ -430,7 +430,7 @@ class Billing(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Billing of {self.phone_number_id}"
+        return f"Billing of {self.phone_number}"
 
 
 class AppendOnlyQuerySet(models.QuerySet):
@@ -507,7 +507,7 @@ class PhoneNumberEvent(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.type} on {self.phone_number_id} at {self.created_at:%Y-%m-%d %H:%M:%S}"
+        return f"{self.phone_number}: {self.title}"
 
     def save(self, *args, **kwargs) -> None:
         if not self._state.adding:

@@ -9,9 +9,11 @@ process groups dev.py gives its children: none may keep a live process.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import queue
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -68,8 +70,13 @@ def developer_environment(folder: Path) -> dict[str, str]:
         DATABASE_URL=f"sqlite:///{folder / 'db.sqlite3'}",
         CELERY_DATA_DIR=str(folder / "celery"),
         DEV_SKIP_INSTALL="1",
+        # The demo login's secrets beside this database, never in the developer's checkout.
+        DEV_CREDENTIALS_FILE=str(folder / ".dev-credentials"),
     )
     return env
+
+
+PRISTINE = "never-started.sqlite3"
 
 
 @pytest.fixture(scope="module")
@@ -87,17 +94,27 @@ def database(tmp_path_factory) -> Path:
             capture_output=True,
             timeout=180,
         )
+    # As it is now, before any start: the tests that count starts begin from this copy.
+    shutil.copy(folder / "db.sqlite3", folder / PRISTINE)
     return folder
 
 
 class DevRun:
     """A running `python3 dev.py run`, its output read line by line as it comes."""
 
-    def __init__(self, command: str, folder: Path, celery_folder: Path) -> None:
-        self.env = {**developer_environment(folder), "CELERY_DATA_DIR": str(celery_folder)}
+    def __init__(
+        self, command: str, folder: Path, celery_folder: Path, host: str = "127.0.0.1"
+    ) -> None:
+        self.env = {
+            **developer_environment(folder),
+            "CELERY_DATA_DIR": str(celery_folder),
+            # Django answers only the hosts it is told of (localhost's by default).
+            "ALLOWED_HOSTS": host,
+        }
+        self.host = host
         self.port = free_port()
         self.process = subprocess.Popen(
-            [sys.executable, "dev.py", command, f"127.0.0.1:{self.port}"],
+            [sys.executable, "dev.py", command, f"{host}:{self.port}"],
             cwd=PROJECT_ROOT,
             env=self.env,
             stdin=subprocess.DEVNULL,
@@ -114,6 +131,10 @@ class DevRun:
         for line in self.process.stdout:
             self._new_lines.put(line.rstrip("\n"))
         self._new_lines.put(None)
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
 
     def output(self) -> str:
         return "\n".join(self.lines)
@@ -146,7 +167,7 @@ class DevRun:
         if "web" not in self.pids:
             return False
         try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/healthz", timeout=2) as r:
+            with urllib.request.urlopen(f"{self.url}/healthz", timeout=2) as r:
                 return r.status == 200
         except OSError:
             return False
@@ -171,8 +192,10 @@ class DevRun:
 
 
 @contextlib.contextmanager
-def running(command: str, folder: Path, celery_folder: Path) -> Iterator[DevRun]:
-    run = DevRun(command, folder, celery_folder)
+def running(
+    command: str, folder: Path, celery_folder: Path, host: str = "127.0.0.1"
+) -> Iterator[DevRun]:
+    run = DevRun(command, folder, celery_folder, host)
     try:
         run.wait_until_up()
         yield run
@@ -249,3 +272,147 @@ def test_when_one_child_dies_the_others_are_stopped(dev_serve):
     assert "dev.py: worker exited with -9; stopping the others" in dev_serve.lines
     assert "did not stop" not in dev_serve.output()
     assert_nothing_left(dev_serve)
+
+
+def printed_credentials(run: DevRun) -> tuple[str, str]:
+    """The password and API key `dev.py run` printed."""
+    text = run.output()
+    return text.split("password: ")[1].split()[0], text.split("API key:  ")[1].split()[0]
+
+
+def stop(run: DevRun) -> None:
+    os.kill(run.process.pid, signal.SIGINT)
+    assert run.wait_for_exit(timeout=STOP_TIMEOUT) == 0
+
+
+@pytest.fixture
+def fresh_copy(database, tmp_path) -> Path:
+    """The module's database as it was before any start, for this test alone."""
+    folder = tmp_path / "copy"
+    folder.mkdir()
+    shutil.copy(database / PRISTINE, folder / "db.sqlite3")
+    return folder
+
+
+def test_a_second_start_keeps_the_login_and_key_and_listens_where_it_is_told(fresh_copy, tmp_path):
+    """The second start also runs on 127.0.0.2: loopback, but not runserver's default, so
+    only the HOST:PORT argument puts the server there (both starts cost a minute each)."""
+    with running("run", fresh_copy, tmp_path / "celery-1") as first:
+        password, key = printed_credentials(first)
+        stop(first)
+    kept = fresh_copy / ".dev-credentials"
+    assert kept.stat().st_mode & 0o777 == 0o600
+
+    with running("run", fresh_copy, tmp_path / "celery-2", host="127.0.0.2") as second:
+        assert printed_credentials(second) == (password, key)
+        assert "(new)" not in second.output()
+        assert f"Log in:   http://127.0.0.2:{second.port}/ops/" in second.output()
+        with pytest.raises(OSError), socket.create_connection(("127.0.0.1", second.port), 2):
+            pass  # nothing on the default host
+        request = urllib.request.Request(
+            f"{second.url}/businesses", headers={"Authorization": f"Bearer {key}"}
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:
+            assert response.status == 200
+        stop(second)
+
+    answer = run_python(
+        "import sys, django; django.setup()\n"
+        "from accounts.models import User, UserAPIKey\n"
+        "admin = User.objects.get(username='admin')\n"
+        "print(admin.check_password(sys.argv[1]), UserAPIKey.objects.filter(user=admin).count())",
+        password,
+        env={
+            **developer_environment(fresh_copy),
+            "DJANGO_SETTINGS_MODULE": "config.settings.local",
+        },
+    )
+    assert answer.split() == ["True", "1"]
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.mark.parametrize("command", ["run", "serve"])
+def test_a_busy_port_fails_at_once_naming_it_and_leaves_the_database_alone(
+    command, fresh_copy, tmp_path
+):
+    database_before = sha256(fresh_copy / "db.sqlite3")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+
+        result = subprocess.run(
+            [sys.executable, "dev.py", command, f"127.0.0.1:{port}"],
+            cwd=PROJECT_ROOT,
+            env=developer_environment(fresh_copy),
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert result.stderr.splitlines() == [
+        f"dev.py: port {port} on 127.0.0.1 is not free (Address already in use; another "
+        f"dev.py run?). Choose another: python3 dev.py {command} 127.0.0.1:{port + 1}"
+    ]
+    assert sha256(fresh_copy / "db.sqlite3") == database_before
+    assert sorted(p.name for p in fresh_copy.iterdir()) == ["db.sqlite3"]
+
+
+def test_a_busy_port_on_a_fresh_clone_creates_no_database(tmp_path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = subprocess.run(
+            [sys.executable, "dev.py", "run", str(port)],  # a bare port: 127.0.0.1
+            cwd=PROJECT_ROOT,
+            env=developer_environment(tmp_path),
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+
+    assert result.returncode == 1
+    assert f"port {port} on 127.0.0.1 is not free" in result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("given", "parsed"),
+    [
+        ("8001", ("127.0.0.1", 8001)),
+        ("0.0.0.0:8000", ("0.0.0.0", 8000)),
+        ("[::1]:8002", ("::1", 8002)),
+        ("localhost:9000", ("localhost", 9000)),
+    ],
+)
+def test_run_takes_runserver_address_forms(given, parsed):
+    assert dev.parse_address(given) == parsed
+
+
+@pytest.mark.parametrize("given", ["", "host", "host:", ":80", "127.0.0.1:99999", "1:x"])
+def test_run_refuses_an_address_it_cannot_read(given):
+    with pytest.raises(ValueError, match="is not HOST:PORT"):
+        dev.parse_address(given)
+
+
+def test_an_unreadable_address_is_one_line_and_exit_2(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "dev.py", "run", "nowhere:"],
+        cwd=PROJECT_ROOT,
+        env=developer_environment(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+
+    assert (result.returncode, result.stderr) == (
+        2,
+        "dev.py: 'nowhere:' is not HOST:PORT (e.g. 127.0.0.1:8001) or a port.\n",
+    )
+    assert list(tmp_path.iterdir()) == []

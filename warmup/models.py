@@ -32,6 +32,15 @@ def percent(default: float) -> models.DecimalField:
     )
 
 
+def _number_of(row: models.Model) -> str:
+    """The E.164 number of a row's phone number, or its id when the row outlived it (a
+    foreign key without a database constraint, for the engine's hot tables)."""
+    try:
+        return row.phone_number.number
+    except PhoneNumber.DoesNotExist:
+        return str(row.phone_number_id)
+
+
 class WarmupPlan(models.Model):
     """How a number's sending limits ramp up, and the health signals that stop them.
 
@@ -155,7 +164,7 @@ class NumberWarmup(models.Model):
         verbose_name = "number warmup"
 
     def __str__(self) -> str:
-        return f"Warmup of {self.phone_number_id}: day {self.plan_day}"
+        return f"Warmup of {self.phone_number}: day {self.plan_day}"
 
 
 class MessageOutcome(models.Model):
@@ -201,7 +210,7 @@ class MessageOutcome(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.message_id} {self.outcome}"
+        return f"{self.message_id}: {self.outcome}"
 
 
 class DailyStats(models.Model):
@@ -247,7 +256,7 @@ class DailyStats(models.Model):
         indexes = [models.Index(fields=["business", "day"], name="warmup_daily_business_idx")]
 
     def __str__(self) -> str:
-        return f"{self.phone_number_id} on {self.day}"
+        return f"{self.phone_number} on {self.day}"
 
 
 class DailyRecipient(models.Model):
@@ -273,7 +282,7 @@ class DailyRecipient(models.Model):
         indexes = [models.Index(fields=["day"], name="warmup_daily_recipient_day_idx")]
 
     def __str__(self) -> str:
-        return f"{self.recipient} from {self.phone_number_id} on {self.day}"
+        return f"{self.recipient} from {_number_of(self)} on {self.day}"
 
 
 class EngineRun(models.Model):
@@ -336,4 +345,4 @@ class CapacityReservation(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.channel} unit of {self.phone_number_id} until {self.expires_at}"
+        return f"{self.channel} unit of {_number_of(self)} until {self.expires_at}"

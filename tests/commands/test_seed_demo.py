@@ -6,6 +6,8 @@ from django.core.management.base import CommandError
 from django.db import connection
 from django.db.models import Count
 
+from accounts.models import User, UserAPIKey
+from accounts.services import api_key_revoke, user_set_password
 from businesses.models import Business, Membership
 from phonenumbers_app.demo_data import CYCLE, DEMO_NUMBERS
 from phonenumbers_app.models import Billing, PhoneNumber, PhoneNumberEvent, TenDlc
@@ -116,16 +118,83 @@ def test_seed_demo_makes_the_admin_a_member_of_some_businesses():
     assert PhoneNumber.objects.filter(business__in=admin_businesses).exists()
 
 
-def test_seed_demo_prints_a_login_and_an_api_key_that_work(client):
-    text = seed("--credentials")
+def printed(text: str) -> tuple[str, str]:
+    """The password and the API key (or its prefix) from seed_demo --credentials."""
+    return text.split("password: ")[1].split()[0], text.split("API key:  ")[1].split()[0]
 
-    password = text.split("password: ")[1].split()[0]
-    key = text.split("API key:  ")[1].split()[0]
+
+def test_seed_demo_prints_a_login_and_an_api_key_that_work(client, tmp_path):
+    text = seed("--credentials", "--credentials-file", str(tmp_path / "kept"))
+
+    password, key = printed(text)
     # Through the staff login page (django-axes guards authenticate(), which needs the request).
     client.post("/admin/login/", {"username": "admin", "password": password})
     assert "_auth_user_id" in client.session
     response = client.get("/businesses", HTTP_AUTHORIZATION=f"Bearer {key}")
     assert response.status_code == 200
+
+
+def test_seed_demo_keeps_the_generated_login_and_key_in_a_private_file(tmp_path):
+    kept = tmp_path / "kept"
+
+    password, key = printed(seed("--credentials", "--credentials-file", str(kept)))
+
+    assert kept.stat().st_mode & 0o777 == 0o600
+    assert password in kept.read_text() and key in kept.read_text()
+
+
+def test_seed_demo_run_again_prints_the_same_login_and_key_and_changes_neither(tmp_path):
+    kept = tmp_path / "kept"
+    first = printed(seed("--credentials", "--credentials-file", str(kept)))
+    admin = User.objects.get(username="admin")
+    password_hash = admin.password
+
+    second = printed(seed("--credentials", "--credentials-file", str(kept)))
+
+    assert second == first
+    admin.refresh_from_db()
+    assert admin.password == password_hash
+    assert UserAPIKey.objects.filter(user=admin).count() == 1
+
+
+def test_seed_demo_does_not_print_a_password_changed_since_and_says_how_to_set_one(tmp_path):
+    kept = tmp_path / "kept"
+    generated, _ = printed(seed("--credentials", "--credentials-file", str(kept)))
+    admin = User.objects.get(username="admin")
+    user_set_password(user=admin, password="chosen-by-the-developer")
+
+    text = seed("--credentials", "--credentials-file", str(kept))
+
+    assert generated not in text
+    assert "manage.py changepassword admin" in text
+    admin.refresh_from_db()
+    assert admin.check_password("chosen-by-the-developer")
+
+
+def test_seed_demo_without_the_kept_key_prints_its_prefix_and_how_to_mint_one(tmp_path):
+    first_password, key = printed(seed("--credentials", "--credentials-file", str(tmp_path / "a")))
+
+    text = seed("--credentials", "--credentials-file", str(tmp_path / "elsewhere"))
+
+    assert key not in text
+    assert f"API key:  {key.split('.')[0]}…" in text
+    assert "manage.py create_api_key admin" in text
+    assert UserAPIKey.objects.count() == 1
+    # The password was not generated for this file either: not reset, not shown.
+    assert first_password not in text
+    assert "manage.py changepassword admin" in text
+
+
+def test_seed_demo_mints_a_new_key_when_the_demo_key_was_revoked(tmp_path):
+    kept = tmp_path / "kept"
+    _, key = printed(seed("--credentials", "--credentials-file", str(kept)))
+    api_key_revoke(prefix=key.split(".")[0])
+
+    _, new_key = printed(seed("--credentials", "--credentials-file", str(kept)))
+
+    assert new_key != key
+    assert UserAPIKey.objects.get_from_key(new_key).name == "demo"
+    assert new_key in kept.read_text()
 
 
 def test_the_example_import_file_adds_to_the_demo_without_touching_it():

@@ -8,15 +8,16 @@ nothing.
 """
 
 import time
+from pathlib import Path
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
-from django.utils.crypto import get_random_string
 
-from accounts.services import api_key_create
 from businesses.models import Business
 from businesses.services import membership_add
+from phonenumbers_app.demo_credentials import DemoCredentials, demo_credentials
 from phonenumbers_app.demo_data import (
     BUSINESS_NAMES,
     CYCLE,
@@ -35,15 +36,21 @@ ADMIN_MEMBER_OF = 3
 class Command(BaseCommand):
     help = (
         "Load a demo inventory (idempotent: running it again adds nothing). With "
-        "--credentials, also (re)set the demo admin's password and create an API key, "
-        "and print both."
+        "--credentials, also print the demo admin's login and API key: generated on the "
+        "first run, the same ones on later runs (kept in --credentials-file)."
     )
 
     def add_arguments(self, parser):
         parser.add_argument(
             "--credentials",
             action="store_true",
-            help="Reset the 'admin' password and print it with a new staff API key.",
+            help="Print the 'admin' login and a staff API key (generated once).",
+        )
+        parser.add_argument(
+            "--credentials-file",
+            type=Path,
+            default=settings.BASE_DIR / ".dev-credentials",
+            help="Where the generated password and key are kept (git-ignored, mode 0600).",
         )
         parser.add_argument(
             "--base-url", default="http://127.0.0.1:8000", help="Where the server will listen."
@@ -56,7 +63,7 @@ class Command(BaseCommand):
             f"each {CYCLE}, at most {MAX_DEMO_NUMBERS}).",
         )
 
-    def handle(self, *args, credentials, base_url, numbers, **options):
+    def handle(self, *args, credentials, credentials_file, base_url, numbers, **options):
         if not 1 <= numbers <= MAX_DEMO_NUMBERS:
             raise CommandError(f"--numbers must be from 1 to {MAX_DEMO_NUMBERS}.")
         started = time.perf_counter()
@@ -78,7 +85,8 @@ class Command(BaseCommand):
                 f"{PhoneNumber.objects.count()})."
             )
         if credentials:
-            self._print_credentials(admin, base_url.rstrip("/"))
+            found = demo_credentials(admin=admin, path=credentials_file)
+            self._print_credentials(found, credentials_file, base_url.rstrip("/"))
 
     def _admin(self):
         user_model = get_user_model()
@@ -94,28 +102,41 @@ class Command(BaseCommand):
         for business in Business.objects.filter(name__in=names):
             membership_add(user=admin, business=business)
 
-    def _print_credentials(self, admin, base_url: str) -> None:
-        password = get_random_string(16)
-        admin.set_password(password)
-        admin.save(update_fields=["password"])
-        _, key = api_key_create(user=admin, name="demo")
-        business = (
-            Business.objects.filter(memberships__user=admin).order_by("name").first()
-            or Business.objects.order_by("name").first()
-        )
-        business_id = business.pk if business else "<business id>"
-        self.stdout.write(
-            "\n".join(
-                [
-                    "",
-                    f"  Log in:   {base_url}/ops/   user: {DEMO_ADMIN}   password: {password}"
-                    f"   (admin: {base_url}/admin/)",
-                    f"  API key:  {key}   (staff; shown only once)",
-                    f"  Try:      curl -s -X POST {base_url}/phone-numbers "
-                    f"-H 'Authorization: Bearer {key}' -H 'Content-Type: application/json' "
-                    '-d \'{"name": "Sales line", "number": "(415) 555-0142", '
-                    f'"businessId": "{business_id}"}}\'',
-                    "",
-                ]
+    def _print_credentials(self, found: DemoCredentials, kept_in: Path, base_url: str) -> None:
+        if found.password is None:
+            password = (
+                "(not the generated one: changed since; "
+                f"`python3 manage.py changepassword {found.username}` sets a new one)"
             )
-        )
+        else:
+            password = found.password + ("   (new)" if found.new_password else "")
+        if found.key is None:
+            key = (
+                f"{found.key_prefix}…   (its secret was shown once, when it was made; a new "
+                f"one: `python3 manage.py create_api_key {found.username} --name demo`)"
+            )
+        else:
+            key = found.key + ("   (new)" if found.new_key else "")
+        lines = [
+            "",
+            f"  Log in:   {base_url}/ops/   user: {found.username}   password: {password}"
+            f"   (admin: {base_url}/admin/)",
+            f"  API key:  {key}   (staff)",
+        ]
+        if found.new_password or found.new_key:
+            lines.append(f"  Kept in:  {kept_in} (mode 0600, git-ignored): the same on every start")
+        if found.key is not None:
+            business = (
+                Business.objects.filter(memberships__user__username=found.username)
+                .order_by("name")
+                .first()
+                or Business.objects.order_by("name").first()
+            )
+            business_id = business.pk if business else "<business id>"
+            lines.append(
+                f"  Try:      curl -s -X POST {base_url}/phone-numbers "
+                f"-H 'Authorization: Bearer {found.key}' -H 'Content-Type: application/json' "
+                '-d \'{"name": "Sales line", "number": "(415) 555-0142", '
+                f'"businessId": "{business_id}"}}\''
+            )
+        self.stdout.write("\n".join([*lines, ""]))
