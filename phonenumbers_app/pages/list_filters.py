@@ -20,14 +20,10 @@ from django.http import QueryDict
 
 from businesses.models import Business
 from phonenumbers_app import selectors
+from phonenumbers_app.filters import CAMPAIGN_NOT_REGISTERED, PhoneNumberFilter
+from phonenumbers_app.labels import human_label
 from phonenumbers_app.pages.query import with_changes
-from phonenumbers_app.vocabularies import (
-    PROVIDERS,
-    InventoryState,
-    PhoneNumberStatus,
-    TenDlcCampaignStatus,
-    WarmupHealthState,
-)
+from phonenumbers_app.vocabularies import PROVIDERS, InventoryState, TenDlcCampaignStatus
 from warmup.clock import EASTERN
 
 # Parameters that page or order the list rather than filter it: no chip, kept on links.
@@ -36,15 +32,6 @@ PAGE_SIZES = (25, 50, 100, 200, 500)
 BUSINESS_TEXT = "business"
 DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 YES_NO = (("true", "Yes"), ("false", "No"))
-
-
-def human(label: str) -> str:
-    """A vocabulary's one-word CamelCase value as words: "FailedProvisioning" → "Failed
-    provisioning". Values already written as words ("Ready for SMS") stay as they are."""
-    if " " in label:
-        return label
-    words = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", label).split(" ")
-    return " ".join([words[0], *(word.lower() for word in words[1:])])
 
 
 @dataclass(frozen=True)
@@ -64,21 +51,26 @@ class Day:
     end_of_day: bool  # "to" filters include the whole day picked
 
 
+def _vocabulary(name: str) -> tuple[tuple[str, str], ...]:
+    """A state filter's values (with the value for "none", where it has one) as the
+    pages say them."""
+    choices = PhoneNumberFilter.base_filters[name].extra["choices"]
+    return tuple((value, human_label(label)) for value, label in choices)
+
+
 CHOICES = (
-    Choices("inventoryState", "Inventory state", tuple(InventoryState.choices), multiple=True),
-    Choices(
-        "status",
-        "Status",
-        tuple((value, human(label)) for value, label in PhoneNumberStatus.choices),
-        multiple=True,
-    ),
-    Choices("warmupState", "Warmup", tuple(WarmupHealthState.choices), multiple=True),
-    Choices("healthStatus", "Health", tuple(WarmupHealthState.choices), multiple=True),
+    Choices("inventoryState", "Inventory state", _vocabulary("inventoryState"), multiple=True),
+    Choices("status", "Status", _vocabulary("status"), multiple=True),
+    Choices("warmupState", "Warmup", _vocabulary("warmupState"), multiple=True),
+    Choices("healthStatus", "Health", _vocabulary("healthStatus"), multiple=True),
     Choices("provider", "Provider", tuple((p, p.capitalize()) for p in PROVIDERS)),
     Choices(
         "tenDlcCampaignStatus",
         "10DLC campaign",
-        tuple((value, human(value)) for value in TenDlcCampaignStatus.values),
+        (
+            *((value, human_label(value)) for value in TenDlcCampaignStatus.values),
+            (CAMPAIGN_NOT_REGISTERED, "Not registered"),
+        ),
     ),
     Choices("enabled", "Enabled", YES_NO),
     Choices("isDefault", "Default number", YES_NO),
@@ -92,6 +84,7 @@ DAYS = (
 )
 LABELS = {
     "search": "Search",
+    "needsAttention": "Needs attention",
     "businessId": "Business",
     BUSINESS_TEXT: "Business",
     selectors.SHOW_RELEASED: "Released",
