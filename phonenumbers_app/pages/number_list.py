@@ -18,6 +18,7 @@ from phonenumbers_app.models import PhoneNumber
 from phonenumbers_app.operator_actions import OPERATOR_ACTIONS
 from phonenumbers_app.pages import list_filters
 from phonenumbers_app.pages.query import filled, with_changes
+from phonenumbers_app.templatetags.ops import moment_text
 from phonenumbers_app.vocabularies import InventoryState
 from warmup.clock import EASTERN
 
@@ -80,7 +81,9 @@ def number_list(request: HttpRequest) -> HttpResponse:
             if page and page.previous_token
             else None,
             "first_url": _page_url(query, None) if query.get("continuationToken") else None,
-            "query_string": _without_paging(query),
+            # A bulk action on "all matching" reads exactly what this page read: the
+            # filters as the selectors took them (a typed business name already an id).
+            "query_string": asked.params.urlencode(),
             "actions": [a for a in OPERATOR_ACTIONS if a.allowed(request.user)],
         },
     )
@@ -93,14 +96,6 @@ def _page_sizes(current: int) -> list[int]:
 
 def _page_url(query: QueryDict, token: str | None) -> str:
     return with_changes(query, continuationToken=token)
-
-
-def _without_paging(query: QueryDict) -> str:
-    """The filters of the page, for a bulk action on every matching number."""
-    rest = query.copy()
-    for key in ("continuationToken", "pageSize", "orderBy"):
-        rest.pop(key, None)
-    return rest.urlencode()
 
 
 @dataclass(frozen=True)
@@ -141,7 +136,7 @@ def _list_rows(numbers: list[PhoneNumber]) -> list[ListRow]:
                 ),
                 created_iso=created.isoformat(),
                 created_day=created.strftime("%Y-%m-%d"),
-                created_at=created.strftime("%Y-%m-%d %H:%M %Z"),
+                created_at=moment_text(number.created_at),
                 released=number.inventory_state == InventoryState.RELEASED,
             )
         )

@@ -2,11 +2,18 @@
 count, paging back and forth."""
 
 import re
+import uuid
 
 import pytest
 from playwright.sync_api import expect
 
-from phonenumbers_app.vocabularies import InventoryState, PhoneNumberStatus, WarmupHealthState
+from phonenumbers_app.models import PhoneNumber, PhoneNumberEvent
+from phonenumbers_app.vocabularies import (
+    EventType,
+    InventoryState,
+    PhoneNumberStatus,
+    WarmupHealthState,
+)
 from tests.browser.browsing import BROWSER_MARKS, log_in, shot
 from tests.factories import BusinessFactory, PhoneNumberFactory
 
@@ -86,3 +93,56 @@ def test_paging_back_and_forth_and_showing_released(page, live_server, many_numb
     assert released.count() > 0
     assert released.locator(".badge-active").count() == 0
     shot(page, "list-04-with-released")
+
+
+def test_operator_pauses_warmup_on_every_number_a_filter_matches(page, live_server, many_numbers):
+    blue = many_numbers[0]
+    warming = list(
+        PhoneNumber.objects.filter(business=blue, warmup_state=WarmupHealthState.WARMING).exclude(
+            inventory_state=InventoryState.RELEASED
+        )
+    )
+    for number in warming:  # pausable: enrolled in warmup
+        number.warmup_enabled = True
+        number.save(update_fields=["warmup_enabled"])
+    log_in(page, live_server)
+    page.goto(f"{live_server.url}/ops/numbers/?business=Blue+Harbor&warmupState=Warming")
+    assert _count(page) == str(len(warming))
+    page.select_option("#id_action", "pause-warmup")
+    page.click("#apply-matching")
+
+    page.wait_for_url(re.compile(r"/ops/numbers/bulk/"))
+    assert page.locator("h1").inner_text() == f"Pause warmup: {len(warming)} numbers"
+    page.fill("textarea[name=reason]", "Carrier complaint on Blue Harbor's traffic")
+    shot(page, "list-05-bulk-pause-confirm")
+    page.click("button[name=confirmed]")
+
+    page.wait_for_url(re.compile(r"/ops/numbers/\?"))
+    assert f"{len(warming)} numbers" in page.locator(".messages").inner_text()
+    assert _count(page) == "0"  # none of them is Warming any more
+    shot(page, "list-06-bulk-pause-done")
+    paused = PhoneNumber.objects.filter(pk__in=[n.pk for n in warming])
+    assert {n.warmup_state for n in paused} == {WarmupHealthState.PAUSED}
+    assert PhoneNumberEvent.objects.filter(
+        phone_number__in=warming, type=EventType.WARMUP_PAUSED
+    ).count() == len(warming)
+
+
+def test_operator_ticks_two_rows_and_disables_them(page, live_server, many_numbers):
+    log_in(page, live_server)
+    page.goto(f"{live_server.url}/ops/numbers/?business=Zenith&orderBy=number")
+    boxes = page.locator("input[name=ids]")
+    boxes.nth(0).check()
+    boxes.nth(1).check()
+    assert page.locator("#apply-selected").inner_text() == "Apply to 2 selected"
+    chosen = [boxes.nth(i).get_attribute("value") for i in (0, 1)]
+    page.select_option("#id_action", "disable")
+    page.click("#apply-selected")
+
+    page.wait_for_url(re.compile(r"/ops/numbers/bulk/"))
+    page.click("button[name=confirmed]")
+    page.wait_for_url(re.compile(r"/ops/numbers/\?"))
+    assert set(
+        PhoneNumber.objects.filter(enabled=False).values_list("pk", flat=True).iterator()
+    ) >= {uuid.UUID(pk) for pk in chosen}
+    assert PhoneNumber.objects.filter(business__name="Zenith", enabled=False).count() == 2
