@@ -318,6 +318,7 @@ def data_for_tenant(
             return value.replace(staff_actor_name, STAFF_ACTOR)
         return value
 
+    stored_before, stored_after = _sides(data)
     before, after = {}, {}
     for field, old, new in raw_changes(data):
         if field not in TENANT_READABLE:
@@ -325,11 +326,9 @@ def data_for_tenant(
         old, new = shown(field, old), shown(field, new)
         if old == new and field in USER_FIELDS:
             continue
-        before[field], after[field] = old, new
-    result: dict[str, Any] = {}
-    sides_given = _sides(data)
-    if isinstance(data, Mapping) and "before" in data:
-        result["before"] = {f: v for f, v in before.items() if f in sides_given[0]}
-    if isinstance(data, Mapping) and "after" in data:
-        result["after"] = {f: v for f, v in after.items() if f in sides_given[1]}
-    return result
+        # Each side keeps only the fields it had (a creation has no "before").
+        if field in stored_before:
+            before[field] = old
+        if field in stored_after:
+            after[field] = new
+    return {"before": before, "after": after}
