@@ -27,12 +27,10 @@ from typing import Any
 
 from django.utils.dateparse import parse_datetime
 
+from core.staff_time import moment_text, money_text
 from phonenumbers_app.field_ownership import FIELD_OWNERS
 
 EMPTY = "—"
-# Billing has no currency column: every amount is billed in US dollars (US numbers, 10DLC).
-BILLING_CURRENCY = "USD"
-DATETIME_FORMAT = "%Y-%m-%d %H:%M UTC"
 NO_PLAN = "Business's or default plan"
 
 # API field name → its label for people, in the order a change lists them (the
@@ -201,7 +199,7 @@ def _datetime_text(value: Any) -> str | None:
             moment = None
     if moment is None or moment.tzinfo is None:
         return None
-    return moment.astimezone(datetime.UTC).strftime(DATETIME_FORMAT)
+    return moment_text(moment)
 
 
 def _money_text(value: Any) -> str | None:
@@ -209,7 +207,7 @@ def _money_text(value: Any) -> str | None:
         amount = Decimal(str(value))
     except (InvalidOperation, ValueError):
         return None
-    return f"{amount:,.2f} {BILLING_CURRENCY}"
+    return money_text(amount)
 
 
 def _name_of(field: str, value: Any, names: Names) -> str | None:

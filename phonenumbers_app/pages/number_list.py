@@ -12,13 +12,13 @@ from django.shortcuts import render
 from django.urls import reverse
 
 from core.keyset import KeysetPage, KeysetParams, parse_ordering
+from core.staff_time import moment_text
 from phonenumbers_app import selectors
 from phonenumbers_app.filters import PHONE_NUMBER_DEFAULT_ORDER, PHONE_NUMBER_SORT_FIELDS
 from phonenumbers_app.models import PhoneNumber
 from phonenumbers_app.operator_actions import OPERATOR_ACTIONS
 from phonenumbers_app.pages import list_filters
 from phonenumbers_app.pages.query import filled, with_changes
-from phonenumbers_app.templatetags.ops import moment_text
 from phonenumbers_app.vocabularies import InventoryState
 from warmup.clock import EASTERN
 

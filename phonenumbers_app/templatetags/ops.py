@@ -8,9 +8,9 @@ from decimal import Decimal
 from django import template
 from django.utils.html import format_html
 
+from core.staff_time import moment_text, money_text
 from phonenumbers_app import badges
 from phonenumbers_app.labels import human_label
-from warmup.clock import EASTERN
 
 register = template.Library()
 
@@ -21,15 +21,6 @@ def badge(value: str | None) -> str:
     included template: the numbers list shows four a row, and 200 includes cost a
     50-row page about 15 ms."""
     return badges.badge(value)
-
-
-# The one way the operator pages write a moment: US Eastern time (the warmup's clock,
-# where its days and hours reset), to the minute, with the zone, e.g. "2026-11-27 20:01 EST".
-MOMENT_FORMAT = "%Y-%m-%d %H:%M %Z"
-
-
-def moment_text(value: datetime) -> str:
-    return value.astimezone(EASTERN).strftime(MOMENT_FORMAT)
 
 
 @register.filter
@@ -43,18 +34,12 @@ def moment(value: datetime | None, empty: str = "—") -> str:
     return format_html('<time datetime="{}">{}</time>', value.isoformat(), moment_text(value))
 
 
-# The currency of billing amounts. The contract's billing has no currency field; the
-# numbers are US numbers billed in US dollars, so the pages say so rather than show a
-# bare "1.15".
-BILLING_CURRENCY = "USD"
-
-
 @register.filter
 def money(value: Decimal | None) -> str:
     """{{ billing.monthly_amount|money }}: "$1.15 USD", or a dash for none."""
     if value is None:
         return "—"
-    return f"${value:,.2f} {BILLING_CURRENCY}"
+    return money_text(value)
 
 
 @register.filter

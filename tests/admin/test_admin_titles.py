@@ -15,7 +15,9 @@ from businesses.models import Membership
 from core.models import IdempotencyRecord
 from outgoing.models import Conversation, ConversationEvent, LeadSender
 from phonenumbers_app.models import Billing, PhoneNumberEvent, TenDlc
+from phonenumbers_app.operator_actions import BY_SLUG
 from phonenumbers_app.services import phone_number_create
+from phonenumbers_app.services.bulk import bulk_run_start
 from tests.factories import BusinessFactory, MembershipFactory
 from tests.warmup_factories import DailyStatsFactory, EngineRunFactory, NumberWarmupFactory
 from warmup.models import BusinessWarmupPlan, WarmupPlan
@@ -47,6 +49,7 @@ def one_of_each(admin_user):
     DailyStatsFactory(phone_number=number)
     EngineRunFactory(started_at=timezone.now())
     BusinessWarmupPlan.objects.create(business=business, plan=WarmupPlan.objects.first())
+    bulk_run_start(user=admin_user, action=BY_SLUG["disable"], data={}, query="", ids=[number.pk])
     return number
 
 

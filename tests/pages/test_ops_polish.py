@@ -7,10 +7,11 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
+from core.staff_time import moment_text
 from phonenumbers_app import services
 from phonenumbers_app.labels import human_label
 from phonenumbers_app.models import Billing, PhoneNumberEvent
-from phonenumbers_app.templatetags.ops import moment, moment_text
+from phonenumbers_app.templatetags.ops import moment
 from phonenumbers_app.vocabularies import WarmupHealthState
 from tests.factories import PhoneNumberFactory
 from tests.warmup_factories import EngineRunFactory

@@ -89,10 +89,10 @@ class TestEveryEventType:
         )
         changes = shown(latest(owned))
         assert changes["10DLC campaign status"] == ("—", "Approved")
-        assert changes["Monthly amount"] == ("—", "1,234.50 USD")
+        assert changes["Monthly amount"] == ("—", "$1,234.50 USD")
         assert changes["Warmup enabled"] == ("No", "Yes")
         assert changes["Warmup progress"] == ("0%", "40%")
-        assert changes["Next warmup action"] == ("—", "2026-11-28 14:05 UTC")
+        assert changes["Next warmup action"] == ("—", "2026-11-28 09:05 EST")
 
     def test_state_changed(self, owned, admin_user):
         services.phone_number_update(
@@ -158,7 +158,7 @@ class TestEveryEventType:
         assert changes["Enabled"] == ("Yes", "No")
         assert changes["Billing channel"] == ("stripe", "—")
         assert changes["Released at the provider"][0] == "—"
-        assert changes["Released at the provider"][1].endswith(" UTC")
+        assert changes["Released at the provider"][1].endswith((" EST", " EDT"))
 
     def test_warmup_paused_and_resumed(self, owned, admin_user):
         services.phone_number_update(
@@ -230,7 +230,7 @@ class TestEveryEventType:
         )
         updated = shown(PhoneNumberEvent.objects.get(type=EventType.UPDATED))
         assert updated["Name"] == ("+12015550100", "Imported name")
-        assert updated["Monthly amount"] == ("—", "2.50 USD")
+        assert updated["Monthly amount"] == ("—", "$2.50 USD")
 
 
 class TestReading:
@@ -254,9 +254,9 @@ class TestReading:
             ("name", None, "—"),
             ("name", "", "—"),
             ("enabled", False, "No"),
-            ("billing.monthlyAmount", "12.5", "12.50 USD"),
-            ("providerSyncedAt", "2026-11-28T01:02:03.456Z", "2026-11-28 01:02 UTC"),
-            ("providerSyncedAt", "2026-11-27T21:02:03-04:00", "2026-11-28 01:02 UTC"),
+            ("billing.monthlyAmount", "12.5", "$12.50 USD"),
+            ("providerSyncedAt", "2026-11-28T01:02:03.456Z", "2026-11-27 20:02 EST"),
+            ("providerSyncedAt", "2026-11-27T21:02:03-04:00", "2026-11-27 20:02 EST"),
             ("providerSyncedAt", "not a time", "not a time"),
             (
                 "businessId",
