@@ -93,6 +93,13 @@ def ops_token_at_depth(order: str) -> str:
     return KeysetPage.token_after(ordering, row)
 
 
+def ops_token_before(token: str) -> str:
+    """The "Previous page" link's token of the page that `token` opens."""
+    ordering = parse_ordering("", allowed=PHONE_NUMBER_SORT_FIELDS, default="-createdAt")
+    page = KeysetPage(PhoneNumber.objects.all(), ordering=ordering, size=50, token=token)
+    return page.previous_token
+
+
 def admin_sorts(client: Client, url: str) -> list[str]:
     """The `o` values of the changelist's sortable column headers, both ways."""
     head = client.get(url).content.decode().split("<thead>")[1].split("</thead>")[0]
@@ -136,6 +143,11 @@ def cases(client: Client) -> list[tuple[str, str, dict | Callable[[], dict]]]:
         ("dashboard /ops/", "/ops/", {}),
         ("ops list: first page", OPS, {}),
         ("ops list: 10,000 rows deep", OPS, lambda: {"continuationToken": ops_token_at_depth("")}),
+        (
+            "ops list: previous page from 10,000 deep",
+            OPS,
+            lambda: {"continuationToken": ops_token_before(ops_token_at_depth(""))},
+        ),
     ]
     ops_filters = [
         ("inventoryState=Assigned", {"inventoryState": "Assigned"}),
@@ -154,6 +166,11 @@ def cases(client: Client) -> list[tuple[str, str, dict | Callable[[], dict]]]:
         ("isDefault=true", {"isDefault": "true"}),
         ("createdAtFrom (last 10,000)", {"createdAtFrom": recent.isoformat()}),
         ("modifiedAtFrom (last 10,000)", {"modifiedAtFrom": recent.isoformat()}),
+        ("createdAtFrom=<a day> (date picker)", {"createdAtFrom": f"{recent:%Y-%m-%d}"}),
+        ("released=show", {"released": "show"}),
+        ("business typed by name (small)", {"business": small.name}),
+        ("business typed by name (largest)", {"business": large.name}),
+        ("business typed, part of a name", {"business": business_part}),
     ]
     found += [(f"ops list: {label}", OPS, params) for label, params in ops_filters]
     for order in ops_sorts():

@@ -112,7 +112,8 @@ def _equal(field: str, value: Any) -> Q:
 
 
 class KeysetPage:
-    """One page of `queryset` in `ordering`, after the position in `token`."""
+    """One page of `queryset` in `ordering`, after the position in `token` (or, for a
+    token from `previous_token`, the page before it)."""
 
     def __init__(
         self,
@@ -127,21 +128,55 @@ class KeysetPage:
         self.size = size
         # Tokens are signed per model, so one list's token is refused by another list.
         self.salt = f"{_SALT}:{queryset.model._meta.label_lower}"
+        self._pk = queryset.model._meta.pk.attname
         columns = [(f.field, desc, f.nullable) for f, desc in ordering.fields]
         columns.append(("pk", columns[-1][1] if columns else True, False))
-        queryset = queryset.order_by(*ordering.order_by())
-        if token:
-            queryset = queryset.filter(self._after_position(columns, self._read(token)))
-        rows = fetch(queryset[: size + 1])
+        self._columns = columns
+        # Going back reads the ordering reversed, where nulls would come first: only
+        # orderings without nullable columns offer it.
+        self._can_go_back = not any(nullable for _, _, nullable in columns)
+        ordered = queryset.order_by(*ordering.order_by())
+        values, backward = self._read(token) if token else (None, False)
+        if backward and self._can_go_back:
+            rows, more_before = self._rows_before(queryset, values, fetch)
+            if rows is None:  # fewer than a page before the position: the first page
+                rows, more_before = fetch(ordered[: size + 1]), False
+                more_after = len(rows) > size
+            else:
+                more_after = True  # the position's own row comes after this page
+        else:
+            if values is not None:
+                ordered = ordered.filter(self._after_position(columns, values))
+            rows = fetch(ordered[: size + 1])
+            more_after, more_before = len(rows) > size, values is not None
         self.items = rows[:size]
-        pk = queryset.model._meta.pk.attname
-        self.next_token = (
-            self._write(
-                [_value(rows[size - 1], pk if name == "pk" else name) for name, _, _ in columns]
-            )
-            if len(rows) > size
+        self.next_token = self._token_at(self.items[-1]) if more_after and self.items else None
+        self.previous_token = (
+            self._token_at(self.items[0], backward=True)
+            if more_before and self.items and self._can_go_back
             else None
         )
+
+    def _rows_before(
+        self, queryset: QuerySet, values: list[Any], fetch
+    ) -> tuple[list | None, bool]:
+        """The page that ends just before the position, in the page's order, and whether
+        rows come before it; None when fewer than a page do."""
+        reversed_columns = [(name, not desc, nullable) for name, desc, nullable in self._columns]
+        reversed_order = Ordering(
+            fields=tuple((f, not desc) for f, desc in self.ordering.fields), text=""
+        )
+        before = queryset.order_by(*reversed_order.order_by()).filter(
+            self._after_position(reversed_columns, values)
+        )
+        rows = fetch(before[: self.size + 1])
+        if len(rows) <= self.size:
+            return None, False
+        return list(reversed(rows[: self.size])), True
+
+    def _token_at(self, row: Any, *, backward: bool = False) -> str:
+        values = [_value(row, self._pk if name == "pk" else name) for name, _, _ in self._columns]
+        return self._write(values, backward=backward)
 
     @staticmethod
     def token_after(ordering: Ordering, row: Any) -> str:
@@ -152,24 +187,25 @@ class KeysetPage:
         names = [field.field for field, _ in ordering.fields] + ["pk"]
         return page._write([getattr(row, name) for name in names])
 
-    def _read(self, token: str) -> list[Any]:
+    def _read(self, token: str) -> tuple[list[Any], bool]:
+        """The position a token holds, and whether it asks for the page before it."""
         try:
             payload = signing.loads(token, salt=self.salt)
             order, values = payload["o"], [_decode(v) for v in payload["v"]]
-        except (signing.BadSignature, KeyError, TypeError, ValueError):
+            backward = payload.get("d") == "b"
+        except (signing.BadSignature, KeyError, TypeError, ValueError, AttributeError):
             raise ValidationError({"continuationToken": [BAD_TOKEN]}) from None
         if order != self.ordering.text:
             raise ValidationError({"continuationToken": [OTHER_ORDER.format(order=order)]})
         if len(values) != len(self.ordering.fields) + 1:
             raise ValidationError({"continuationToken": [BAD_TOKEN]})
-        return values
+        return values, backward
 
-    def _write(self, values: list[Any]) -> str:
-        return signing.dumps(
-            {"o": self.ordering.text, "v": [_encode(v) for v in values]},
-            salt=self.salt,
-            compress=True,
-        )
+    def _write(self, values: list[Any], *, backward: bool = False) -> str:
+        payload = {"o": self.ordering.text, "v": [_encode(v) for v in values]}
+        if backward:
+            payload["d"] = "b"
+        return signing.dumps(payload, salt=self.salt, compress=True)
 
     @staticmethod
     def _after_position(columns: list[tuple[str, bool, bool]], values: list[Any]) -> Q:

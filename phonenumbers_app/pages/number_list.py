@@ -5,23 +5,21 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from django import forms
 from django.contrib.admin.views.decorators import staff_member_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import timezone
 
 from core.keyset import KeysetPage, KeysetParams, parse_ordering
 from phonenumbers_app import selectors
-from phonenumbers_app.filters import (
-    PHONE_NUMBER_DEFAULT_ORDER,
-    PHONE_NUMBER_SORT_FIELDS,
-    PhoneNumberFilter,
-)
+from phonenumbers_app.filters import PHONE_NUMBER_DEFAULT_ORDER, PHONE_NUMBER_SORT_FIELDS
 from phonenumbers_app.models import PhoneNumber
+from phonenumbers_app.operator_actions import OPERATOR_ACTIONS
+from phonenumbers_app.pages import list_filters
 from phonenumbers_app.pages.query import filled, with_changes
+from phonenumbers_app.vocabularies import InventoryState
+from warmup.clock import EASTERN
 
 # (orderBy field or None, header). A column sorts only where a (column, id) index lets
 # PostgreSQL read a page without sorting every row first; the states (and the
@@ -43,38 +41,66 @@ LIST_SORT_FIELDS = {
 }
 
 
+# The count above the list is exact up to this many rows, then "10,000+".
+COUNT_BOUND = 10_000
+
+
 @staff_member_required
 def number_list(request: HttpRequest) -> HttpResponse:
-    params = request.GET.copy()
-    filter_form = _with_inline_options(
-        PhoneNumberFilter(params, queryset=PhoneNumber.objects.none()).form
-    )
-    errors: dict[str, list[str]] = {}
-    page = None
+    query = filled(request.GET)
+    asked = list_filters.read(query)
+    errors = dict(asked.errors)
+    page, count = None, None
     try:
         ordering = parse_ordering(
-            params.get("orderBy"), allowed=LIST_SORT_FIELDS, default=PHONE_NUMBER_DEFAULT_ORDER
+            query.get("orderBy"), allowed=LIST_SORT_FIELDS, default=PHONE_NUMBER_DEFAULT_ORDER
         )
-        queryset = selectors.ops_number_list(user=request.user, params=filled(params))
-        paging = KeysetParams(params)
-        page = KeysetPage(queryset, ordering=ordering, size=paging.size, token=paging.token)
+        paging = KeysetParams(query)
+        queryset = selectors.ops_number_list(user=request.user, params=asked.params)
+        if not errors:
+            queryset, total, more = selectors.counted(queryset, COUNT_BOUND)
+            count = (total, more)
+            page = KeysetPage(queryset, ordering=ordering, size=paging.size, token=paging.token)
     except ValidationError as error:
-        errors = error.message_dict
+        errors.update(error.message_dict)
     return render(
         request,
         "phonenumbers_app/number_list.html",
         {
-            "form": filter_form,
-            "errors": errors,
+            "asked": asked,
+            "errors": {list_filters.LABELS.get(k, k): v for k, v in errors.items()},
             "page": page,
+            "count": count,
             "rows": _list_rows(page.items) if page else [],
-            "columns": _sortable_columns(params),
-            "next_url": with_changes(params, continuationToken=page.next_token)
-            if page and page.next_token
+            "columns": _sortable_columns(query),
+            "page_sizes": _page_sizes(page.size if page else KeysetParams.DEFAULT_SIZE),
+            "page_size": str(page.size if page else KeysetParams.DEFAULT_SIZE),
+            "next_url": _page_url(query, page.next_token) if page and page.next_token else None,
+            "previous_url": _page_url(query, page.previous_token)
+            if page and page.previous_token
             else None,
-            "first_url": with_changes(params, continuationToken=None),
+            "first_url": _page_url(query, None) if query.get("continuationToken") else None,
+            "query_string": _without_paging(query),
+            "actions": [a for a in OPERATOR_ACTIONS if a.allowed(request.user)],
         },
     )
+
+
+def _page_sizes(current: int) -> list[int]:
+    """The sizes offered, with the one a link asked for among them."""
+    return sorted({*list_filters.PAGE_SIZES, current})
+
+
+def _page_url(query: QueryDict, token: str | None) -> str:
+    return with_changes(query, continuationToken=token)
+
+
+def _without_paging(query: QueryDict) -> str:
+    """The filters of the page, for a bulk action on every matching number."""
+    rest = query.copy()
+    for key in ("continuationToken", "pageSize", "orderBy"):
+        rest.pop(key, None)
+    return rest.urlencode()
 
 
 @dataclass(frozen=True)
@@ -90,19 +116,11 @@ class ListRow:
     business_url: str | None
     created_iso: str
     created_day: str
+    created_at: str  # the minute, for the cell's tooltip
+    released: bool  # shown greyed, its old states without their colours
 
 
 _ANY_ID = uuid.UUID(int=0)
-INLINE_OPTIONS_SELECT = "phonenumbers_app/widgets/select.html"
-
-
-def _with_inline_options(form: forms.Form) -> forms.Form:
-    """`form` with its selects rendering their options inline (the same markup, without
-    blank lines): an include per option cost the list's filter form (50 options) ~5 ms."""
-    for field in form.fields.values():
-        if field.widget.template_name == forms.Select.template_name:
-            field.widget.template_name = INLINE_OPTIONS_SELECT
-    return form
 
 
 def _list_rows(numbers: list[PhoneNumber]) -> list[ListRow]:
@@ -111,7 +129,7 @@ def _list_rows(numbers: list[PhoneNumber]) -> list[ListRow]:
     business_url = reverse("ops:business", args=[_ANY_ID])
     rows = []
     for number in numbers:
-        created = timezone.localtime(number.created_at)
+        created = number.created_at.astimezone(EASTERN)
         rows.append(
             ListRow(
                 number=number,
@@ -123,6 +141,8 @@ def _list_rows(numbers: list[PhoneNumber]) -> list[ListRow]:
                 ),
                 created_iso=created.isoformat(),
                 created_day=created.strftime("%Y-%m-%d"),
+                created_at=created.strftime("%Y-%m-%d %H:%M %Z"),
+                released=number.inventory_state == InventoryState.RELEASED,
             )
         )
     return rows
