@@ -507,6 +507,34 @@ OPS_LIST_FIELDS = (
 
 # The /ops list's own parameter: released numbers are hidden unless asked for.
 SHOW_RELEASED = "released"
+# The dashboard's "Needs attention" as a list: `needsAttention=true`, NEEDS_ATTENTION's
+# numbers (the dashboard's rule, so that its total and the list agree).
+NEEDS_ATTENTION_PARAM = "needsAttention"
+
+
+# Parameters of the /ops list the API does not take, and the values each accepts.
+OPS_ONLY_PARAMS = {
+    # The dashboard's "Needs attention": the numbers NEEDS_ATTENTION matches.
+    NEEDS_ATTENTION_PARAM: ("true",),
+    # Released numbers are hidden unless asked for (here, or with inventoryState=Released).
+    SHOW_RELEASED: ("show", "hide"),
+}
+
+
+def _with_ops_only_params(queryset: QuerySet, ops_only: dict, params: QueryDict) -> QuerySet:
+    errors = {
+        name: [f"Must be {' or '.join(OPS_ONLY_PARAMS[name])}."]
+        for name, value in ops_only.items()
+        if value not in OPS_ONLY_PARAMS[name]
+    }
+    if errors:
+        raise ValidationError(errors)
+    if ops_only.get(NEEDS_ATTENTION_PARAM) == "true":
+        queryset = queryset.filter(NEEDS_ATTENTION)
+    shown = ops_only.get(SHOW_RELEASED) == "show" or InventoryState.RELEASED in params.getlist(
+        "inventoryState"
+    )
+    return queryset if shown else queryset.exclude(inventory_state=InventoryState.RELEASED)
 
 
 def ops_number_list(*, user: User, params: QueryDict) -> QuerySet[PhoneNumber]:
@@ -607,31 +635,6 @@ def ops_bulk_selection(
     else:
         queryset = phone_number_list(user=user).filter(pk__in=list(ids or []))
     return queryset.select_related("business").only(*BULK_SELECTION_FIELDS).order_by("number", "id")
-
-
-# Parameters of the /ops list the API does not take, and the values each accepts.
-OPS_ONLY_PARAMS = {
-    # The dashboard's "Needs attention": the numbers NEEDS_ATTENTION matches.
-    "needsAttention": ("true",),
-    # Released numbers are hidden unless asked for (here, or with inventoryState=Released).
-    SHOW_RELEASED: ("show", "hide"),
-}
-
-
-def _with_ops_only_params(queryset: QuerySet, ops_only: dict, params: QueryDict) -> QuerySet:
-    errors = {
-        name: [f"Must be {' or '.join(OPS_ONLY_PARAMS[name])}."]
-        for name, value in ops_only.items()
-        if value not in OPS_ONLY_PARAMS[name]
-    }
-    if errors:
-        raise ValidationError(errors)
-    if ops_only.get("needsAttention") == "true":
-        queryset = queryset.filter(NEEDS_ATTENTION)
-    shown = ops_only.get(SHOW_RELEASED) == "show" or InventoryState.RELEASED in params.getlist(
-        "inventoryState"
-    )
-    return queryset if shown else queryset.exclude(inventory_state=InventoryState.RELEASED)
 
 
 # --- Businesses (the /ops businesses index and a business's page) ---------------------

@@ -84,10 +84,10 @@ DAYS = (
 )
 LABELS = {
     "search": "Search",
-    "needsAttention": "Needs attention",
     "businessId": "Business",
     BUSINESS_TEXT: "Business",
     selectors.SHOW_RELEASED: "Released",
+    selectors.NEEDS_ATTENTION_PARAM: "Needs attention",
     **{c.name: c.label for c in CHOICES},
     **{d.name: d.label for d in DAYS},
 }

@@ -79,6 +79,7 @@ def ops_pages(number) -> list[str]:
         reverse("ops:number-action", args=[number.pk, "pause-warmup"]),
         reverse("ops:number-action", args=[number.pk, "move"]),
         reverse("ops:business", args=[number.business_id]),
+        reverse("ops:businesses"),
     ]
 
 
