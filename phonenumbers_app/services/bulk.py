@@ -11,6 +11,7 @@ failure undoes nothing else and is reported with the service's reason.
 
 from __future__ import annotations
 
+import logging
 import math
 import uuid
 from collections import Counter
@@ -27,6 +28,8 @@ from core.errors import DomainError
 from phonenumbers_app import selectors
 from phonenumbers_app.models import BulkActionRun
 from phonenumbers_app.operator_actions import BY_SLUG, OperatorAction
+
+logger = logging.getLogger(__name__)
 
 CHUNK_SIZE = 500
 NOT_FOUND = "not found (deleted, or not yours to change)"
@@ -88,6 +91,11 @@ def bulk_run_chunk(*, run_id: uuid.UUID, index: int, ids: Sequence[uuid.UUID]) -
         except (ValidationError, DomainError) as error:
             detail = getattr(error, "detail", None) or "; ".join(error.messages)
             result.errors.append(f"{number.number}: {detail}")
+        except Exception as error:
+            # A bug or a broken row: this number's transaction is rolled back, the others
+            # are not; reported like a refusal, logged with its traceback.
+            logger.exception("bulk %s failed on %s", run.action, number.pk)
+            result.errors.append(f"{number.number}: unexpected error ({type(error).__name__})")
         else:
             result.done += 1
     return _record(run_id, index, result)

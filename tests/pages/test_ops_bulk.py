@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from phonenumbers_app import selectors, services
-from phonenumbers_app.models import BulkActionRun, PhoneNumber, PhoneNumberEvent
+from phonenumbers_app.models import BulkActionRun, PhoneNumber, PhoneNumberEvent, TenDlc
 from phonenumbers_app.pages import bulk as bulk_page
 from phonenumbers_app.services import bulk
 from phonenumbers_app.vocabularies import EventType, InventoryState, WarmupHealthState
@@ -334,6 +334,24 @@ class TestMove:
         ]
         run = BulkActionRun.objects.get()
         assert (run.done, run.failed, len(run.errors)) == (1, 1, 1)
+
+    def test_an_unexpected_error_on_one_number_leaves_the_others_done(
+        self, admin_client, admin_user, business
+    ):
+        broken = PhoneNumberFactory(business=business)
+        TenDlc.objects.filter(phone_number=broken).delete()  # a row the services never make
+        fine = PhoneNumberFactory(business=business)
+
+        response = admin_client.post(BULK, selected([broken, fine], "disable", confirmed="1"))
+
+        shown = texts(response)
+        assert shown[0] == "Disabled 1 number; 1 failed."
+        assert (
+            shown[1]
+            == f"Not changed: {broken.number}: unexpected error (RelatedObjectDoesNotExist)"
+        )
+        assert PhoneNumber.objects.get(pk=fine.pk).enabled is False
+        assert PhoneNumber.objects.get(pk=broken.pk).enabled is True
 
 
 class TestRelease:
