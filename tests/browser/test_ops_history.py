@@ -54,7 +54,7 @@ def test_the_admin_shows_an_event_s_changes_not_its_json(page, live_server, inve
     page.goto(f"{live_server.url}/admin/phonenumbers_app/phonenumberevent/{event.pk}/change/")
     changes = page.locator("ul.event-changes")
     assert changes.locator('li[data-field="name"]').inner_text() == "Name: Front desk → Reception"
-    assert "Monthly amount: — → 1.15 USD" in changes.inner_text()
+    assert "Monthly amount: — → $1.15 USD" in changes.inner_text()
     assert not page.locator(".field-data").is_visible()  # the stored JSON, folded
     shot(page, "history-admin-event")
 

@@ -105,7 +105,7 @@ class Command(BaseCommand):
     def _print_credentials(self, found: DemoCredentials, kept_in: Path, base_url: str) -> None:
         if found.password is None:
             password = (
-                "(not the generated one: changed since; "
+                "(not shown: not one this file kept, or changed since; "
                 f"`python3 manage.py changepassword {found.username}` sets a new one)"
             )
         else:
