@@ -361,7 +361,7 @@ def needs_attention_count(*, bound: int = NEEDS_ATTENTION_COUNT_BOUND) -> int:
 
 # The dashboard's charts may be this many seconds old (see recent_dashboard_counts).
 DASHBOARD_COUNTS_MAX_AGE = 60
-_DASHBOARD_COUNTS_KEY = "ops:dashboard-counts:v2"
+DASHBOARD_COUNTS_KEY = "ops:dashboard-counts:v2"
 
 
 def recent_dashboard_counts(
@@ -379,14 +379,14 @@ def recent_dashboard_counts(
     page) stays live. If the cache fails, the counts are taken now.
     """
     try:
-        cached = cache.get(_DASHBOARD_COUNTS_KEY)
+        cached = cache.get(DASHBOARD_COUNTS_KEY)
     except CACHE_ERRORS:
         cached = None
     if cached is not None:
         return cached["counts"], cached["as_of"]
     counts, as_of = dashboard_counts(), timezone.now()
     with contextlib.suppress(CACHE_ERRORS):  # shown all the same; the next view counts again
-        cache.set(_DASHBOARD_COUNTS_KEY, {"counts": counts, "as_of": as_of}, max_age)
+        cache.set(DASHBOARD_COUNTS_KEY, {"counts": counts, "as_of": as_of}, max_age)
     return counts, as_of
 
 
