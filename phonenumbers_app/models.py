@@ -278,6 +278,10 @@ class PhoneNumber(TimeStampedModel):
             models.Index(
                 fields=["business", "-created_at", "-id"], name="phone_number_business_idx"
             ),
+            # A page of businesses counted by inventory state (the /ops businesses index, a
+            # business's page): an index-only scan of their numbers' entries. Without it,
+            # 50 businesses of 60,000 numbers took a 340 ms scan of a million numbers.
+            models.Index(fields=["business", "inventory_state"], name="phone_number_biz_state_idx"),
             # ORDER BY created_at DESC, id DESC: the default list order (and its reverse,
             # orderBy=createdAt), MIN/MAX and createdAt ranges.
             models.Index(fields=["-created_at", "-id"], name="phone_number_created_idx"),

@@ -384,6 +384,18 @@ def recent_dashboard_counts(
         cached = None
     if cached is not None:
         return cached["counts"], cached["as_of"]
+    return refresh_dashboard_counts(max_age=max_age)
+
+
+def refresh_dashboard_counts(
+    *, max_age: int = DASHBOARD_COUNTS_MAX_AGE
+) -> tuple[DashboardCounts, datetime.datetime]:
+    """Take dashboard_counts() now and keep them for `max_age` seconds.
+
+    Beat runs this every DASHBOARD_REFRESH_SECONDS (phonenumbers_app.tasks), so a view
+    finds fresh counts instead of paying for them (0.9 s at a million numbers); a view
+    counts itself only when no worker has (beat stopped, a cold cache).
+    """
     counts, as_of = dashboard_counts(), timezone.now()
     with contextlib.suppress(CACHE_ERRORS):  # shown all the same; the next view counts again
         cache.set(DASHBOARD_COUNTS_KEY, {"counts": counts, "as_of": as_of}, max_age)

@@ -205,6 +205,8 @@ WARMUP_TICK_SECONDS = env_int("WARMUP_TICK_SECONDS", 300)
 # Demo traffic: generated sends and answers for the demo numbers, so a developer's
 # warmup dashboard moves. `python3 dev.py run` turns it on; never in production.
 DEMO_TRAFFIC = env_bool("DEMO_TRAFFIC", False)
+# How often a worker counts the /ops dashboard's charts ahead of its views.
+DASHBOARD_REFRESH_SECONDS = env_int("DASHBOARD_REFRESH_SECONDS", 30)
 CELERY_BEAT_SCHEDULE = {
     "warmup-tick": {
         "task": "warmup.tick",
@@ -212,6 +214,12 @@ CELERY_BEAT_SCHEDULE = {
         # A tick that waited past the next one is dropped (no pile-up after an outage):
         # the next tick does its work.
         "options": {"expires": WARMUP_TICK_SECONDS},
+    },
+    # The /ops dashboard's counts, taken ahead of the views (phonenumbers_app/tasks.py).
+    "dashboard-counts": {
+        "task": "phonenumbers.refresh_dashboard_counts",
+        "schedule": timedelta(seconds=DASHBOARD_REFRESH_SECONDS),
+        "options": {"expires": DASHBOARD_REFRESH_SECONDS},
     },
     "warmup-purge-outcomes": {
         "task": "warmup.purge_outcomes",

@@ -80,11 +80,12 @@ def test_celery_broker_url_wins_over_redis_url(env):
     assert configured["broker"] == "amqp://guest:guest@127.0.0.1:5672//"
 
 
-def test_beat_ticks_the_warmup_engine_and_purges_its_outcomes(env):
-    configured = read(env, WARMUP_TICK_SECONDS="120")
+def test_beat_ticks_the_warmup_engine_purges_its_outcomes_and_counts_the_dashboard(env):
+    configured = read(env, WARMUP_TICK_SECONDS="120", DASHBOARD_REFRESH_SECONDS="45")
 
     assert configured["beat"] == {
         "warmup-tick": ["warmup.tick", 120.0],
+        "dashboard-counts": ["phonenumbers.refresh_dashboard_counts", 45.0],
         "warmup-purge-outcomes": ["warmup.purge_outcomes", 3600.0],
     }
 
