@@ -9,9 +9,10 @@ this middleware, so their connections keep the server's default (no limit).
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TypeVar
 
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.db import DEFAULT_DB_ALIAS, OperationalError, connections, transaction
 from django.db.backends.signals import connection_created
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
@@ -19,6 +20,7 @@ from django.http import HttpRequest, HttpResponse
 # SQLSTATE query_canceled: the statement timeout fired (or an operator cancelled it).
 QUERY_CANCELED = "57014"
 _APPLIED = "_request_statement_timeout_ms"
+T = TypeVar("T")
 
 
 def statement_timeout_ms() -> int:
@@ -83,3 +85,31 @@ class StatementTimeoutMiddleware:
             return self.get_response(request)
         with connection.execute_wrapper(_BoundStatements(connection, statement_timeout_ms())):
             return self.get_response(request)
+
+
+def within_time(ms: int, run: Callable[[], T], *, using: str = DEFAULT_DB_ALIAS) -> T | None:
+    """`run()` with its statements cancelled after `ms` milliseconds, or None if they were.
+
+    For reads whose answer is a nicety worth a bounded wait (an exact count): in a
+    savepoint whose statement_timeout is `ms`, set back to what it was once `run` is done
+    (a cancelled statement's savepoint is rolled back, which sets it back too). PostgreSQL
+    only; elsewhere `run()` as it is.
+    """
+    connection = connections[using]
+    if connection.vendor != "postgresql":
+        return run()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('statement_timeout')")
+        (previous,) = cursor.fetchone()
+    try:
+        with transaction.atomic(using=using):
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT set_config('statement_timeout', %s, true)", [str(ms)])
+            result = run()
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT set_config('statement_timeout', %s, true)", [previous])
+            return result
+    except OperationalError as error:
+        if is_query_timeout(error):
+            return None
+        raise
