@@ -351,13 +351,8 @@ def _unreleased_by_campaign_status(unreleased: int) -> dict[str, int]:
 
 def needs_attention_count(*, bound: int = NEEDS_ATTENTION_COUNT_BOUND) -> int:
     """How many unreleased numbers need attention, counted up to `bound` + 1."""
-    return (
-        PhoneNumber.objects.not_released()
-        .filter(NEEDS_ATTENTION)
-        .order_by()
-        .values("pk")[: bound + 1]
-        .count()
-    )
+    count, more = count_up_to(PhoneNumber.objects.not_released().filter(NEEDS_ATTENTION), bound)
+    return count + more
 
 
 # The dashboard's charts may be this many seconds old (see recent_dashboard_counts).

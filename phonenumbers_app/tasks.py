@@ -14,20 +14,14 @@ from collections.abc import Sequence
 
 from celery import Task, shared_task
 from django.conf import settings
-from django.db import DatabaseError
 
 from config.celery import app as celery_app
+from core.tasks import RETRY_ON_DATABASE_ERRORS
 from phonenumbers_app import selectors
 from phonenumbers_app.models import BulkActionRun
 from phonenumbers_app.services import bulk
 
-RETRY = {
-    "autoretry_for": (DatabaseError,),
-    "retry_backoff": 2,
-    "retry_backoff_max": 60,
-    "retry_jitter": True,
-    "max_retries": 5,
-}
+RETRY = RETRY_ON_DATABASE_ERRORS
 
 
 class BulkChunkTask(Task):

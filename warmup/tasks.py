@@ -10,21 +10,15 @@ import uuid
 from datetime import datetime, timedelta
 
 from celery import Task, shared_task
-from django.db import DatabaseError
 from django.utils import timezone
 
+from core.tasks import RETRY_ON_DATABASE_ERRORS
 from warmup import engine
 from warmup.models import EngineRun
 
 # A run still "running" after this long lost its worker; a new tick may start.
 STALE_RUN = timedelta(minutes=30)
-RETRY = {
-    "autoretry_for": (DatabaseError,),
-    "retry_backoff": 2,
-    "retry_backoff_max": 60,
-    "retry_jitter": True,
-    "max_retries": 5,
-}
+RETRY = RETRY_ON_DATABASE_ERRORS
 
 
 class ChunkTask(Task):
