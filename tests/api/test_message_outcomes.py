@@ -99,7 +99,7 @@ class TestAccepted:
         # 03:30 UTC on 27 November is 22:30 on the 26th in New York (EST, UTC-5).
         now = timezone.now()
         late = now.replace(hour=3, minute=30, second=0, microsecond=0)
-        if late > now:
+        if late + timedelta(hours=2) > now:  # both moments in the past, whatever the hour
             late -= timedelta(days=1)
         before_midnight = late.isoformat().replace("+00:00", "Z")
         after_midnight = (late + timedelta(hours=2)).astimezone().isoformat()
