@@ -8,6 +8,9 @@ from core.urls import with_and_without_slash
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("ops/", include("phonenumbers_app.urls")),
+    path("ops/", include("providers.pages.urls")),
+    # Providers' signed callbacks: not part of the API (no API key, no OpenAPI entry).
+    path("webhooks/", include("providers.webhooks.urls")),
     *with_and_without_slash("healthz", core_views.healthz, name="healthz"),
     *with_and_without_slash("readyz", core_views.readyz, name="readyz"),
     path("problems/<slug:slug>", core_views.problem_type_page, name="problem-type"),
@@ -24,6 +27,8 @@ urlpatterns = [
     ),
     # Before the phone-number routes: /phone-numbers/outgoing/... is not a number.
     path("", include("outgoing.api.urls")),
+    # /phone-numbers/search, /is-available-for-purchase and /orders, before {id}.
+    path("", include("providers.api.urls")),
     path("", include("phonenumbers_app.api.urls")),
     path("", include("businesses.api.urls")),
     path("", include("warmup.api.urls")),

@@ -339,6 +339,23 @@ class PhoneNumber(TimeStampedModel):
             # a state, routed to a campaign or a source, preferred (... AND created_at <=
             # ... ORDER BY created_at DESC, id DESC). Only unreleased numbers are candidates.
             *_selection_indexes(),
+            # WHERE provider = ... AND provider_phone_number_id = ...: a provider's webhook
+            # or reconciliation finds the number by the provider's own id; and a provider
+            # account's numbers, listed for reconciliation, without the numbers of others.
+            models.Index(
+                fields=["provider", "provider_phone_number_id"],
+                condition=Q(provider_phone_number_id__isnull=False),
+                name="phone_number_provider_id_idx",
+            ),
+            # Released here, not yet confirmed released at the provider: the few numbers
+            # the release job asks about again (providers/releases.py).
+            models.Index(
+                fields=["provider", "modified_at"],
+                condition=Q(inventory_state=InventoryState.RELEASED)
+                & Q(provider_released_at__isnull=True)
+                & Q(provider_phone_number_id__isnull=False),
+                name="phone_number_release_due_idx",
+            ),
             # WHERE user_id = ...: the foreign key's SET NULL when a user is deleted.
             not_null_index("user", "phone_number_user_idx"),
             # The claim query walks exactly this index: preferred first, then oldest.

@@ -76,4 +76,4 @@ class TenDlcCampaignStatus(models.TextChoices):
 
 
 # Telecom providers the inventory comes from; fixed so that filters need no DISTINCT scan.
-PROVIDERS = ("telnyx", "twilio", "bandwidth", "vonage")
+PROVIDERS = ("telnyx", "twilio", "bandwidth", "vonage", "simulated")

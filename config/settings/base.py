@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "phonenumbers_app",
     "warmup",
     "outgoing",
+    "providers",
 ]
 
 MIDDLEWARE = [
@@ -233,6 +234,55 @@ if DEMO_TRAFFIC:
         "schedule": timedelta(seconds=60),
         "options": {"expires": 60},
     }
+
+# --- Providers ----------------------------------------------------------------
+# Telecom provider accounts (providers/accounts.py). An account exists when its
+# credentials are in the environment; they are never stored in the database nor logged.
+TELNYX_API_KEY = os.environ.get("TELNYX_API_KEY", "")
+# The account's public key (base64, from the Mission Control portal): checks the Ed25519
+# signature of Telnyx's webhooks.
+TELNYX_PUBLIC_KEY = os.environ.get("TELNYX_PUBLIC_KEY", "")
+TELNYX_MESSAGING_PROFILE_ID = os.environ.get("TELNYX_MESSAGING_PROFILE_ID", "")
+TELNYX_CONNECTION_ID = os.environ.get("TELNYX_CONNECTION_ID", "")
+TWILIO_ACCOUNT_SID = os.environ.get("TWILIO_ACCOUNT_SID", "")
+# Signs Twilio's webhooks (X-Twilio-Signature) as well as authenticating our calls.
+TWILIO_AUTH_TOKEN = os.environ.get("TWILIO_AUTH_TOKEN", "")
+TWILIO_MESSAGING_SERVICE_SID = os.environ.get("TWILIO_MESSAGING_SERVICE_SID", "")
+# The public URL Twilio posts to, when a proxy in front changes the host or scheme the
+# app sees (Twilio signs the URL it called): e.g. https://inventory.example.com
+TWILIO_WEBHOOK_BASE_URL = os.environ.get("TWILIO_WEBHOOK_BASE_URL", "")
+# The simulated provider (providers/simulated.py): on by default outside production.
+SIMULATED_PROVIDER = env_bool("SIMULATED_PROVIDER", True)
+# Its Ed25519 signing key (base64 of the 32-byte seed). Development and tests use a fixed,
+# public key (config/settings/local.py, test.py): the simulated provider buys nothing.
+SIMULATED_PROVIDER_SIGNING_KEY = os.environ.get("SIMULATED_PROVIDER_SIGNING_KEY", "")
+# Where it sends its webhooks: this app's own address.
+SIMULATED_PROVIDER_WEBHOOK_URL = os.environ.get(
+    "SIMULATED_PROVIDER_WEBHOOK_URL", "http://127.0.0.1:8000/webhooks/simulated"
+)
+# Seconds before it completes an order (sends order completed), and the share of
+# numbers whose order fails (0 to 1), as a real provider's would now and then.
+SIMULATED_PROVIDER_DELAY_SECONDS = float(os.environ.get("SIMULATED_PROVIDER_DELAY_SECONDS", "2"))
+SIMULATED_PROVIDER_FAILURE_RATE = float(os.environ.get("SIMULATED_PROVIDER_FAILURE_RATE", "0.05"))
+# The provider that answers POST /phone-numbers/search and is-available-for-purchase,
+# and that orders use when they name none. Empty: the only configured one (or simulated).
+DEFAULT_PROVIDER = os.environ.get("DEFAULT_PROVIDER", "")
+# A webhook whose timestamp is further than this from our clock is refused (replays).
+PROVIDER_WEBHOOK_TOLERANCE_SECONDS = env_int("PROVIDER_WEBHOOK_TOLERANCE_SECONDS", 300)
+# How often each provider account's numbers are compared with the inventory.
+RECONCILE_EVERY_SECONDS = env_int("RECONCILE_EVERY_SECONDS", 6 * 60 * 60)
+# Releases the provider has not confirmed yet are asked again this often (providers/tasks.py).
+PROVIDER_RELEASE_RETRY_SECONDS = env_int("PROVIDER_RELEASE_RETRY_SECONDS", 5 * 60)
+CELERY_BEAT_SCHEDULE["provider-reconcile"] = {
+    "task": "providers.reconcile_all",
+    "schedule": timedelta(seconds=RECONCILE_EVERY_SECONDS),
+    "options": {"expires": RECONCILE_EVERY_SECONDS},
+}
+CELERY_BEAT_SCHEDULE["provider-release-retry"] = {
+    "task": "providers.retry_releases",
+    "schedule": timedelta(seconds=PROVIDER_RELEASE_RETRY_SECONDS),
+    "options": {"expires": PROVIDER_RELEASE_RETRY_SECONDS},
+}
 
 # --- Auth -------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [

@@ -81,3 +81,9 @@ def env_proxy_ssl_header(name: str) -> tuple[str, str] | None:
     if not header.startswith("HTTP_"):
         header = f"HTTP_{header}"
     return (header, "https")
+
+
+# The simulated provider's Ed25519 signing key (base64 of a 32-byte seed) in development
+# and tests. Public on purpose: it signs only simulated webhooks; production sets its own
+# (SIMULATED_PROVIDER_SIGNING_KEY) or leaves the simulated provider off.
+SIMULATED_PROVIDER_DEVELOPMENT_KEY = "c2ltdWxhdGVkLXByb3ZpZGVyLWRldmVsb3BtZW50LWs="

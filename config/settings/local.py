@@ -3,6 +3,12 @@
 import os
 
 from .base import *  # noqa: F403
-from .environment import LOCAL_SECRET_KEY
+from .environment import LOCAL_SECRET_KEY, SIMULATED_PROVIDER_DEVELOPMENT_KEY
 
 SECRET_KEY = os.environ.get("SECRET_KEY", LOCAL_SECRET_KEY)
+
+# The simulated provider's signing key in development: fixed and public on purpose (it
+# signs only the simulated provider's webhooks to this development server).
+SIMULATED_PROVIDER_SIGNING_KEY = os.environ.get(
+    "SIMULATED_PROVIDER_SIGNING_KEY", SIMULATED_PROVIDER_DEVELOPMENT_KEY
+)

@@ -46,3 +46,6 @@ SILENCED_SYSTEM_CHECKS = [
     *SILENCED_SYSTEM_CHECKS,  # noqa: F405
     *([] if SECURE_HSTS_PRELOAD else ["security.W021"]),
 ]
+
+# The simulated provider buys nothing: off unless asked for (a staging demo).
+SIMULATED_PROVIDER = env_bool("SIMULATED_PROVIDER", False)

@@ -3,7 +3,7 @@
 import os
 
 from .base import *  # noqa: F403
-from .environment import TEST_SECRET_KEY
+from .environment import SIMULATED_PROVIDER_DEVELOPMENT_KEY, TEST_SECRET_KEY
 
 SECRET_KEY = TEST_SECRET_KEY
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -27,3 +27,9 @@ CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "memory://")
 # A test's worker (tests/celery_worker.py) listens on a queue of its own; tasks its tasks
 # send (warmup.tick's chunks) must go there too, not to the default queue no one reads.
 CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_TEST_QUEUE", "celery")
+# The simulated provider: a fixed key, no delay, no random failures (a test that wants
+# failures sets the rate itself).
+SIMULATED_PROVIDER = True
+SIMULATED_PROVIDER_SIGNING_KEY = SIMULATED_PROVIDER_DEVELOPMENT_KEY
+SIMULATED_PROVIDER_DELAY_SECONDS = 0.0
+SIMULATED_PROVIDER_FAILURE_RATE = 0.0

@@ -1,0 +1,3 @@
+"""The providers API: search, availability, orders."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""(filled in by the issue-15 work)."""
+
+urlpatterns: list = []

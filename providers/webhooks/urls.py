@@ -1,0 +1,3 @@
+"""/webhooks/<provider>: signed inbound webhooks."""
+
+urlpatterns: list = []
