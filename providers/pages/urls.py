@@ -2,4 +2,6 @@
 
 from providers.pages import orders, reconciliation
 
+app_name = "providers"
+
 urlpatterns = [*orders.urlpatterns, *reconciliation.urlpatterns]
