@@ -275,6 +275,22 @@ NEEDS_ATTENTION = (
     | (Q(provider_error__isnull=False) & ~Q(provider_error=""))
     | Q(ten_dlc__campaign_status__in=[TenDlcCampaignStatus.REJECTED, TenDlcCampaignStatus.FAILED])
 )
+# A released number whose release the provider refused and has not confirmed since
+# (providers/releases.py): the provider still holds it, and bills for it. The first
+# three terms are phone_number_release_due_idx's condition, so these few rows are read
+# from that small index, never by a scan of the released numbers.
+RELEASE_REFUSED = (
+    Q(inventory_state=InventoryState.RELEASED)
+    & Q(provider_released_at__isnull=True)
+    & Q(provider_phone_number_id__isnull=False)
+    & Q(provider_error__isnull=False)
+    & ~Q(provider_error="")
+)
+# Every number that needs attention: the unreleased ones NEEDS_ATTENTION matches and
+# the refused releases (the /ops list's `needsAttention=true`, whatever `released` says).
+NEEDS_ATTENTION_ANY = (~Q(inventory_state=InventoryState.RELEASED) & NEEDS_ATTENTION) | (
+    RELEASE_REFUSED
+)
 # "Needs attention" is counted up to this many; beyond, the dashboard says "10,000+".
 NEEDS_ATTENTION_COUNT_BOUND = 10_000
 
@@ -350,8 +366,13 @@ def _unreleased_by_campaign_status(unreleased: int) -> dict[str, int]:
 
 
 def needs_attention_count(*, bound: int = NEEDS_ATTENTION_COUNT_BOUND) -> int:
-    """How many unreleased numbers need attention, counted up to `bound` + 1."""
+    """How many numbers need attention (NEEDS_ATTENTION_ANY), counted up to `bound` + 1:
+    the unreleased ones and the refused releases, each counted on its own so that each
+    count keeps its own plan."""
     count, more = count_up_to(PhoneNumber.objects.not_released().filter(NEEDS_ATTENTION), bound)
+    if not more:
+        refused, more = count_up_to(PhoneNumber.objects.filter(RELEASE_REFUSED), bound - count)
+        count += refused
     return count + more
 
 
@@ -399,13 +420,20 @@ def refresh_dashboard_counts(
 
 
 def needs_attention(*, limit: int = 25) -> list[PhoneNumber]:
-    """Numbers an operator should look at, newest change first, with why (see attention_reasons)."""
-    return list(
-        PhoneNumber.objects.not_released()
-        .filter(NEEDS_ATTENTION)
-        .select_related("business", "ten_dlc")
-        .order_by(F("modified_at").desc(nulls_last=True), "-created_at")[:limit]
+    """Numbers an operator should look at, newest change first, with why (see
+    attention_reasons): the latest `limit` of the unreleased ones and of the refused
+    releases, each read along its own index, merged."""
+    newest_first = (F("modified_at").desc(nulls_last=True), "-created_at")
+
+    def latest(queryset: QuerySet) -> list[PhoneNumber]:
+        return list(queryset.select_related("business", "ten_dlc").order_by(*newest_first)[:limit])
+
+    numbers = latest(PhoneNumber.objects.not_released().filter(NEEDS_ATTENTION))
+    numbers += latest(PhoneNumber.objects.filter(RELEASE_REFUSED))
+    numbers.sort(
+        key=lambda n: (n.modified_at is not None, n.modified_at, n.created_at), reverse=True
     )
+    return numbers[:limit]
 
 
 def attention_reasons(phone_number: PhoneNumber) -> list[str]:
@@ -420,6 +448,10 @@ def attention_reasons(phone_number: PhoneNumber) -> list[str]:
         )
     if phone_number.status in (PhoneNumberStatus.FAILED_PROVISIONING, PhoneNumberStatus.SUSPENDED):
         reasons.append(_reason("Status", phone_number.status, None))
+    if phone_number.provider_error and phone_number.inventory_state == InventoryState.RELEASED:
+        if phone_number.provider_released_at is None:
+            reasons.append(f"Release refused at the provider: {phone_number.provider_error}")
+        return reasons  # a released number's other states are its past
     if phone_number.provider_error:
         reasons.append(f"Provider error: {phone_number.provider_error}")
     ten_dlc = getattr(phone_number, "ten_dlc", None)
@@ -515,7 +547,7 @@ OPS_LIST_FIELDS = (
 
 # The /ops list's own parameter: released numbers are hidden unless asked for.
 SHOW_RELEASED = "released"
-# The dashboard's "Needs attention" as a list: `needsAttention=true`, NEEDS_ATTENTION's
+# The dashboard's "Needs attention" as a list: `needsAttention=true`, NEEDS_ATTENTION_ANY's
 # numbers (the dashboard's rule, so that its total and the list agree).
 NEEDS_ATTENTION_PARAM = "needsAttention"
 
@@ -538,7 +570,9 @@ def _with_ops_only_params(queryset: QuerySet, ops_only: dict, params: QueryDict)
     if errors:
         raise ValidationError(errors)
     if ops_only.get(NEEDS_ATTENTION_PARAM) == "true":
-        queryset = queryset.filter(NEEDS_ATTENTION)
+        # The dashboard's rule, released numbers included as it says: the refused
+        # releases, and no other released number (their states are their past).
+        return queryset.filter(NEEDS_ATTENTION_ANY)
     shown = ops_only.get(SHOW_RELEASED) == "show" or InventoryState.RELEASED in params.getlist(
         "inventoryState"
     )

@@ -160,7 +160,9 @@ class ListQuery:
     def hides_released(self) -> bool:
         """Whether released numbers are left out (selectors.ops_number_list's rule)."""
         asked_for = InventoryState.RELEASED in self.params.getlist("inventoryState")
-        return not self.show_released and not asked_for
+        # "Needs attention" has its own rule: the refused releases only.
+        attention = self.params.get(selectors.NEEDS_ATTENTION_PARAM) == "true"
+        return not self.show_released and not asked_for and not attention
 
 
 def read(query: QueryDict) -> ListQuery:
