@@ -194,6 +194,7 @@ class ReconciliationFinding(models.Model):
         LEFT = "left", "Left alone"
         RELEASED = "released", "Released in the inventory"
         FIXED = "fixed", "Provider set up as the inventory says"
+        UPDATED = "updated", "Inventory took the provider's values"
 
     id = models.UUIDField(primary_key=True, default=new_id, editable=False)
     report = models.ForeignKey(

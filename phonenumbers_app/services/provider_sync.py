@@ -210,3 +210,111 @@ def _save_as_provider(
         actor_name=PROVIDER_ACTOR,
         data=changes(before, snapshot(locked, fields)),
     )
+
+
+# --- Reconciliation (providers/reconciliation.py): an operator's choice, audited ------
+
+
+@transaction.atomic
+def phone_number_adopt(
+    *,
+    number: str,
+    provider: str,
+    provider_phone_number_id: str,
+    provider_status: str | None,
+    acting_user: User,
+) -> PhoneNumber:
+    """A number the provider account holds but the inventory did not know, taken into
+    the pool by `acting_user`: Available and Active, with the provider's id, so it can be
+    claimed like any pool number. `number` is E.164.
+
+    Raises NumberExists when an unreleased row holds the number (it arrived since).
+    """
+    location = describe_location(number)
+    phone_number = PhoneNumber(
+        id=new_id(),
+        number=number,
+        name=number,
+        business=None,
+        inventory_state=InventoryState.AVAILABLE,
+        status=PhoneNumberStatus.ACTIVE,
+        leadping_owned=True,
+        provider=provider,
+        provider_phone_number_id=provider_phone_number_id,
+        provider_status=provider_status or None,
+        provider_synced_at=timezone.now(),
+        location_description=location.description,
+        location_state=location.state,
+        location_country_code=location.country_code,
+    )
+    try:
+        with transaction.atomic():
+            phone_number.save(force_insert=True)
+    except IntegrityError:
+        existing = PhoneNumber.objects.not_released().filter(number=number).first()
+        raise NumberExists(
+            number=number, inventory_state=existing.inventory_state if existing else "unknown"
+        ) from None
+    TenDlc.objects.create(phone_number=phone_number)
+    Billing.objects.create(phone_number=phone_number, business=None)
+    event_record(
+        phone_number=phone_number,
+        type=EventType.CREATED,
+        title=f"Adopted from {provider}",
+        details=f"{acting_user.display_name} adopted {number}, held at {provider} but unknown "
+        "to the inventory, as pool inventory.",
+        acting_user=acting_user,
+        data={
+            "after": snapshot(
+                phone_number,
+                ("inventory_state", "status", "provider", "provider_phone_number_id"),
+            )
+        },
+    )
+    return phone_number
+
+
+def phone_number_take_provider_values(
+    *,
+    phone_number: PhoneNumber,
+    fields: dict[str, Any],
+    ten_dlc: dict[str, Any] | None,
+    acting_user: User,
+) -> bool:
+    """Write what the provider has for a number (its id, messaging profile, campaign),
+    as `acting_user` chose after a reconciliation: the same checks and one event as a
+    provider update, with the operator as the actor. Released numbers are left alone."""
+    with transaction.atomic():
+        locked = lock_for_write(phone_number=phone_number, if_match=None, allow_released=True)
+        if locked.is_released:
+            return False
+        target = plan_change(
+            locked,
+            fields={**fields, "provider_synced_at": timezone.now()},
+            business=UNSET,
+            acting_user=None,
+        )
+        return apply_change(locked, target=target, ten_dlc=ten_dlc, acting_user=acting_user)
+
+
+@transaction.atomic
+def phone_number_provider_configured(
+    *, phone_number: PhoneNumber, settings: dict[str, str | None], acting_user: User
+) -> None:
+    """Record that `acting_user` set the number up at its provider as the inventory says
+    (`settings`: what was sent, e.g. the messaging profile and campaign): an event on the
+    number and its providerSyncedAt. The provider call itself is the caller's."""
+    locked = lock_for_write(phone_number=phone_number, if_match=None, allow_released=True)
+    before = snapshot(locked, ("provider_synced_at",))
+    locked.provider_synced_at = timezone.now()
+    touch(locked)
+    locked.save(update_fields=["provider_synced_at", "modified_at", "version"])
+    sent = ", ".join(f"{name} {value}" for name, value in settings.items() if value)
+    event_record(
+        phone_number=locked,
+        type=EventType.UPDATED,
+        title=f"Set up at {locked.provider} as the inventory says",
+        details=f"{acting_user.display_name} set {locked.number} up at {locked.provider}: {sent}.",
+        acting_user=acting_user,
+        data=changes(before, snapshot(locked, ("provider_synced_at",))),
+    )
