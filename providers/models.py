@@ -179,6 +179,12 @@ class ReconciliationReport(models.Model):
     def __str__(self) -> str:
         return f"{self.provider} reconciliation at {self.started_at:%Y-%m-%d %H:%M}"
 
+    @property
+    def duration_seconds(self) -> float | None:
+        if self.finished_at is None:
+            return None
+        return (self.finished_at - self.started_at).total_seconds()
+
 
 class ReconciliationFinding(models.Model):
     """One difference between a provider account and the inventory."""
