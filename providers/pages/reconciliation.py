@@ -208,7 +208,8 @@ def adopt_all(request: HttpRequest, id: uuid.UUID) -> HttpResponse:
     open_unknown = shown.findings.filter(kind=Kind.UNKNOWN, resolution="open").count()
     if request.method == "POST" and not error:
         result = findings.adopt_all(report=shown, acting_user=request.user)
-        text = f"Adopted {result.adopted:,} number{'s' if result.adopted != 1 else ''} as pool inventory."
+        plural = "s" if result.adopted != 1 else ""
+        text = f"Adopted {result.adopted:,} number{plural} as pool inventory."
         skipped = "; ".join(f"{n} skipped: {why}" for why, n in result.skipped.items())
         if skipped:
             text += f" {skipped}."
