@@ -283,14 +283,15 @@ RELEASE_REFUSED = (
     Q(inventory_state=InventoryState.RELEASED)
     & Q(provider_released_at__isnull=True)
     & Q(provider_phone_number_id__isnull=False)
-    & Q(provider_error__isnull=False)
-    & ~Q(provider_error="")
+    & Q(provider_error__gt="")  # neither NULL nor empty
 )
 # Every number that needs attention: the unreleased ones NEEDS_ATTENTION matches and
 # the refused releases (the /ops list's `needsAttention=true`, whatever `released` says).
 NEEDS_ATTENTION_ANY = (~Q(inventory_state=InventoryState.RELEASED) & NEEDS_ATTENTION) | (
     RELEASE_REFUSED
 )
+# The most refused releases the dashboard's list reads to find the latest changed.
+REFUSED_RELEASES_READ = 10_000
 # "Needs attention" is counted up to this many; beyond, the dashboard says "10,000+".
 NEEDS_ATTENTION_COUNT_BOUND = 10_000
 
@@ -428,11 +429,23 @@ def needs_attention(*, limit: int = 25) -> list[PhoneNumber]:
     def latest(queryset: QuerySet) -> list[PhoneNumber]:
         return list(queryset.select_related("business", "ten_dlc").order_by(*newest_first)[:limit])
 
+    def newest(n: PhoneNumber) -> tuple:
+        return (n.modified_at is not None, n.modified_at, n.created_at)
+
     numbers = latest(PhoneNumber.objects.not_released().filter(NEEDS_ATTENTION))
-    numbers += latest(PhoneNumber.objects.filter(RELEASE_REFUSED))
-    numbers.sort(
-        key=lambda n: (n.modified_at is not None, n.modified_at, n.created_at), reverse=True
-    )
+    # The refused releases are few: read from their partial index unordered and sorted
+    # here. Ordered by modified_at in SQL, PostgreSQL walks the whole modified_at index
+    # instead, filtering every number on the way (158 ms at 300,000 numbers).
+    refused = sorted(
+        PhoneNumber.objects.filter(RELEASE_REFUSED)
+        .order_by()
+        .values_list("modified_at", "created_at", "pk")[:REFUSED_RELEASES_READ],
+        key=lambda row: (row[0] is not None, *row),
+        reverse=True,
+    )[:limit]
+    if refused:
+        numbers += latest(PhoneNumber.objects.filter(pk__in=[pk for *_, pk in refused]))
+    numbers.sort(key=newest, reverse=True)
     return numbers[:limit]
 
 

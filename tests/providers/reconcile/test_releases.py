@@ -269,5 +269,5 @@ def test_the_needs_attention_count_reads_the_refused_releases_in_one_more_query(
         )
     with django_assert_max_num_queries(2):
         assert selectors.needs_attention_count() == 5
-    with django_assert_max_num_queries(2):
+    with django_assert_max_num_queries(3):
         assert len(selectors.needs_attention()) == 5
