@@ -46,7 +46,7 @@ def test_a_dry_run_says_so_and_stores_a_dry_run_report(provider):
 
 
 def test_a_provider_without_an_account_here_is_a_clear_error(provider):
-    with pytest.raises(CommandError, match="No Telnyx account is configured here.*simulated"):
+    with pytest.raises(CommandError, match=r"No Telnyx account is configured here.*simulated"):
         run("--provider", "telnyx")
     assert not ReconciliationReport.objects.exists()
 
