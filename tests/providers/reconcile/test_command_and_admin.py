@@ -75,6 +75,9 @@ def test_the_admin_lists_reports_and_findings_read_only(client, provider):
         assert client.get(reverse(f"admin:providers_{name}_add")).status_code == (
             HTTPStatus.FORBIDDEN
         )
-    assert "+13125550177" in client.get(
-        reverse("admin:providers_reconciliationfinding_changelist"), {"q": "+13125550177"}
-    ).content.decode()
+    assert (
+        "+13125550177"
+        in client.get(
+            reverse("admin:providers_reconciliationfinding_changelist"), {"q": "+13125550177"}
+        ).content.decode()
+    )
