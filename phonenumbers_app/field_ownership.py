@@ -99,7 +99,7 @@ FIELD_OWNERS: dict[str, Owner] = {
     "userId": SYSTEM,  # who took the number for its business, set by the change of owner
     "leadpingOwned": SYSTEM,
     "providerSyncedAt": SYSTEM,
-    "providerReleasedAt": SYSTEM,  # set by release (DELETE)
+    "providerReleasedAt": SYSTEM,  # set by release (DELETE), or when the provider confirms it
     "isApprovedTestDestination": SYSTEM,
     "isMessagingProgramApproved": SYSTEM,
     "billing.businessId": SYSTEM,  # billing follows the owner (businessId)

@@ -138,8 +138,11 @@ class PhoneNumberEventPagination(KeysetPagination):
         tags=TAG,
         operation_id="releasePhoneNumber",
         summary="Release a phone number",
-        description="Sets inventoryState Released and providerReleasedAt; the row and its "
-        "history stay. Releasing again is a no-op.",
+        description="Sets inventoryState Released at once; the row and its history stay. "
+        "Releasing again is a no-op. A number of a provider account configured here, with "
+        "the provider's id, is then released at the provider by a background job: its "
+        "providerReleasedAt stays null until the provider confirms (a refusal shows as its "
+        "providerError). Any other number's providerReleasedAt is set at once.",
         parameters=[IF_MATCH, IDEMPOTENCY_KEY],
         responses={204: None, **problems(*WRITE_PROBLEMS, 404, 412)},
     ),

@@ -319,7 +319,11 @@ def phone_number_update_check(
     if errors:
         raise ValidationError(errors)
     if phone_number.is_released:
-        raise NumberReleased(number=phone_number.number, when=phone_number.provider_released_at)
+        raise NumberReleased(
+            number=phone_number.number,
+            # Unset while the provider has not confirmed the release (providers/releases.py).
+            when=phone_number.provider_released_at or phone_number.modified_at,
+        )
     check_fields_writable(
         phone_number,
         acting_user=acting_user,

@@ -271,3 +271,14 @@ def test_the_needs_attention_count_reads_the_refused_releases_in_one_more_query(
         assert selectors.needs_attention_count() == 5
     with django_assert_max_num_queries(3):
         assert len(selectors.needs_attention()) == 5
+
+
+def test_changing_a_number_whose_release_is_pending_is_refused_with_when_it_was_released(
+    staff_client, number, staff, django_capture_on_commit_callbacks
+):
+    release(number, staff, django_capture_on_commit_callbacks)
+
+    response = staff_client.patch(f"/phone-numbers/{number.pk}", {"name": "Again"}, format="json")
+
+    assert response.status_code == HTTPStatus.CONFLICT
+    assert "unknown date" not in response.json()["detail"]
