@@ -30,7 +30,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
-from core.errors import Conflict, DomainError
+from core.errors import DomainError
 from phonenumbers_app.models import PhoneNumber
 from phonenumbers_app.services import phone_number_release
 from phonenumbers_app.services.provider_sync import (
@@ -50,9 +50,13 @@ ADOPT_ALL_LIMIT = 1000
 CONFIGURABLE = ("messaging_profile_id", "campaign_id")
 
 
-class FindingNotActionable(Conflict):
-    problem_type = "finding-not-actionable"
-    title = "This finding cannot be acted on"
+class FindingNotActionable(Exception):
+    """An action refused before anything changed; `detail` says why (for the page: these
+    actions have no API, so no problem type)."""
+
+    def __init__(self, detail: str):
+        super().__init__(detail)
+        self.detail = detail
 
 
 @dataclass(frozen=True)
@@ -233,7 +237,7 @@ def adopt_all(*, report: ReconciliationReport, acting_user: User) -> AdoptedAll:
     for finding_id in ids[:ADOPT_ALL_LIMIT]:
         try:
             take(finding_id=finding_id, action=ADOPT, acting_user=acting_user)
-        except (DomainError, ProviderError) as error:
+        except (DomainError, FindingNotActionable, ProviderError) as error:
             reason = getattr(error, "detail", None) or getattr(error, "message", str(error))
             result.skipped[reason] = result.skipped.get(reason, 0) + 1
         else:

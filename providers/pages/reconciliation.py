@@ -177,7 +177,12 @@ def finding_action(request: HttpRequest, id: uuid.UUID, action: str) -> HttpResp
     if request.method == "POST":
         try:
             findings.take(finding_id=finding.pk, action=chosen, acting_user=request.user)
-        except (DomainError, ProviderError, ProviderNotConfigured) as refused:
+        except (
+            DomainError,
+            findings.FindingNotActionable,
+            ProviderError,
+            ProviderNotConfigured,
+        ) as refused:
             error = getattr(refused, "detail", None) or getattr(refused, "message", str(refused))
         else:
             messages.success(request, f"{finding.number}: {chosen.done}")
