@@ -188,6 +188,8 @@ class TelnyxProvider:
             raise ProviderError("Telnyx answered without a number order.", retryable=True)
         numbers = []
         for item in data.phone_numbers or []:
+            if not item.phone_number:
+                continue
             state = _ORDER_STATES.get(item.status or "pending", OrderState.PENDING)
             error = None
             if state == OrderState.FAILED:

@@ -413,6 +413,30 @@ def test_order_status_reports_each_number_with_its_phone_number_id(api, telnyx):
     assert query_of(lookup)["filter[phone_number]"] == "13125550101"
 
 
+def test_order_answered_at_once_looks_up_the_numbers_bought(api, telnyx):
+    api.post("/number_orders").respond(200, json=order_body("success", ("+13125550101", "success")))
+    lookup = api.get("/phone_numbers").respond(
+        200, json=page_body([phone_number_record("+13125550101", "777")], 1, 1)
+    )
+
+    order = telnyx.order(["+13125550101"], reference="order-44")
+
+    assert order.state == OrderState.SUCCESS
+    assert order.numbers[0].provider_phone_number_id == "777"
+    assert lookup.call_count == 1
+
+
+def test_order_status_of_a_number_not_yet_in_the_account_has_no_id_yet(api, telnyx):
+    api.get("/number_orders/o1").respond(
+        200, json=order_body("success", ("+13125550101", "success"))
+    )
+    api.get("/phone_numbers").respond(200, json=page_body([], 1, 1))
+
+    (number,) = telnyx.order_status("o1").numbers
+
+    assert (number.state, number.provider_phone_number_id) == (OrderState.SUCCESS, None)
+
+
 def test_order_status_of_an_unknown_order_is_a_refusal(api, telnyx):
     api.get("/number_orders/nope").respond(404, json=NOT_FOUND)
 
@@ -623,6 +647,16 @@ def test_owned_reads_unavailable_messaging_details_as_unknown(api, telnyx):
     (number,) = telnyx.owned().numbers
 
     assert (number.messaging_profile_id, number.campaign_id) == (None, None)
+
+
+def test_owned_during_an_outage_is_retryable(api, telnyx):
+    api.get("/phone_numbers").respond(503, json=UNEXPECTED)
+
+    with pytest.raises(ProviderError) as caught:
+        telnyx.owned("2")
+
+    assert caught.value.retryable
+    assert caught.value.code == "10007"
 
 
 @pytest.mark.parametrize("cursor", ["abc", "0", "-1", "2; DROP"])

@@ -622,6 +622,18 @@ def test_owned_pages_through_every_number(api, twilio):
     assert all(n.campaign_id is None for n in seen)
 
 
+@pytest.mark.parametrize(("status", "code", "retryable"), [(503, 20503, True), (401, 20003, False)])
+def test_owned_refused_maps_twilio_error_from_the_page(api, twilio, status, code, retryable):
+    # A refused page comes back from the library as TwilioException("Unable to fetch page").
+    api.get(INCOMING, status=status, json=twilio_error(status, code, "No page"))
+
+    with pytest.raises(ProviderError) as caught:
+        twilio.owned()
+
+    assert caught.value.retryable is retryable
+    assert caught.value.code == str(code)
+
+
 @pytest.mark.parametrize(
     "cursor",
     [
