@@ -10,7 +10,11 @@ What each Provider method calls:
                each number is SUCCESS (with its PN sid) or FAILED (with Twilio's message) at
                once, and the order has no id at Twilio (provider_order_id None). A number
                bought is added to TWILIO_MESSAGING_SERVICE_SID when that is set, as Telnyx's
-               orders carry the messaging profile.
+               orders carry the messaging profile. A create without an answer (timeout,
+               5xx) is settled by asking whether the account now holds the number; when
+               Twilio cannot be reached at all, the call raises a retryable ProviderError if
+               nothing was bought yet, else the rest are FAILED "not attempted" (a number
+               whose fate stayed unknown is adopted by reconciliation if it was bought).
 - order_status Twilio has no orders, so there is nothing to ask: ProviderError (code
                "no_orders", not retryable). order() already answered for every number.
 - release      DELETE IncomingPhoneNumbers/{PN}.json; 404 = already gone = released
@@ -204,8 +208,9 @@ class TwilioProvider:
                 try:
                     sid = self._held(number)
                 except ProviderError:
-                    if position == 0:
-                        raise error from None  # nothing bought: the whole call can be retried
+                    if not any(r.state == OrderState.SUCCESS for r in results):
+                        # Nothing bought yet: the whole call can simply be retried.
+                        raise error from None
                     results.append(
                         _failed(
                             number,

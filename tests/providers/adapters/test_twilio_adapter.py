@@ -445,6 +445,26 @@ def test_order_with_twilio_down_from_the_start_is_retryable(api, twilio):
     assert len(calls_to(api, INCOMING, "POST")) == 1
 
 
+def test_order_with_twilio_down_after_refusals_only_is_retryable(api, twilio):
+    outcomes = iter(
+        [(400, {}, json.dumps(NOT_AVAILABLE)), requests.exceptions.ConnectionError("down")]
+    )
+
+    def create(request):
+        outcome = next(outcomes)
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
+
+    api.add_callback(responses.POST, INCOMING, callback=create)
+    api.get(INCOMING, body=requests.exceptions.ConnectionError("down"))
+
+    with pytest.raises(ProviderError) as caught:
+        twilio.order(["+18089251571", "+18089251572"], reference="order-14")
+
+    assert caught.value.retryable
+
+
 def test_order_with_twilio_going_down_midway_keeps_what_was_bought(api, twilio):
     sid = "PN" + "1" * 32
     outcomes = iter(
