@@ -1,16 +1,30 @@
-"""Celery tasks of the inbound webhooks: one event's processing (sent by the view once
-the event is stored), and the sweep of events whose task was lost."""
+"""Celery tasks of the inbound webhooks: draining the stored events, one event's
+processing, and the sweep of events whose task was lost.
+
+The view does not send a task per event (a broker round trip and a task's overhead per
+webhook would cap both the intake and the worker): it sends one drain when none is
+pending (a key in the shared cache says so), and the drain processes every waiting
+event, oldest first, in one task. The drain clears the key before it looks for events,
+so an event stored after it looked sends a new drain, and none waits for the sweep.
+"""
 
 from __future__ import annotations
 
 import logging
 
 from celery import shared_task
+from django.core.cache import cache
 from django.db import DatabaseError
 
 from core.tasks import RETRY_ON_DATABASE_ERRORS
 
-__all__ = ["event_process_later", "process_event", "sweep_events"]
+__all__ = ["event_process_later", "process_event", "process_pending", "sweep_events"]
+
+DRAIN_PENDING = "webhooks:drain-pending"
+# A drain lost with its key set delays the next one by this much at most (the sweep
+# catches its events anyway).
+DRAIN_KEY_SECONDS = 30
+DRAIN_BATCH = 200
 
 logger = logging.getLogger(__name__)
 
@@ -25,6 +39,26 @@ def process_event(self, event_id: str) -> str | None:
         if self.request.retries >= self.max_retries:
             event_mark_failed(event_id, f"{type(error).__name__}: {error}")
         raise
+
+
+@shared_task(name="providers.process_pending", **RETRY_ON_DATABASE_ERRORS)
+def process_pending() -> int:
+    """Process every event waiting, oldest first; returns how many. Several drains at
+    once share the work (an event another one holds is skipped)."""
+    from providers.models import ProviderEvent
+    from providers.webhooks.processing import event_process
+
+    cache.delete(DRAIN_PENDING)
+    waiting = ProviderEvent.objects.filter(status=ProviderEvent.Status.RECEIVED).order_by(
+        "received_at"
+    )
+    done = 0
+    while True:
+        ids = list(waiting.values_list("pk", flat=True)[:DRAIN_BATCH])
+        progressed = sum(event_process(event_id) is not None for event_id in ids)
+        done += progressed
+        if len(ids) < DRAIN_BATCH or not progressed:
+            return done
 
 
 @shared_task(name="providers.sweep_events")
@@ -44,9 +78,11 @@ def sweep_events() -> int:
 
 
 def event_process_later(event_id: str) -> None:
-    """Send the event's processing to a worker; a broker that is down loses nothing
-    (the sweep finds the event), so the webhook is still answered 200."""
+    """Have a worker process the stored event: send a drain unless one is pending. A
+    broker or cache that is down loses nothing (the sweep finds the event), so the
+    webhook is still answered 200."""
     try:
-        process_event.apply_async((event_id,), ignore_result=True)
+        if cache.add(DRAIN_PENDING, 1, timeout=DRAIN_KEY_SECONDS):
+            process_pending.apply_async(ignore_result=True)
     except Exception as error:
         logger.warning("Could not queue webhook event %s (%s)", event_id, type(error).__name__)

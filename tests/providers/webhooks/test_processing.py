@@ -435,3 +435,20 @@ def test_processing_one_event_takes_few_queries(client, telnyx_key, django_asser
     with django_assert_max_num_queries(13):
         event_process(event.pk)
     assert json.loads(ProviderEvent.objects.get().body)["data"]["id"] == event.event_id
+
+
+def test_one_drain_processes_every_waiting_event(
+    client, telnyx_key, django_capture_on_commit_callbacks
+):
+    from django.core.cache import cache
+
+    from providers.webhooks.tasks import DRAIN_PENDING, process_pending
+
+    cache.delete(DRAIN_PENDING)
+    with django_capture_on_commit_callbacks(execute=True):
+        for _ in range(3):
+            deliver(client, telnyx_key, payloads.envelope("call.initiated", {}))
+    assert cache.get(DRAIN_PENDING) == 1  # one drain sent for the three
+    assert process_pending() == 3
+    assert cache.get(DRAIN_PENDING) is None
+    assert set(ProviderEvent.objects.values_list("status", flat=True)) == {"ignored"}
