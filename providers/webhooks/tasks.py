@@ -24,7 +24,8 @@ DRAIN_PENDING = "webhooks:drain-pending"
 # A drain lost with its key set delays the next one by this much at most (the sweep
 # catches its events anyway).
 DRAIN_KEY_SECONDS = 30
-DRAIN_BATCH = 200
+# Events per transaction: one commit for them all, row locks held no longer than that.
+DRAIN_BATCH = 50
 
 logger = logging.getLogger(__name__)
 
@@ -46,7 +47,7 @@ def process_pending() -> int:
     """Process every event waiting, oldest first; returns how many. Several drains at
     once share the work (an event another one holds is skipped)."""
     from providers.models import ProviderEvent
-    from providers.webhooks.processing import event_process
+    from providers.webhooks.processing import events_process
 
     cache.delete(DRAIN_PENDING)
     waiting = ProviderEvent.objects.filter(status=ProviderEvent.Status.RECEIVED).order_by(
@@ -55,7 +56,7 @@ def process_pending() -> int:
     done = 0
     while True:
         ids = list(waiting.values_list("pk", flat=True)[:DRAIN_BATCH])
-        progressed = sum(event_process(event_id) is not None for event_id in ids)
+        progressed = len(events_process(ids))
         done += progressed
         if len(ids) < DRAIN_BATCH or not progressed:
             return done

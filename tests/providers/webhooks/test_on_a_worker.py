@@ -24,6 +24,9 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 def test_a_posted_event_is_processed_by_the_worker(celery_worker, client, telnyx_key, monkeypatch):
     monkeypatch.setitem(celery_app.conf, "broker_url", celery_worker.broker_url)
     monkeypatch.setitem(celery_app.conf, "task_default_queue", celery_worker.queue)
+    # Connections an earlier test opened to the in-memory broker would carry the send.
+    monkeypatch.setattr(celery_app, "_pool", None)
+    monkeypatch.setattr(celery_app.amqp, "_producer_pool", None)
     cache.delete(DRAIN_PENDING)
     number = PhoneNumberFactory(
         assigned=True, provider="telnyx", status=PhoneNumberStatus.ACTIVE, number="+12125550160"

@@ -452,3 +452,23 @@ def test_one_drain_processes_every_waiting_event(
     assert process_pending() == 3
     assert cache.get(DRAIN_PENDING) is None
     assert set(ProviderEvent.objects.values_list("status", flat=True)) == {"ignored"}
+
+
+def test_a_handler_breaking_a_constraint_fails_alone_and_the_batch_goes_on(
+    client, telnyx_key, monkeypatch
+):
+    from providers.webhooks import telnyx_events
+    from providers.webhooks.processing import events_process
+
+    def breaks_a_constraint(event, payload):
+        ProviderEvent.objects.create(provider=event.provider, event_id=event.event_id, body="")
+
+    monkeypatch.setitem(telnyx_events.HANDLERS, "call.hangup", breaks_a_constraint)
+    bad = deliver(client, telnyx_key, payloads.envelope("call.hangup", {}))
+    good = deliver(client, telnyx_key, payloads.envelope("call.initiated", {}))
+    assert len(events_process([bad.pk, good.pk])) == 2
+    bad.refresh_from_db()
+    good.refresh_from_db()
+    assert bad.status == "failed" and "IntegrityError" in bad.error
+    assert good.status == "ignored"
+    assert ProviderEvent.objects.count() == 2
