@@ -180,8 +180,19 @@ def main() -> None:
     lock = threading.Lock()
     times: list[float] = []
     answers = {"accepted": 0, "duplicate": 0, "errors": 0}
-    position = iter(range(len(requests)))
     try:
+        from bench.bench_outcomes import cpu_seconds, server_pids
+
+        warm = http.client.HTTPConnection("127.0.0.1", PORT, timeout=30)
+        for body, headers in requests[:20]:  # every worker's database connection open
+            warm.request("POST", "/webhooks/simulated", body, headers)
+            warm.getresponse().read()
+        requests = requests[20:]
+        position = iter(range(len(requests)))
+
+        workers, backends = server_pids(server)
+        cpu_before = cpu_seconds(workers), cpu_seconds(backends)
+        client_before = time.process_time()
         deadline = time.perf_counter() + DURATION
 
         def client() -> None:
@@ -211,6 +222,9 @@ def main() -> None:
         for thread in threads:
             thread.join()
         wall = time.perf_counter() - started
+        client_cpu = time.process_time() - client_before
+        cpu_web = cpu_seconds(workers) - cpu_before[0]
+        cpu_db = cpu_seconds(backends) - cpu_before[1]
     finally:
         server.terminate()
         server.wait()
@@ -227,6 +241,12 @@ def main() -> None:
         f"({answers['accepted']:,} accepted, {answers['duplicate']:,} duplicates = "
         f"{answers['duplicate'] / max(total, 1):.1%}, {answers['errors']} non-200); "
         f"{stored:,} rows stored"
+    )
+    print(
+        f"CPU: gunicorn workers {cpu_web:.1f} s, this database's PostgreSQL backends "
+        f"{cpu_db:.1f} s = {(cpu_web + cpu_db) / max(total, 1) * 1e6:.0f} us per event "
+        f"(server), client {client_cpu:.1f} s; load average {os.getloadavg()[0]:.1f} "
+        "(others' work too)"
     )
     if times:
         p95 = times[max(0, int(len(times) * 0.95) - 1)]
