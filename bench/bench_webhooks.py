@@ -191,9 +191,7 @@ def main() -> None:
         position = iter(range(len(requests)))
 
         workers, backends = server_pids(server)
-        cpu_before = cpu_seconds(workers), cpu_seconds(backends)
-        client_before = time.process_time()
-        deadline = time.perf_counter() + DURATION
+        deadline = 0.0  # set when the clients start
 
         def client() -> None:
             connection = http.client.HTTPConnection("127.0.0.1", PORT, timeout=30)
@@ -215,6 +213,28 @@ def main() -> None:
                     times.append(elapsed * 1000)
                     answers[json.loads(content)["status"]] += 1
 
+        # The yardstick, same server and clients: GET /healthz (no database, no signature).
+        healthz = {"count": 0}
+        floor_deadline = time.perf_counter() + min(5.0, DURATION)
+
+        def probe() -> None:
+            connection = http.client.HTTPConnection("127.0.0.1", PORT, timeout=30)
+            while time.perf_counter() < floor_deadline:
+                connection.request("GET", "/healthz")
+                connection.getresponse().read()
+                with lock:
+                    healthz["count"] += 1
+
+        floor_started = time.perf_counter()
+        probes = [threading.Thread(target=probe) for _ in range(CONNECTIONS)]
+        for thread in probes:
+            thread.start()
+        for thread in probes:
+            thread.join()
+        floor = healthz["count"] / (time.perf_counter() - floor_started)
+        cpu_before = cpu_seconds(workers), cpu_seconds(backends)
+        client_before = time.process_time()
+        deadline = time.perf_counter() + DURATION
         started = time.perf_counter()
         threads = [threading.Thread(target=client) for _ in range(CONNECTIONS)]
         for thread in threads:
@@ -248,6 +268,7 @@ def main() -> None:
         f"(server), client {client_cpu:.1f} s; load average {os.getloadavg()[0]:.1f} "
         "(others' work too)"
     )
+    print(f"yardstick: GET /healthz on the same server and clients: {floor:,.0f} requests/s")
     if times:
         p95 = times[max(0, int(len(times) * 0.95) - 1)]
         print(f"per request: p50 {statistics.median(times):.1f} ms, p95 {p95:.1f} ms")
