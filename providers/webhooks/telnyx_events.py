@@ -61,9 +61,17 @@ def number_order_complete(event: ProviderEvent, payload: dict) -> Handled:
             continue  # still pending: a later event says how it ended
         reason = None
         if status == "failure":
+            # Telnyx names no reason beyond the requirements' status; errors[] (the
+            # simulated provider's addition) say more when present.
+            said = [
+                _text(error.get("detail")) or _text(error.get("title"))
+                for error in entry.get("errors") or []
+                if isinstance(error, dict)
+            ]
             detail = _text(entry.get("requirements_status"))
-            reason = f"{event.provider} could not complete the order" + (
-                f" (requirements {detail})" if detail else ""
+            reason = "; ".join(filter(None, said)) or (
+                f"{event.provider} could not complete the order"
+                + (f" (requirements {detail})" if detail else "")
             )
         # The entry's id is the order's record of the number, not the number's id at
         # the provider: the number keeps the id it was ordered with.

@@ -472,3 +472,22 @@ def test_a_handler_breaking_a_constraint_fails_alone_and_the_batch_goes_on(
     assert bad.status == "failed" and "IntegrityError" in bad.error
     assert good.status == "ignored"
     assert ProviderEvent.objects.count() == 2
+
+
+def test_an_order_failure_with_errors_keeps_their_detail_as_the_reason(client, simulated_key):
+    row = phone_number_provision(
+        number="+12125550170",
+        provider="simulated",
+        provider_phone_number_id="sim-170",
+        provider_order_id="order-3",
+        business=None,
+        acting_user=None,
+    )
+    document = payloads.number_order_complete("order-3", {"+12125550170": "failure"})
+    document["data"]["payload"]["phone_numbers"][0]["errors"] = [
+        {"code": "10015", "title": "Activation failed", "detail": "The carrier refused it."}
+    ]
+    process(deliver(client, simulated_key, document, "/webhooks/simulated"))
+    row.refresh_from_db()
+    assert row.status == PhoneNumberStatus.FAILED_PROVISIONING
+    assert row.provider_error == "The carrier refused it."
