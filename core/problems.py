@@ -47,6 +47,17 @@ PROBLEM_TYPES: dict[str, tuple[str, str]] = {
         "Authentication required",
         "Send a valid, unrevoked API key as `Authorization: Bearer <key>`.",
     ),
+    "webhook-signature-invalid": (
+        "The webhook could not be verified",
+        "Webhooks at /webhooks/<provider> must be signed by the provider: Telnyx and the "
+        "simulated provider with Ed25519 over `{timestamp}|{raw body}` (headers "
+        "`telnyx-signature-ed25519` and `telnyx-timestamp`, the timestamp within "
+        "PROVIDER_WEBHOOK_TOLERANCE_SECONDS of our clock), Twilio with `X-Twilio-Signature` "
+        "over the URL it called and the form it sent. The signature was missing, did not "
+        "match, or the timestamp was too old or too far ahead; nothing was stored. Check the "
+        "public key or auth token configured here, the server's clock, and (Twilio) "
+        "TWILIO_WEBHOOK_BASE_URL when a proxy changes the URL.",
+    ),
     "forbidden": (
         "Not allowed",
         "Your API key is valid but may not perform this operation (for example, "

@@ -278,6 +278,12 @@ CELERY_BEAT_SCHEDULE["provider-reconcile"] = {
     "schedule": timedelta(seconds=RECONCILE_EVERY_SECONDS),
     "options": {"expires": RECONCILE_EVERY_SECONDS},
 }
+# Inbound webhook events whose processing task was lost (providers/webhooks/tasks.py).
+CELERY_BEAT_SCHEDULE["provider-webhook-sweep"] = {
+    "task": "providers.sweep_events",
+    "schedule": timedelta(seconds=60),
+    "options": {"expires": 60},
+}
 CELERY_BEAT_SCHEDULE["provider-release-retry"] = {
     "task": "providers.retry_releases",
     "schedule": timedelta(seconds=PROVIDER_RELEASE_RETRY_SECONDS),

@@ -22,6 +22,7 @@ from phonenumbers_app.numbers import describe_location
 from phonenumbers_app.services.events import changes, event_record, snapshot
 from phonenumbers_app.services.locking import lock_for_write, touch
 from phonenumbers_app.services.update import UNSET, apply_change, plan_change
+from phonenumbers_app.transitions import status_allowed
 from phonenumbers_app.vocabularies import EventType, InventoryState, PhoneNumberStatus
 
 PROVIDER_ACTOR = "Provider"
@@ -318,3 +319,26 @@ def phone_number_provider_configured(
         acting_user=acting_user,
         data=changes(before, snapshot(locked, ("provider_synced_at",))),
     )
+
+
+def phone_number_gone_at_provider(
+    *, phone_number: PhoneNumber, provider_status: str, reason: str
+) -> bool:
+    """The provider no longer holds the number (deleted there, or ported to another
+    carrier). A number Released here: its release is confirmed. Otherwise the inventory
+    still counts on it, so it needs attention: the provider's status and `reason` as its
+    provider error, and status Expired where the transition table allows it (from Active
+    or Suspended; a number still Provisioning keeps its status). Returns whether anything
+    changed."""
+    with transaction.atomic():
+        locked = lock_for_write(phone_number=phone_number, if_match=None, allow_released=True)
+        if locked.is_released:
+            return phone_number_provider_release_confirmed(phone_number=locked)
+        fields: dict[str, Any] = {
+            "provider_status": provider_status,
+            "provider_error": reason,
+            "provider_synced_at": timezone.now(),
+        }
+        if status_allowed(locked.status, PhoneNumberStatus.EXPIRED):
+            fields["status"] = PhoneNumberStatus.EXPIRED
+        return phone_number_provider_update(phone_number=locked, fields=fields, locked=True)

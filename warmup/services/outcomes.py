@@ -19,11 +19,12 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import Max, Q
 
 from accounts.models import User
+from phonenumbers_app.models import PhoneNumber, PhoneNumberEvent
 from phonenumbers_app.selectors import phone_number_visible_to
-from phonenumbers_app.vocabularies import InventoryState
+from phonenumbers_app.vocabularies import EventType, InventoryState
 from warmup import capacity, clock, reservations
 from warmup.models import CapacityReservation, DailyRecipient, DailyStats, MessageOutcome
 from warmup.outcome_input import ItemRefused, OutcomeItem, message_id_of, parse_item
@@ -39,6 +40,10 @@ NUMBER_RELEASED = "This number is released: nothing is sent from it any more."
 NUMBER_IN_POOL = (
     "This number is pool stock, not assigned to a business: pool numbers send nothing, "
     "so there is nothing to report for them."
+)
+NUMBER_OWNER_CHANGED = (
+    "This happened before the number came to its current owner (released and created "
+    "again, or moved to another business): it is not counted for the new owner."
 )
 PURGE_CHUNK = 10_000
 IDENTITY_COLUMNS = (
@@ -155,6 +160,53 @@ def outcomes_record(*, user: User, items: Any, now: datetime) -> OutcomesRecorde
     Raises ValidationError (nothing written) when `items` is not a list of 1 to 1,000.
     """
     _check_batch(items)
+    result, parsed = _parse_all(items, now=now)
+    by_id, by_number = _numbers(user, parsed) if parsed else ({}, {})
+    return _record(result, parsed, by_id, by_number, owner_since={}, now=now)
+
+
+def outcomes_record_from_provider(*, provider: str, items: Any, now: datetime) -> OutcomesRecorded:
+    """Record outcomes a provider's webhook told (providers/webhooks): the same items,
+    write path and dedupe as outcomes_record, without a user. Each item names its number
+    by E.164, found among the unreleased numbers held at `provider` only: an event of one
+    provider never counts for a number held at another.
+
+    An outcome of a moment before the number came to its current owner (a recycled number
+    is a new row; a number moved to another business has an "assigned" event) is refused:
+    it was the former owner's message, and the former owner's stats are not the new one's.
+    """
+    _check_batch(items)
+    result, parsed = _parse_all(items, now=now)
+    by_id: dict = {}
+    by_number: dict = {}
+    owner_since: dict = {}
+    e164s = {item.number for item in parsed if item.number is not None}
+    if e164s:
+        rows = PhoneNumber.objects.not_released().filter(
+            provider=provider, number__in=values_in(e164s, "text")
+        )
+        for pk, number, business_id, state, created_at in rows.values_list(
+            "pk", "number", "business_id", "inventory_state", "created_at"
+        ):
+            by_number[number] = (pk.hex, business_id.hex if business_id else None, state)
+            owner_since[pk.hex] = created_at
+        if owner_since:
+            moves = (
+                PhoneNumberEvent.objects.filter(
+                    phone_number_id__in=list(owner_since), type=EventType.ASSIGNED
+                )
+                .order_by()
+                .values_list("phone_number_id")
+                .annotate(at=Max("created_at"))
+            )
+            for number_id, at in moves:
+                key = number_id.hex if hasattr(number_id, "hex") else number_id
+                owner_since[key] = max(owner_since[key], at)
+    # Items naming their number by id are not a provider's way: refused as unknown.
+    return _record(result, parsed, by_id, by_number, owner_since=owner_since, now=now)
+
+
+def _parse_all(items: list, *, now: datetime) -> tuple[OutcomesRecorded, list[OutcomeItem]]:
     result = OutcomesRecorded()
     window = retention()
     parsed: list[OutcomeItem] = []
@@ -163,13 +215,28 @@ def outcomes_record(*, user: User, items: Any, now: datetime) -> OutcomesRecorde
             parsed.append(parse_item(index, raw, now=now, retention=window))
         except ItemRefused as refused:
             result.refused.append(Refusal(index, message_id_of(raw), refused.errors))
+    return result, parsed
 
-    by_id, by_number = _numbers(user, parsed) if parsed else ({}, {})
+
+def _record(
+    result: OutcomesRecorded,
+    parsed: list[OutcomeItem],
+    by_id: dict,
+    by_number: dict,
+    *,
+    owner_since: dict,
+    now: datetime,
+) -> OutcomesRecorded:
+    """The parsed items' numbers checked, repeats in the batch set aside, the rest written."""
     # The first report of an identity in the batch is the one that may count.
     candidates: dict[tuple, tuple[OutcomeItem, Any]] = {}
     for item in parsed:
         try:
             number_id, business_id = _owner_or_refusal(item, by_id, by_number)
+            since = owner_since.get(number_id)
+            if since is not None and item.occurred_at < since:
+                field_name = "number" if item.number is not None else "phoneNumberId"
+                raise ItemRefused({field_name: [NUMBER_OWNER_CHANGED]})
         except ItemRefused as refused:
             result.refused.append(Refusal(item.index, item.message_id, refused.errors))
             continue
