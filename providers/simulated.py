@@ -29,7 +29,6 @@ import logging
 import time
 import uuid
 from collections.abc import Iterable, Sequence
-
 from decimal import Decimal
 from functools import lru_cache
 
