@@ -439,7 +439,10 @@ class SimulatedProvider:
                 "status": _TELNYX_STATUS[row.status],
             }
             if row.status == FAILED:
-                # Telnyx's event names no reason; ours does, beside its fields.
+                # Telnyx's word for numbers whose activation was refused; its event names
+                # no reason, ours adds one beside its fields.
+                entry["requirements_met"] = False
+                entry["requirements_status"] = "requirement-info-exception"
                 entry["errors"] = [
                     {"code": "10015", "title": "Activation failed", "detail": FAILURE_REASON}
                 ]
