@@ -278,6 +278,11 @@ CELERY_BEAT_SCHEDULE["provider-reconcile"] = {
     "schedule": timedelta(seconds=RECONCILE_EVERY_SECONDS),
     "options": {"expires": RECONCILE_EVERY_SECONDS},
 }
+CELERY_BEAT_SCHEDULE["provider-release-retry"] = {
+    "task": "providers.retry_releases",
+    "schedule": timedelta(seconds=PROVIDER_RELEASE_RETRY_SECONDS),
+    "options": {"expires": PROVIDER_RELEASE_RETRY_SECONDS},
+}
 # Orders still waiting for their provider's webhook are asked about this often
 # (providers.poll_orders; those waiting longer than a few minutes).
 PROVIDER_ORDER_POLL_SECONDS = env_int("PROVIDER_ORDER_POLL_SECONDS", 2 * 60)
@@ -285,11 +290,6 @@ CELERY_BEAT_SCHEDULE["provider-order-poll"] = {
     "task": "providers.poll_orders",
     "schedule": timedelta(seconds=PROVIDER_ORDER_POLL_SECONDS),
     "options": {"expires": PROVIDER_ORDER_POLL_SECONDS},
-}
-CELERY_BEAT_SCHEDULE["provider-release-retry"] = {
-    "task": "providers.retry_releases",
-    "schedule": timedelta(seconds=PROVIDER_RELEASE_RETRY_SECONDS),
-    "options": {"expires": PROVIDER_RELEASE_RETRY_SECONDS},
 }
 
 # --- Auth -------------------------------------------------------------------
