@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import logging
 
+import phonenumbers
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.request import Request
@@ -83,8 +85,8 @@ def search_query(data: dict) -> SearchQuery:
     if not locality and where.get("location"):
         locality = where["location"].split(",")[0].strip() or None
     region = data.get("region") or where.get("canonicalState") or where.get("state") or None
-    # No country named: the area code's own (US or CA), else US.
-    country = where.get("countryCode") or None
+    # No country named: the phone number's, or the area code's own (US or CA), else US.
+    country = where.get("countryCode") or (_country_of_number(number) if number else None)
     return SearchQuery(
         area_code=area_code,
         locality=locality,
@@ -97,13 +99,14 @@ def search_query(data: dict) -> SearchQuery:
     )
 
 
+def _country_of_number(number: str) -> str | None:
+    return phonenumbers.region_code_for_number(phonenumbers.parse(number, None))
+
+
 def _country_of_area_code(area_code: str | None) -> str:
     if not area_code:
         return "US"
-    import phonenumbers
-
-    parsed = phonenumbers.parse(f"+1{area_code}2345678", None)
-    return phonenumbers.region_code_for_number(parsed) or "US"
+    return _country_of_number(f"+1{area_code}2345678") or "US"
 
 
 class SearchView(ApiView):
@@ -159,7 +162,9 @@ class AvailabilityView(ApiView):
         return Response(answer)
 
 
-ORDER_ID = OpenApiParameter("id", str, OpenApiParameter.PATH, description="The order's id.")
+ORDER_ID = OpenApiParameter(
+    "id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="The order's id."
+)
 
 
 def _order_response(order: NumberOrder, status: int = 200, headers=None) -> Response:

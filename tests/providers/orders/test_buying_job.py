@@ -139,6 +139,22 @@ def test_a_listed_number_the_inventory_holds_fails_with_the_reason():
     assert order.items.get(number=offered[1]).status == NumberOrderItem.Status.ORDERED
 
 
+def test_a_released_number_can_be_bought_again_as_a_new_row():
+    simulated = accounts.get("simulated")
+    number = simulated.search(SearchQuery(area_code="312", quantity=1))[0].number
+    old = PhoneNumberFactory(number=number, inventory_state=InventoryState.RELEASED)
+    order = buying.order_request(
+        ask=ask(area_code=None, numbers=[number], quantity=None), acting_user=None
+    )
+    order = buying.order_run(order.pk)
+    buying.order_poll(order)
+    item = order.items.get()
+    assert item.status == NumberOrderItem.Status.ACTIVE
+    assert item.phone_number_id != old.pk
+    old.refresh_from_db()
+    assert old.inventory_state == InventoryState.RELEASED and old.status != "Active"
+
+
 def test_running_again_orders_nothing_twice():
     order = buying.order_request(ask=ask(quantity=5), acting_user=None)
     buying.order_run(order.pk)

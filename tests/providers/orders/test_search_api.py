@@ -73,6 +73,11 @@ def test_search_like_a_number_and_by_digits(member_client):
     assert all(n.startswith("+1415") and "77" in n[5:] for n in numbers)
 
 
+def test_search_like_a_number_of_a_country_the_provider_does_not_serve(member_client):
+    body = member_client.post(SEARCH, {"phoneNumber": "+442071838750"}, format="json").json()
+    assert body["numbers"] == []
+
+
 def test_search_in_canada(member_client):
     body = member_client.post(SEARCH, {"areaCode": "416", "quantity": 2}, format="json").json()
     assert [n["location"]["countryCode"] for n in body["numbers"]] == ["CA", "CA"]
