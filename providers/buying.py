@@ -214,10 +214,14 @@ def _note(order: NumberOrder, note: str) -> None:
 def _next_batch(order: NumberOrder, provider) -> list[str]:
     """Up to BATCH_SIZE numbers not yet in the order: the listed ones, or found by a
     search of the area code (skipping numbers the inventory holds)."""
-    have = set(order.items.values_list("number", flat=True))
+    rows = list(order.items.values_list("number", "phone_number_id", "provider_order_id"))
+    have = {number for number, _, _ in rows}
     if order.numbers:
         return [number for number in order.numbers if number not in have][:BATCH_SIZE]
-    wanted = min(order.quantity - len(have), BATCH_SIZE)
+    # A number another order entered first (its item failed before anything was
+    # ordered) does not count: another is looked for in its place.
+    taken = sum(1 for _, phone_number_id, ordered in rows if phone_number_id or ordered)
+    wanted = min(order.quantity - taken, BATCH_SIZE)
     if wanted <= 0:
         return []
     offered = provider.search(
@@ -233,7 +237,7 @@ def _next_batch(order: NumberOrder, provider) -> list[str]:
     if not batch:
         _note(
             order,
-            SHORTFALL.format(found=len(have), wanted=order.quantity, area_code=order.area_code),
+            SHORTFALL.format(found=taken, wanted=order.quantity, area_code=order.area_code),
         )
     return batch
 

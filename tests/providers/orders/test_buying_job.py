@@ -124,6 +124,28 @@ def test_numbers_the_inventory_holds_are_skipped():
     assert len(numbers) == 3 and offered[0] not in numbers
 
 
+def test_a_number_another_order_entered_first_is_replaced(monkeypatch):
+    simulated = accounts.get("simulated")
+    offered = [n.number for n in simulated.search(SearchQuery(area_code="312", quantity=3))]
+    order = buying.order_request(ask=ask(quantity=3), acting_user=None)
+    real_enter = buying._enter
+
+    def another_order_first(order, numbers):
+        if offered[0] in numbers:  # entered by another order between search and entry
+            PhoneNumberFactory(
+                number=offered[0], inventory_state=InventoryState.PENDING_VERIFICATION
+            )
+        real_enter(order, numbers)
+
+    monkeypatch.setattr(buying, "_enter", another_order_first)
+    order = buying.order_run(order.pk)
+    lost = order.items.get(number=offered[0])
+    assert lost.status == NumberOrderItem.Status.FAILED
+    assert lost.error == "Already in the inventory (Pending verification); not ordered."
+    ordered = order.items.exclude(number=offered[0])
+    assert ordered.count() == 3 and order.error == ""
+
+
 def test_a_listed_number_the_inventory_holds_fails_with_the_reason():
     simulated = accounts.get("simulated")
     offered = [n.number for n in simulated.search(SearchQuery(area_code="312", quantity=2))]
