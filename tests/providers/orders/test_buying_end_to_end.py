@@ -57,6 +57,9 @@ def test_twenty_numbers_bought_on_a_worker_become_active_through_signed_webhooks
         # its tasks where the test's worker listens.
         monkeypatch.setitem(celery_app.conf, "broker_url", worker.broker_url)
         monkeypatch.setitem(celery_app.conf, "task_default_queue", worker.queue)
+        # A connection an earlier test opened to the in-memory broker is not reused.
+        monkeypatch.setattr(celery_app, "_pool", None)
+        monkeypatch.setattr(celery_app.amqp, "_producer_pool", None)
         business = BusinessFactory(name="Acme Roofing")
 
         response = staff_client.post(
