@@ -160,6 +160,8 @@ def serve(address: str) -> None:
     env = {**os.environ, "DEMO_TRAFFIC": os.environ.get("DEMO_TRAFFIC", "1")}
     # Children write through a pipe: unbuffered, so their lines show as they are written.
     env["PYTHONUNBUFFERED"] = "1"
+    # The simulated provider sends its webhooks back to this server, wherever it listens.
+    env.setdefault("SIMULATED_PROVIDER_WEBHOOK_URL", f"http://{address}/webhooks/simulated")
     celery = (PYTHON, "-m", "celery", "-A", "config")
     sys.exit(
         run_together(

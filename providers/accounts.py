@@ -65,10 +65,19 @@ def default() -> Provider:
 
 def _credentials_key(name: str) -> tuple:
     # Part of the cache key, so a test that changes the settings gets a new client.
+    # Every setting from_settings() reads is in it, so that none is served stale.
     if name == TELNYX:
-        return (settings.TELNYX_API_KEY, settings.TELNYX_MESSAGING_PROFILE_ID)
+        return (
+            settings.TELNYX_API_KEY,
+            settings.TELNYX_MESSAGING_PROFILE_ID,
+            settings.TELNYX_CONNECTION_ID,
+        )
     if name == TWILIO:
-        return (settings.TWILIO_ACCOUNT_SID, settings.TWILIO_AUTH_TOKEN)
+        return (
+            settings.TWILIO_ACCOUNT_SID,
+            settings.TWILIO_AUTH_TOKEN,
+            settings.TWILIO_MESSAGING_SERVICE_SID,
+        )
     return (settings.SIMULATED_PROVIDER_SIGNING_KEY,)
 
 

@@ -443,4 +443,8 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "loggers": {
+        # The twilio library logs every request it makes at INFO, leads' numbers included.
+        "twilio.http_client": {"level": "WARNING"},
+    },
 }
