@@ -157,6 +157,17 @@ PROBLEM_TYPES: dict[str, tuple[str, str]] = {
         "nothing was changed. Narrow it (filters, a smaller pageSize, no includeCount) or "
         "retry later.",
     ),
+    "provider-error": (
+        "The provider refused the request",
+        "The telecom provider (Telnyx, Twilio or the simulated one) refused the request; "
+        "`detail` gives its reason and `providerCode` its own error code when it sent one. "
+        "Retrying the same request will not help.",
+    ),
+    "provider-unavailable": (
+        "The provider is not available",
+        "No account of the provider is configured here, or the provider did not answer "
+        "(a timeout, its own failure, a rate limit). Retry after Retry-After seconds.",
+    ),
     "server-error": (
         "Internal server error",
         "Something failed on our side. The request may be retried; if it keeps failing, "

@@ -88,9 +88,12 @@ def database_url_of_this_test() -> str:
 
 
 @contextlib.contextmanager
-def running_worker(*, concurrency: int = 1, pool: str = "prefork") -> Iterator[Worker]:
+def running_worker(
+    *, concurrency: int = 1, pool: str = "prefork", env: dict[str, str] | None = None
+) -> Iterator[Worker]:
     """Start a worker (production's prefork pool by default), wait until it is ready to
-    take tasks, and at the end stop it (warm shutdown: it finishes what it runs)."""
+    take tasks, and at the end stop it (warm shutdown: it finishes what it runs).
+    `env`: more environment for the worker (e.g. SIMULATED_PROVIDER_WEBHOOK_URL)."""
     broker_url = broker_or_skip()
     name = f"test-{uuid.uuid4().hex[:12]}"
     hostname = f"{name}@localhost"
@@ -102,6 +105,7 @@ def running_worker(*, concurrency: int = 1, pool: str = "prefork") -> Iterator[W
         # What its tasks send (warmup.tick's chunks) stays on its queue.
         "CELERY_TEST_QUEUE": name,
         "PYTHONUNBUFFERED": "1",
+        **(env or {}),
     }
     command = [sys.executable, "-m", "celery", "-A", "config", "worker", "--loglevel=INFO"]
     command += [f"--pool={pool}", f"--concurrency={concurrency}"]

@@ -289,6 +289,14 @@ CELERY_BEAT_SCHEDULE["provider-release-retry"] = {
     "schedule": timedelta(seconds=PROVIDER_RELEASE_RETRY_SECONDS),
     "options": {"expires": PROVIDER_RELEASE_RETRY_SECONDS},
 }
+# Orders still waiting for their provider's webhook are asked about this often
+# (providers.poll_orders; those waiting longer than a few minutes).
+PROVIDER_ORDER_POLL_SECONDS = env_int("PROVIDER_ORDER_POLL_SECONDS", 2 * 60)
+CELERY_BEAT_SCHEDULE["provider-order-poll"] = {
+    "task": "providers.poll_orders",
+    "schedule": timedelta(seconds=PROVIDER_ORDER_POLL_SECONDS),
+    "options": {"expires": PROVIDER_ORDER_POLL_SECONDS},
+}
 
 # --- Auth -------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
