@@ -80,13 +80,24 @@ def test_celery_broker_url_wins_over_redis_url(env):
     assert configured["broker"] == "amqp://guest:guest@127.0.0.1:5672//"
 
 
-def test_beat_ticks_the_warmup_engine_purges_its_outcomes_and_counts_the_dashboard(env):
-    configured = read(env, WARMUP_TICK_SECONDS="120", DASHBOARD_REFRESH_SECONDS="45")
+def test_beat_ticks_the_warmup_engine_counts_the_dashboard_and_keeps_providers_in_step(env):
+    configured = read(
+        env,
+        WARMUP_TICK_SECONDS="120",
+        DASHBOARD_REFRESH_SECONDS="45",
+        RECONCILE_EVERY_SECONDS="600",
+        PROVIDER_RELEASE_RETRY_SECONDS="90",
+        PROVIDER_ORDER_POLL_SECONDS="30",
+    )
 
     assert configured["beat"] == {
         "warmup-tick": ["warmup.tick", 120.0],
         "dashboard-counts": ["phonenumbers.refresh_dashboard_counts", 45.0],
         "warmup-purge-outcomes": ["warmup.purge_outcomes", 3600.0],
+        "provider-reconcile": ["providers.reconcile_all", 600.0],
+        "provider-webhook-sweep": ["providers.sweep_events", 60.0],
+        "provider-release-retry": ["providers.retry_releases", 90.0],
+        "provider-order-poll": ["providers.poll_orders", 30.0],
     }
 
 

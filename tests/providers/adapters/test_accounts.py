@@ -7,8 +7,6 @@ interception and no database.
 
 from __future__ import annotations
 
-import importlib.util
-
 import pytest
 
 from providers import accounts
@@ -217,10 +215,6 @@ def test_default_returns_the_default_account(none_configured):
     assert isinstance(accounts.default(), TwilioProvider)
 
 
-@pytest.mark.skipif(
-    importlib.util.find_spec("providers.simulated") is None,
-    reason="the simulated provider is another helper's module",
-)
 def test_get_of_the_simulated_provider_when_on(none_configured):
     none_configured.SIMULATED_PROVIDER = True  # with the test settings' fixed signing key
 
