@@ -6,6 +6,12 @@ processed. Events are processed in batches, one transaction (one commit) per bat
 each handler in a savepoint: if it raises, what it wrote is undone and the event is
 marked failed with the error (a bad payload does not get better by retrying). A lost
 connection or a database that is down is left to the task, which retries.
+
+Message statuses and opt-outs, most of the traffic, are recorded together: their
+handlers only say which outcomes they mean (messages.outcomes_deferred), and the batch's
+outcomes go to the message-outcomes service in one write per provider, with the same
+answers per event as one at a time (a repeat within the batch is a duplicate). Should that
+write fail, each event's outcomes are written on their own, so only the event at fault fails.
 """
 
 from __future__ import annotations
@@ -17,7 +23,7 @@ from django.db import InterfaceError, OperationalError, connection, transaction
 from django.utils import timezone
 
 from providers.models import ProviderEvent
-from providers.webhooks import telnyx_events, twilio_events
+from providers.webhooks import messages, telnyx_events, twilio_events
 from providers.webhooks.outcome import Handled
 
 logger = logging.getLogger(__name__)
@@ -30,6 +36,8 @@ DIALECTS = {
 # An event still `received` this long after it came in lost its task (the sweep).
 LOST_AFTER = timedelta(minutes=1)
 SWEEP_BATCH = 500
+# The message-outcomes service takes at most this many items a call.
+OUTCOMES_PER_WRITE = 1000
 Status = ProviderEvent.Status
 SAVED_FIELDS = ["status", "attempts", "error", "processed_at", "phone_number"]
 
@@ -78,11 +86,73 @@ def events_process(event_ids) -> list[ProviderEvent]:
     Events already done, or held by another worker, are left alone."""
     with transaction.atomic():
         events = _locked(event_ids)
-        for event in events:
-            _handle(event)
+        with messages.outcomes_deferred() as deferred:
+            for event in events:
+                deferred.current = event
+                _handle(event)
+        if deferred.requests:
+            _settle_outcomes(deferred.requests)
         if events:
             ProviderEvent.objects.bulk_update(events, SAVED_FIELDS)
     return events
+
+
+def _settle_outcomes(requests: list[tuple[ProviderEvent, str, dict]]) -> None:
+    """Record the outcomes the batch's handlers deferred, and settle each such event by
+    what its outcomes came to."""
+    now = timezone.now()
+    answers: dict[ProviderEvent, list[str]] = {}
+    try:
+        with transaction.atomic():
+            by_provider: dict[str, list[tuple[ProviderEvent, dict]]] = {}
+            for event, provider, item in requests:
+                by_provider.setdefault(provider, []).append((event, item))
+            for provider, entries in by_provider.items():
+                for start in range(0, len(entries), OUTCOMES_PER_WRITE):
+                    chunk = entries[start : start + OUTCOMES_PER_WRITE]
+                    results = messages.results_of(
+                        provider=provider, items=[item for _, item in chunk], now=now
+                    )
+                    for (event, _), result in zip(chunk, results, strict=True):
+                        answers.setdefault(event, []).append(result)
+    except (OperationalError, InterfaceError):
+        raise
+    except Exception:
+        # One event's outcome broke the batch's write: each event's on their own.
+        answers = _outcomes_one_event_at_a_time(requests, now=now)
+    for event, results in answers.items():
+        if event.status == Status.FAILED:
+            continue
+        handled = messages.handled_from(results)
+        event.status = Status.PROCESSED if handled.processed else Status.IGNORED
+        event.error = handled.note[:2000]
+
+
+def _outcomes_one_event_at_a_time(requests, *, now) -> dict[ProviderEvent, list[str]]:
+    answers: dict[ProviderEvent, list[str]] = {}
+    items_of: dict[ProviderEvent, list[tuple[str, dict]]] = {}
+    for event, provider, item in requests:
+        items_of.setdefault(event, []).append((provider, item))
+    for event, entries in items_of.items():
+        try:
+            with transaction.atomic():
+                answers[event] = [
+                    messages.results_of(provider=provider, items=[item], now=now)[0]
+                    for provider, item in entries
+                ]
+        except (OperationalError, InterfaceError):
+            raise
+        except Exception as error:
+            logger.warning(
+                "A %s event %s (%s) failed: %s",
+                event.provider,
+                event.event_id,
+                event.event_type,
+                type(error).__name__,
+            )
+            event.status = Status.FAILED
+            event.error = f"{type(error).__name__}: {error}"[:2000]
+    return answers
 
 
 def event_process(event_id) -> str | None:

@@ -285,7 +285,7 @@ def message_finalized(event: ProviderEvent, payload: dict) -> Handled:
                 channel=channel,
             )
         )
-    return _outcome_result(results)
+    return messages.handled_from(results)
 
 
 def message_received(event: ProviderEvent, payload: dict) -> Handled:
@@ -303,17 +303,7 @@ def message_received(event: ProviderEvent, payload: dict) -> Handled:
         channel="mms" if payload.get("type") == "MMS" else "sms",
         direction="inbound",
     )
-    return _outcome_result([result])
-
-
-def _outcome_result(results: list[str]) -> Handled:
-    if "accepted" in results:
-        return processed("Outcome recorded.")
-    if not results:
-        return ignored("No final status to count.")
-    if all(result == "duplicate" for result in results):
-        return ignored("Outcome recorded before.")
-    return ignored("Not counted: " + "; ".join(r for r in results if r != "duplicate"))
+    return messages.handled_from([result])
 
 
 def _when(value: Any) -> datetime | None:

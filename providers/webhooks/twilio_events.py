@@ -17,7 +17,6 @@ from urllib.parse import parse_qs
 from providers.models import ProviderEvent
 from providers.webhooks import messages
 from providers.webhooks.outcome import Handled, ignored
-from providers.webhooks.telnyx_events import _outcome_result
 
 FINAL_FAILURES = ("undelivered", "failed")
 
@@ -42,7 +41,7 @@ def handle(event: ProviderEvent) -> Handled:
             recipient=form.get("From"),
             direction="inbound",
         )
-        return _outcome_result([result])
+        return messages.handled_from([result])
     status = form.get("MessageStatus") or form.get("SmsStatus")
     if status == "delivered":
         outcome, code = "delivered", None
@@ -60,4 +59,4 @@ def handle(event: ProviderEvent) -> Handled:
         recipient=form.get("To"),
         error_code=code,
     )
-    return _outcome_result([result])
+    return messages.handled_from([result])

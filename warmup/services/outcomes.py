@@ -98,6 +98,9 @@ class OutcomesRecorded:
     accepted: int = 0
     duplicates: int = 0
     refused: list[Refusal] = field(default_factory=list)
+    # Indexes of the accepted items (the others are refused or duplicates): for callers
+    # that record many sources' items at once and answer each (providers/webhooks).
+    accepted_indexes: set[int] = field(default_factory=set)
 
 
 def retention() -> timedelta:
@@ -251,6 +254,7 @@ def _record(
             new = _write(candidates, now=now)
         result.accepted = len(new)
         result.duplicates += len(candidates) - len(new)
+        result.accepted_indexes = {item.index for item, _, _ in new}
     return result
 
 
