@@ -63,16 +63,7 @@ def phone_number_provision(
         location_state=location.state,
         location_country_code=location.country_code,
     )
-    try:
-        with transaction.atomic():
-            phone_number.save(force_insert=True)
-    except IntegrityError:
-        existing = PhoneNumber.objects.not_released().filter(number=number).first()
-        raise NumberExists(
-            number=number, inventory_state=existing.inventory_state if existing else "unknown"
-        ) from None
-    TenDlc.objects.create(phone_number=phone_number)
-    Billing.objects.create(phone_number=phone_number, business=business)
+    _insert(phone_number)
     who = acting_user.display_name if acting_user else PROVIDER_ACTOR
     event_record(
         phone_number=phone_number,
@@ -248,16 +239,7 @@ def phone_number_adopt(
         location_state=location.state,
         location_country_code=location.country_code,
     )
-    try:
-        with transaction.atomic():
-            phone_number.save(force_insert=True)
-    except IntegrityError:
-        existing = PhoneNumber.objects.not_released().filter(number=number).first()
-        raise NumberExists(
-            number=number, inventory_state=existing.inventory_state if existing else "unknown"
-        ) from None
-    TenDlc.objects.create(phone_number=phone_number)
-    Billing.objects.create(phone_number=phone_number, business=None)
+    _insert(phone_number)
     event_record(
         phone_number=phone_number,
         type=EventType.CREATED,
@@ -342,3 +324,19 @@ def phone_number_gone_at_provider(
         if status_allowed(locked.status, PhoneNumberStatus.EXPIRED):
             fields["status"] = PhoneNumberStatus.EXPIRED
         return phone_number_provider_update(phone_number=locked, fields=fields, locked=True)
+
+
+def _insert(phone_number: PhoneNumber) -> None:
+    """Insert a new number with its 10DLC and billing rows (billed to its business);
+    NumberExists when an unreleased row holds the number already."""
+    try:
+        with transaction.atomic():
+            phone_number.save(force_insert=True)
+    except IntegrityError:
+        existing = PhoneNumber.objects.not_released().filter(number=phone_number.number).first()
+        raise NumberExists(
+            number=phone_number.number,
+            inventory_state=existing.inventory_state if existing else "unknown",
+        ) from None
+    TenDlc.objects.create(phone_number=phone_number)
+    Billing.objects.create(phone_number=phone_number, business=phone_number.business)

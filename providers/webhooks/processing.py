@@ -63,21 +63,25 @@ def _handle(event: ProviderEvent) -> None:
         raise  # the database, not the event: the task retries the batch
     except Exception as error:
         # The savepoint undid the handler's writes (a constraint it broke included).
-        logger.warning(
-            "A %s event %s (%s) failed: %s",
-            event.provider,
-            event.event_id,
-            event.event_type,
-            type(error).__name__,
-        )
-        event.status = Status.FAILED
-        event.error = f"{type(error).__name__}: {error}"[:2000]
+        _failed(event, error)
     else:
         event.status = Status.PROCESSED if handled.processed else Status.IGNORED
         event.error = handled.note[:2000]
         if handled.phone_number_id is not None:
             event.phone_number_id = handled.phone_number_id
     event.processed_at = timezone.now()
+
+
+def _failed(event: ProviderEvent, error: Exception) -> None:
+    logger.warning(
+        "A %s event %s (%s) failed: %s",
+        event.provider,
+        event.event_id,
+        event.event_type,
+        type(error).__name__,
+    )
+    event.status = Status.FAILED
+    event.error = f"{type(error).__name__}: {error}"[:2000]
 
 
 def events_process(event_ids) -> list[ProviderEvent]:
@@ -143,15 +147,7 @@ def _outcomes_one_event_at_a_time(requests, *, now) -> dict[ProviderEvent, list[
         except (OperationalError, InterfaceError):
             raise
         except Exception as error:
-            logger.warning(
-                "A %s event %s (%s) failed: %s",
-                event.provider,
-                event.event_id,
-                event.event_type,
-                type(error).__name__,
-            )
-            event.status = Status.FAILED
-            event.error = f"{type(error).__name__}: {error}"[:2000]
+            _failed(event, error)
     return answers
 
 
