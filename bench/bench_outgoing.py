@@ -268,26 +268,16 @@ def serve(workers: int, redis_url: str | None) -> subprocess.Popen:
     env.pop("REDIS_URL", None)
     if redis_url:
         env["REDIS_URL"] = redis_url
-    server = subprocess.Popen(
-        [
-            str(ROOT / ".venv/bin/gunicorn"),
-            "bench.server_timing:application",
-            *("--bind", f"127.0.0.1:{PORT}", "--workers", str(workers)),
-            *("--log-level", "warning", "--timeout", "60", "--backlog", "256"),
-        ],
-        cwd=ROOT,
+    from bench.gunicorn_server import gunicorn_started
+
+    return gunicorn_started(
+        port=PORT,
+        workers=workers,
         env=env,
+        application="bench.server_timing:application",
+        options=("--backlog", "256"),
+        tries=150,
     )
-    for _ in range(150):
-        try:
-            connection = http.client.HTTPConnection("127.0.0.1", PORT, timeout=2)
-            connection.request("GET", "/healthz")
-            if connection.getresponse().status == 200:
-                return server
-        except OSError:
-            time.sleep(0.2)
-    server.kill()
-    raise SystemExit("the server did not start")
 
 
 def stop(server: subprocess.Popen) -> None:

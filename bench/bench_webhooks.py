@@ -135,24 +135,9 @@ def signed(bodies: list[bytes], key: str) -> list[tuple[bytes, dict]]:
 
 
 def serve(env: dict) -> subprocess.Popen:
-    server = subprocess.Popen(
-        [
-            *(str(ROOT / ".venv/bin/gunicorn"), "config.wsgi", "--bind", f"127.0.0.1:{PORT}"),
-            *("--workers", str(WORKERS), "--log-level", "warning", "--timeout", "60"),
-        ],
-        cwd=ROOT,
-        env=env,
-    )
-    for _ in range(100):
-        try:
-            connection = http.client.HTTPConnection("127.0.0.1", PORT, timeout=2)
-            connection.request("GET", "/healthz")
-            if connection.getresponse().status == 200:
-                return server
-        except OSError:
-            time.sleep(0.2)
-    server.kill()
-    raise SystemExit("the server did not start")
+    from bench.gunicorn_server import gunicorn_started
+
+    return gunicorn_started(port=PORT, workers=WORKERS, env=env)
 
 
 def main() -> None:
