@@ -48,6 +48,19 @@ WARMUP_EVENT_TYPES = (EventType.WARMUP_PAUSED, EventType.WARMUP_RESUMED)
 REPRESENTATION_JOINS = ("business", "user", "ten_dlc", "billing__business", "billing__user")
 
 
+def numbers_held(numbers: Iterable[str]) -> set[str]:
+    """Which of these E.164 numbers the inventory holds (an unreleased row): one query,
+    by the number's unique index. A held number is not for sale to us again."""
+    numbers = list(numbers)
+    if not numbers:
+        return set()
+    return set(
+        PhoneNumber.objects.not_released()
+        .filter(number__in=numbers)
+        .values_list("number", flat=True)
+    )
+
+
 def phone_number_visible_to(*, user: User) -> QuerySet[PhoneNumber]:
     """Every number for staff; the unreleased numbers of the caller's businesses otherwise."""
     if user.is_staff:

@@ -36,8 +36,8 @@ from accounts.models import User
 from businesses.models import Business
 from businesses.selectors import BusinessNotFound, business_by_id_or_name
 from phonenumbers_app.errors import NumberExists
-from phonenumbers_app.models import PhoneNumber
 from phonenumbers_app.numbers import InvalidNumber, normalize_number
+from phonenumbers_app.selectors import numbers_held
 from phonenumbers_app.services.provider_sync import (
     phone_number_provider_update,
     phone_number_provision,
@@ -228,11 +228,7 @@ def _next_batch(order: NumberOrder, provider) -> list[str]:
         SearchQuery(area_code=order.area_code, quantity=min(SEARCH_PAGE, wanted + len(have)))
     )
     candidates = [n.number for n in offered if n.number not in have]
-    held = set(
-        PhoneNumber.objects.not_released()
-        .filter(number__in=candidates)
-        .values_list("number", flat=True)
-    )
+    held = numbers_held(candidates)
     batch = [number for number in candidates if number not in held][:wanted]
     if not batch:
         _note(

@@ -18,8 +18,7 @@ from core.api import ApiView
 from core.openapi import IDEMPOTENCY_KEY, WRITE_PROBLEMS, problems
 from core.problems import problem_body, problem_content_type
 from core.serializers import validated
-from phonenumbers_app.models import PhoneNumber
-from providers import accounts, buying
+from providers import buying
 from providers.api.answers import availability_answer, order_answer, search_answer
 from providers.api.serializers import (
     AvailabilityInput,
@@ -31,6 +30,7 @@ from providers.api.serializers import (
 )
 from providers.base import ProviderError, ProviderNotConfigured, SearchQuery
 from providers.models import NumberOrder
+from providers.offers import availability_check, offers_search
 
 logger = logging.getLogger(__name__)
 
@@ -42,7 +42,6 @@ PROVIDER_PROBLEMS = {
     502: "The provider refused or failed the request (see `detail`).",
     503: "No provider account is configured, or the provider is not answering; see Retry-After.",
 }
-IN_INVENTORY = "The number is in this inventory already."
 
 
 class IsStaff(BasePermission):
@@ -125,11 +124,10 @@ class SearchView(ApiView):
         data = validated(SearchInput, request.data)
         query = search_query(data)
         try:
-            provider = accounts.default()
-            offers = provider.search(query)
+            offers, provider = offers_search(query)
         except (ProviderError, ProviderNotConfigured) as exc:
             return provider_problem(request, exc)
-        return Response(search_answer(offers, provider.name))
+        return Response(search_answer(offers, provider))
 
 
 class AvailabilityView(ApiView):
@@ -149,17 +147,10 @@ class AvailabilityView(ApiView):
     def post(self, request: Request) -> Response:
         number = validated(AvailabilityInput, request.data)["phoneNumber"]
         try:
-            provider = accounts.default()
-            availability = provider.check(number)
+            availability, provider = availability_check(number)
         except (ProviderError, ProviderNotConfigured) as exc:
             return provider_problem(request, exc)
-        answer = availability_answer(availability, provider.name)
-        if (
-            answer["isAvailable"]
-            and PhoneNumber.objects.not_released().filter(number=number).exists()
-        ):
-            answer.update(isAvailable=False, reason=IN_INVENTORY)
-        return Response(answer)
+        return Response(availability_answer(availability, provider))
 
 
 ORDER_ID = OpenApiParameter(
