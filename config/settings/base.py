@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "warmup",
     "outgoing",
     "providers",
+    "webhooks",
 ]
 
 MIDDLEWARE = [
@@ -296,6 +297,28 @@ CELERY_BEAT_SCHEDULE["provider-order-poll"] = {
     "task": "providers.poll_orders",
     "schedule": timedelta(seconds=PROVIDER_ORDER_POLL_SECONDS),
     "options": {"expires": PROVIDER_ORDER_POLL_SECONDS},
+}
+
+# --- Outbound webhooks -------------------------------------------------------
+# What integrations hear of changes (webhooks/). Only public https:// addresses may
+# receive them, unless this allows http:// and loopback/private addresses (development
+# and tests set it; never in production).
+WEBHOOK_ALLOW_LOCAL_TARGETS = env_bool("WEBHOOK_ALLOW_LOCAL_TARGETS", False)
+# Each request's whole time limit (connecting: 3 s at most).
+WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 10)
+# Deliveries a worker claims at once, and sends at once (threads per worker process).
+WEBHOOK_DELIVERY_BATCH = env_int("WEBHOOK_DELIVERY_BATCH", 100)
+WEBHOOK_DELIVERY_CONCURRENCY = env_int("WEBHOOK_DELIVERY_CONCURRENCY", 16)
+# An endpoint is disabled once it has failed this many attempts in a row over at least
+# this long (a message's retries last about three days).
+WEBHOOK_DISABLE_AFTER_FAILURES = env_int("WEBHOOK_DISABLE_AFTER_FAILURES", 10)
+WEBHOOK_DISABLE_AFTER_SECONDS = env_int("WEBHOOK_DISABLE_AFTER_SECONDS", 3 * 24 * 60 * 60)
+# Retries come due between sweeps: the sweep's period is their precision.
+WEBHOOK_SWEEP_SECONDS = env_int("WEBHOOK_SWEEP_SECONDS", 5)
+CELERY_BEAT_SCHEDULE["webhook-sweep"] = {
+    "task": "webhooks.sweep",
+    "schedule": timedelta(seconds=WEBHOOK_SWEEP_SECONDS),
+    "options": {"expires": WEBHOOK_SWEEP_SECONDS},
 }
 
 # --- Auth -------------------------------------------------------------------

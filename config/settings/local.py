@@ -12,3 +12,6 @@ SECRET_KEY = os.environ.get("SECRET_KEY", LOCAL_SECRET_KEY)
 SIMULATED_PROVIDER_SIGNING_KEY = os.environ.get(
     "SIMULATED_PROVIDER_SIGNING_KEY", SIMULATED_PROVIDER_DEVELOPMENT_KEY
 )
+
+# A developer's receivers run on this machine (http://127.0.0.1:...).
+WEBHOOK_ALLOW_LOCAL_TARGETS = True

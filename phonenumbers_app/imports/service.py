@@ -40,7 +40,14 @@ from phonenumbers_app.errors import InvalidTransition
 from phonenumbers_app.event_changes import in_a_sentence
 from phonenumbers_app.imports.validate import RowError, Validator, ValidRow
 from phonenumbers_app.models import Billing, PhoneNumber, PhoneNumberEvent, TenDlc
-from phonenumbers_app.services.events import TITLE_MAX_LENGTH, api_name, changes, new_event
+from phonenumbers_app.services.events import (
+    TITLE_MAX_LENGTH,
+    api_name,
+    changes,
+    events_published,
+    events_record,
+    new_event,
+)
 from phonenumbers_app.services.ownership import owner_user
 from phonenumbers_app.services.update import UNSET, apply_change, plan_change
 from phonenumbers_app.vocabularies import EventType, InventoryState
@@ -276,11 +283,13 @@ class Importer:
     def _insert(self, rows: list[ValidRow]) -> int:
         now = timezone.now()
         tables = list(zip(*(self.new_rows(r, now) for r in rows), strict=True))
-        if self.postgres:
-            return self._insert_postgres(tables)
-        return self._insert_bulk(tables)
+        insert = self._insert_postgres if self.postgres else self._insert_bulk
+        events = insert(tables)
+        events_published([PhoneNumberEvent(*row) for row in events])
+        return len(events)
 
-    def _insert_bulk(self, tables: list[tuple[list, ...]]) -> int:
+    def _insert_bulk(self, tables: list[tuple[list, ...]]) -> list[list]:
+        """Insert what no one created meanwhile; returns the event rows of what went in."""
         phones, ten_dlcs, billings, events = tables
         id_at = PHONE.position["id"]
         PhoneNumber.objects.bulk_create(
@@ -291,16 +300,17 @@ class Importer:
         mine = [k for k, pk in enumerate(ids) if pk in inserted]
         for model, rows in ((TenDlc, ten_dlcs), (Billing, billings), (PhoneNumberEvent, events)):
             model.objects.bulk_create([model(*rows[k]) for k in mine], batch_size=1000)
-        return len(mine)
+        return [events[k] for k in mine]
 
-    def _insert_postgres(self, tables: list[tuple[list, ...]]) -> int:
-        """COPY straight into the tables; retried without numbers created meanwhile."""
+    def _insert_postgres(self, tables: list[tuple[list, ...]]) -> list[list]:
+        """COPY straight into the tables; retried without numbers created meanwhile.
+        Returns the event rows of what went in."""
         number_at = PHONE.position["number"]
         for _ in range(CONFLICT_RETRIES):
             try:
                 with transaction.atomic():  # a savepoint: a failed COPY leaves the batch usable
                     self._copy(tables)
-                return len(tables[0])
+                return tables[3]
             except IntegrityError as exc:
                 if getattr(getattr(exc.__cause__, "diag", None), "constraint_name", None) != (
                     NUMBER_CONSTRAINT
@@ -310,7 +320,7 @@ class Importer:
             keep = [k for k, row in enumerate(tables[0]) if row[number_at] not in taken]
             tables = tuple([rows[k] for k in keep] for rows in tables)
             if not keep:
-                return 0
+                return []
         raise ImportConflict(
             f"Numbers of a batch kept being created by someone else while it was written "
             f"({CONFLICT_RETRIES} tries); that batch was rolled back: run the import again "
@@ -465,7 +475,7 @@ class Importer:
             TenDlc.objects.bulk_update(ten_dlcs, sorted(ten_dlc_fields), batch_size=500)
         if billings:
             Billing.objects.bulk_update(billings, sorted(billing_fields), batch_size=500)
-        PhoneNumberEvent.objects.bulk_create(events, batch_size=1000)
+        events_record(events)
         totals.updated += len(phones)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import cache
 from typing import Any
 
@@ -124,4 +125,21 @@ def event_record(**kwargs: Any) -> PhoneNumberEvent:
     transaction."""
     event = new_event(**kwargs)
     event.save(force_insert=True)
+    events_published([event])
     return event
+
+
+def events_record(events: Sequence[PhoneNumberEvent]) -> None:
+    """Append several events (new_event's), e.g. a change of owner's, in one statement."""
+    PhoneNumberEvent.objects.bulk_create(events, batch_size=1000)
+    events_published(events)
+
+
+def events_published(events: Sequence[PhoneNumberEvent]) -> None:
+    """Hand events just written to the webhooks' outbox, in the same transaction: every
+    writer of events calls this (event_record, events_record, and the bulk writers of
+    imports and the warmup engine), so every door's change tells integrations alike."""
+    # Imported when called: the webhooks app is built on this one.
+    from webhooks.outbox import publish
+
+    publish(events)

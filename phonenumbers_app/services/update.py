@@ -15,7 +15,13 @@ from businesses.models import Business
 from phonenumbers_app.errors import InvalidTransition, NumberReleased
 from phonenumbers_app.event_changes import in_a_sentence
 from phonenumbers_app.models import Billing, PhoneNumber, TenDlc
-from phonenumbers_app.services.events import api_name, changes, event_record, snapshot
+from phonenumbers_app.services.events import (
+    api_name,
+    changes,
+    event_record,
+    events_record,
+    snapshot,
+)
 from phonenumbers_app.services.field_access import check_fields_writable
 from phonenumbers_app.services.locking import lock_for_write, touch
 from phonenumbers_app.services.ownership import (
@@ -472,8 +478,7 @@ def apply_change(
             actor_name=who,
             title=title,
         )
-        for event in events:
-            event.save(force_insert=True)
+        events_record(events)
         return True
     event_type, event_title = _event_type_and_title(locked, diff)
     event_record(

@@ -20,7 +20,7 @@ from django.db import connection, transaction
 
 from core.ids import new_id
 from phonenumbers_app.models import PhoneNumber, PhoneNumberEvent
-from phonenumbers_app.services.events import TITLE_MAX_LENGTH, api_name
+from phonenumbers_app.services.events import TITLE_MAX_LENGTH, api_name, events_published
 from warmup.models import NumberWarmup
 from warmup.ramp import NUMBER_FIELDS, WARMUP_FIELDS, Decision
 from warmup.sql_rows import SqlRows
@@ -69,11 +69,9 @@ def engine_apply(
             adding=(),
             replacing=(*WARMUP_FIELDS, "evaluated_at"),
         )
-        db.insert(
-            PhoneNumberEvent,
-            EVENT_COLUMNS,
-            [_event_row(db, d, businesses.get(d.after.id), now) for d in decisions if d.event_type],
-        )
+        events = [_event(d, businesses.get(d.after.id), now) for d in decisions if d.event_type]
+        db.insert(PhoneNumberEvent, EVENT_COLUMNS, [_event_row(db, e) for e in events])
+        events_published(events)
 
 
 def _value(db: SqlRows, value: Any) -> Any:
@@ -101,23 +99,34 @@ def _engine_row(db: SqlRows, decision: Decision, now: datetime) -> dict[str, Any
     return row
 
 
-def _event_row(
-    db: SqlRows, decision: Decision, business_id: UUID | None, now: datetime
-) -> dict[str, Any]:
+def _event(decision: Decision, business_id: UUID | None, now: datetime) -> PhoneNumberEvent:
     before, after = _changed(decision)
-    data = {"before": before, "after": after}
+    return PhoneNumberEvent(
+        id=new_id(),
+        phone_number_id=decision.after.id,
+        type=str(decision.event_type),
+        title=decision.title[:TITLE_MAX_LENGTH],
+        details=decision.details,
+        actor_name=SYSTEM_ACTOR,
+        business_id=business_id,
+        data={"before": before, "after": after},
+        created_at=now,
+    )
+
+
+def _event_row(db: SqlRows, event: PhoneNumberEvent) -> dict[str, Any]:
     return {
-        "id": new_id().hex,
-        "phone_number_id": db.as_hex(decision.after.id),
-        "type": str(decision.event_type),
-        "title": decision.title[:TITLE_MAX_LENGTH],
-        "details": decision.details,
+        "id": event.id.hex,
+        "phone_number_id": db.as_hex(event.phone_number_id),
+        "type": event.type,
+        "title": event.title,
+        "details": event.details,
         "actor_id": None,
-        "actor_name": SYSTEM_ACTOR,
+        "actor_name": event.actor_name,
         "actor_is_staff": False,
-        "business_id": db.as_hex(business_id) if business_id else None,
-        "data": data if db.native else json.dumps(data),
-        "created_at": _value(db, now),
+        "business_id": db.as_hex(event.business_id) if event.business_id else None,
+        "data": event.data if db.native else json.dumps(event.data),
+        "created_at": _value(db, event.created_at),
     }
 
 
