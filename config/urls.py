@@ -9,6 +9,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("ops/", include("phonenumbers_app.urls")),
     path("ops/", include("providers.pages.urls")),
+    path("ops/", include("webhooks.pages.urls")),
     # Providers' signed callbacks: not part of the API (no API key, no OpenAPI entry).
     path("webhooks/", include("providers.webhooks.urls")),
     *with_and_without_slash("healthz", core_views.healthz, name="healthz"),
@@ -32,6 +33,8 @@ urlpatterns = [
     path("", include("phonenumbers_app.api.urls")),
     path("", include("businesses.api.urls")),
     path("", include("warmup.api.urls")),
+    # /webhook-endpoints and /asyncapi.json (the catalog of the events we send).
+    path("", include("webhooks.api.urls")),
 ]
 
 # The phone-number changelist needs the width more than the admin's app sidebar does.
