@@ -12,8 +12,6 @@ private and link-local addresses.
 
 from __future__ import annotations
 
-import ipaddress
-import socket
 from functools import lru_cache
 from urllib.parse import urlsplit
 
@@ -21,7 +19,7 @@ import drawbridge
 import httpx
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from drawbridge._validator import check_ip
+from drawbridge._validator import resolve_and_validate_sync
 
 ALL_PORTS = frozenset(range(1, 65536))
 CONNECT_TIMEOUT_SECONDS = 3.0
@@ -87,23 +85,12 @@ def url_check(url: str) -> str:
         return url.strip()
     if host == "localhost" or host.endswith(LOCAL_SUFFIXES):
         raise ValidationError(NOT_PUBLIC.format(host=host, reason="a local name"))
-    for address in _addresses(host, parts.port or 443):
-        try:
-            check_ip(host, address, policy())
-        except drawbridge.BlockedAddressError as error:
-            raise ValidationError(
-                NOT_PUBLIC.format(host=host, reason=f"it resolves to {address}")
-            ) from error
+    try:
+        resolve_and_validate_sync(host, parts.port or 443, policy())
+    except drawbridge.BlockedAddressError as error:
+        raise ValidationError(
+            NOT_PUBLIC.format(host=host, reason=f"{error.ip} is {error.reason}")
+        ) from error
+    except drawbridge.DrawbridgeDNSError:
+        pass  # not resolvable now: sending resolves and checks again
     return url.strip()
-
-
-def _addresses(host: str, port: int) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:
-    try:
-        return [ipaddress.ip_address(host)]
-    except ValueError:
-        pass
-    try:
-        found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except (OSError, UnicodeError):
-        return []
-    return [ipaddress.ip_address(sockaddr[0].split("%")[0]) for *_, sockaddr in found]
