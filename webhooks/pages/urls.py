@@ -1,5 +1,7 @@
 """The /ops pages of webhook endpoints and their deliveries (webhooks/pages/)."""
 
+from webhooks.pages import endpoints
+
 app_name = "webhooks"
 
-urlpatterns: list = []
+urlpatterns = [*endpoints.urlpatterns]
