@@ -15,6 +15,7 @@ from businesses.models import Business
 from phonenumbers_app import selectors
 from phonenumbers_app.pages.query import with_changes
 from phonenumbers_app.vocabularies import InventoryState
+from webhooks import selectors as webhook_selectors
 
 BUSINESSES_PER_PAGE = 50
 
@@ -96,5 +97,8 @@ def business_detail(request: HttpRequest, id: uuid.UUID) -> HttpResponse:
             ],
             "held_url": _numbers_link(numbers_url, business),
             "released_url": _numbers_link(numbers_url, business, InventoryState.RELEASED),
+            # Its outbound webhook endpoints (webhooks/pages/ has their pages).
+            "endpoints": list(webhook_selectors.endpoint_overview(business_id=business.pk)),
+            "can_add_endpoint": request.user.has_perm("webhooks.add_webhookendpoint"),
         },
     )
