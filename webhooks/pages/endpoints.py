@@ -44,8 +44,9 @@ def _require(request: HttpRequest, permission: str) -> None:
 
 
 def _endpoint(request: HttpRequest, id: uuid.UUID) -> WebhookEndpoint:
+    endpoints = selectors.endpoint_list(user=request.user).select_related("business", "created_by")
     try:
-        return selectors.endpoint_get(user=request.user, endpoint_id=id)
+        return endpoints.get(pk=id)
     except WebhookEndpoint.DoesNotExist:
         raise Http404 from None
 
