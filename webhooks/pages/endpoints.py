@@ -339,9 +339,13 @@ def delivery_detail(request: HttpRequest, id: uuid.UUID, delivery_id: uuid.UUID)
     except WebhookDelivery.DoesNotExist:
         raise Http404 from None
     try:
-        payload = json.dumps(json.loads(delivery.message.body), indent=2, ensure_ascii=False)
+        body = json.loads(delivery.message.body)
     except ValueError:  # pragma: no cover - the outbox writes JSON
-        payload = delivery.message.body
+        body = None
+    payload = (
+        delivery.message.body if body is None else json.dumps(body, indent=2, ensure_ascii=False)
+    )
+    data = body.get("data") if isinstance(body, dict) else None
     return render(
         request,
         "webhooks/delivery_detail.html",
@@ -350,6 +354,7 @@ def delivery_detail(request: HttpRequest, id: uuid.UUID, delivery_id: uuid.UUID)
             "delivery": delivery,
             "message": delivery.message,
             "payload": payload,
+            "number": data.get("number") if isinstance(data, dict) else None,
             "attempts": selectors.delivery_attempts(delivery),
             "can_change": request.user.has_perm(CHANGE),
         },
