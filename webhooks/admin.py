@@ -23,6 +23,7 @@ from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
 from django.utils.html import format_html, format_html_join
 
+from core.admin_checkbox import PlainActionCheckboxMixin
 from core.admin_lookups import DateTimeLookupOffsetMixin
 from core.paginator import CountAheadAdminMixin
 from phonenumbers_app.admin.changelists import IndexedSortChangeList
@@ -121,7 +122,7 @@ class RotateForm(forms.Form):
 
 
 @admin.register(WebhookEndpoint)
-class WebhookEndpointAdmin(DateTimeLookupOffsetMixin, admin.ModelAdmin):
+class WebhookEndpointAdmin(PlainActionCheckboxMixin, DateTimeLookupOffsetMixin, admin.ModelAdmin):
     list_display = [
         "url",
         "owner",
@@ -280,7 +281,9 @@ class WebhookAttemptInline(admin.TabularInline):
 
 
 @admin.register(WebhookDelivery)
-class WebhookDeliveryAdmin(CountAheadAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+class WebhookDeliveryAdmin(
+    PlainActionCheckboxMixin, CountAheadAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin
+):
     list_display = [
         "created_at",
         "event_type",
