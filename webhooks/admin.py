@@ -16,7 +16,7 @@ import json
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -134,7 +134,8 @@ class WebhookEndpointAdmin(PlainActionCheckboxMixin, DateTimeLookupOffsetMixin, 
     list_select_related = ["business"]
     list_filter = ["enabled", GlobalFilter]
     search_fields = ["url", "description", "business__name"]
-    ordering = ["business__name", "created_at", "id"]
+    # Global endpoints first (as on /ops), on every database.
+    ordering = [F("business__name").asc(nulls_first=True), "created_at", "id"]
     show_full_result_count = False
     show_facets = admin.ShowFacets.NEVER
     actions = ["enable", "disable", "rotate_secret", "send_test"]

@@ -99,6 +99,7 @@ class TestEndpoints:
         content = admin_client.get(ENDPOINTS).content.decode()
 
         assert RECEIVER in content and "Acme Roofing" in content
+        assert content.index("all.example") < content.index(RECEIVER)  # global first
         assert "Global (every business)" in content and "All types" in content
         assert ">updated<" in content
         assert "delete_selected" not in content
