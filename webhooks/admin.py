@@ -12,6 +12,8 @@ endpoint. The large lists count only as far as their pager looks and sort off in
 from __future__ import annotations
 
 import json
+import uuid
+from urllib.parse import urlsplit
 
 from django import forms
 from django.contrib import admin, messages
@@ -289,16 +291,19 @@ class WebhookDeliveryAdmin(
         "created_at",
         "event_type",
         "webhook_id",
-        "endpoint",
+        "endpoint_short",
         "state",
         "attempts",
         "last_status_code",
         "latency",
         "next_retry",
     ]
-    list_select_related = ["message", "endpoint"]
+    list_select_related = ["message", "endpoint__business"]
     list_filter = ["state", DeliveryEventTypeFilter, EndpointFilter]
-    search_fields = []
+    # A webhook-id (msg_…) as a receiver reports it; the admin needs a search field to
+    # show the box (get_search_results does the look-up).
+    search_fields = ["=message__id"]
+    search_help_text = "A webhook-id (msg_…), as the receiver logged it."
     sortable_by: list[str] = []
     show_full_result_count = False
     show_facets = admin.ShowFacets.NEVER
@@ -333,9 +338,26 @@ class WebhookDeliveryAdmin(
             return ["-created_at", "-id"]
         return ["-id"]
 
+    def get_search_results(self, request, queryset, search_term):
+        term = search_term.strip().removeprefix("msg_")
+        if not term:
+            return queryset, False
+        try:
+            return queryset.filter(message_id=uuid.UUID(hex=term)), False
+        except ValueError:
+            self.message_user(request, f"{search_term} is not a webhook-id.", messages.WARNING)
+            return queryset.none(), False
+
     @admin.display(description="Event type")
     def event_type(self, delivery: WebhookDelivery) -> str:
         return delivery.message.event_type
+
+    @admin.display(description="Endpoint")
+    def endpoint_short(self, delivery: WebhookDelivery) -> str:
+        """Its host and owner: the whole URL would push the state off the screen."""
+        endpoint = delivery.endpoint
+        owner = endpoint.business.name if endpoint.business else "global"
+        return f"{urlsplit(endpoint.url).netloc} ({owner})"
 
     @admin.display(description="webhook-id")
     def webhook_id(self, delivery: WebhookDelivery) -> str:

@@ -170,6 +170,15 @@ def test_an_endpoint_with_thousands_of_deliveries(page, live_server, inventory):
     page.wait_for_selector("text=Secret rotated")
     assert "The previous one signs too until" in page.inner_text("section.card")
 
+    # The same deliveries in the admin: a page of them, filtered by state and endpoint.
+    page.goto(
+        f"{live_server.url}/admin/webhooks/webhookdelivery/?state__exact=failed"
+        f"&endpoint={endpoint.pk}"
+    )
+    page.wait_for_selector("#result_list")
+    assert page.locator("#result_list tbody tr").count() == 40
+    shot(page, "admin-webhook-deliveries-failed")
+
 
 def test_a_delivery_page_and_send_again(page, live_server, inventory):
     operator = UserFactory(username="operator")

@@ -241,3 +241,14 @@ class TestDeliveries:
         assert 'name="_save"' not in page.content.decode()
         assert "&quot;type&quot;: &quot;phone_number.updated&quot;" in page.content.decode()
         assert webhook_tables() == before
+
+
+def test_finds_a_delivery_by_the_webhook_id_a_receiver_logged(admin_client, endpoint):
+    mine, _other = deliveries_for(endpoint, 2)
+
+    found = admin_client.get(DELIVERIES, {"q": mine.message.webhook_id})
+    wrong = admin_client.get(DELIVERIES, {"q": "msg_not-an-id"})
+
+    assert [d.pk for d in found.context["cl"].result_list] == [mine.pk]
+    assert list(wrong.context["cl"].result_list) == []
+    assert "Webhook deliveries" in found.content.decode()
