@@ -320,6 +320,14 @@ CELERY_BEAT_SCHEDULE["webhook-sweep"] = {
     "schedule": timedelta(seconds=WEBHOOK_SWEEP_SECONDS),
     "options": {"expires": WEBHOOK_SWEEP_SECONDS},
 }
+# Messages whose deliveries are settled are kept this long (the endpoints' history in
+# /ops and the API), then deleted with their deliveries and attempts.
+WEBHOOK_RETENTION_DAYS = env_int("WEBHOOK_RETENTION_DAYS", 30)
+CELERY_BEAT_SCHEDULE["webhook-purge"] = {
+    "task": "webhooks.purge",
+    "schedule": timedelta(hours=1),
+    "options": {"expires": 60 * 60},
+}
 
 # --- Auth -------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [

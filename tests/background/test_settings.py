@@ -101,6 +101,7 @@ def test_beat_ticks_the_engine_counts_the_dashboard_keeps_providers_in_step_and_
         "provider-release-retry": ["providers.retry_releases", 90.0],
         "provider-order-poll": ["providers.poll_orders", 30.0],
         "webhook-sweep": ["webhooks.sweep", 5.0],
+        "webhook-purge": ["webhooks.purge", 3600.0],
     }
 
 
