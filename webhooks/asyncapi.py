@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import datetime
 import json
+import threading
 import uuid
 from functools import cache
 from typing import Any
@@ -62,9 +63,18 @@ TIMESTAMP_PATTERN = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$"
 SIGNATURE_PATTERN = r"^v1,[A-Za-z0-9+/]+={0,2}( v1,[A-Za-z0-9+/]+={0,2})*$"
 
 
-@cache
+# drf-spectacular's generator keeps state in globals: one build at a time.
+_BUILDING = threading.Lock()
+
+
 def document() -> dict[str, Any]:
     """The AsyncAPI document (JSON types only), built once per process."""
+    with _BUILDING:
+        return _document()
+
+
+@cache
+def _document() -> dict[str, Any]:
     return build()
 
 
