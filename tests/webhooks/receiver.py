@@ -49,6 +49,7 @@ class Receiver:
         self.answers: list[int] = []
         self.delay = delay
         self.check_catalog = True
+        catalog_check.event_types()  # the catalog built here, not in a request's thread
         self.received: list[Received] = []
         self._lock = threading.Lock()
         receiver = self
