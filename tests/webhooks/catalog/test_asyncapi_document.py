@@ -206,3 +206,15 @@ def test_the_check_refuses_a_timestamp_without_milliseconds_and_a_missing_header
     del example["headers"]["webhook-signature"]
     errors = catalog_errors(example["payload"], example["headers"])
     assert [e.split(":")[0] for e in errors] == ["payload timestamp", "headers (root)"]
+
+
+@pytest.mark.django_db
+def test_the_events_page_lists_every_type_with_its_example():
+    response = Client().get("/docs/events")
+    assert response.status_code == 200
+    page = response.content.decode()
+    for event_type in catalog.EVENT_TYPES:
+        assert f'id="{event_type}"' in page
+        assert f"&quot;type&quot;: &quot;{event_type}&quot;" in page
+    assert 'href="/asyncapi.json"' in page
+    assert "<script" not in page and "style=" not in page
