@@ -434,7 +434,7 @@ SPECTACULAR_SETTINGS = {
         "(`application/problem+json`). Writes accept an `Idempotency-Key` header.\n\n"
         "Webhooks: the events sent to `/webhook-endpoints`, their payloads and how to verify "
         "their signatures are published as an AsyncAPI 3 document, "
-        "[/asyncapi.json](/asyncapi.json)."
+        "[/asyncapi.json](/asyncapi.json) (as a page: [/docs/events](/docs/events))."
     ),
     "VERSION": "1.0.0",
     "OAS_VERSION": "3.1.0",
