@@ -439,7 +439,10 @@ SPECTACULAR_SETTINGS = {
         "Phone numbers a business texts and calls from: ownership, provider, A2P 10DLC, "
         "billing, warmup and their audit trail. `POST /phone-numbers` follows the published "
         "Leadping contract. Errors are RFC 9457 problem details "
-        "(`application/problem+json`). Writes accept an `Idempotency-Key` header."
+        "(`application/problem+json`). Writes accept an `Idempotency-Key` header.\n\n"
+        "Webhooks: the events sent to `/webhook-endpoints`, their payloads and how to verify "
+        "their signatures are published as an AsyncAPI 3 document, "
+        "[/asyncapi.json](/asyncapi.json) (as a page: [/docs/events](/docs/events))."
     ),
     "VERSION": "1.0.0",
     "OAS_VERSION": "3.1.0",
