@@ -66,6 +66,10 @@ def event_types_of(audit_type: str, data: Mapping[str, Any]) -> list[str]:
     """The webhook events one audit event of a number raises (its type and its
     before → after, as PhoneNumberEvent stores them)."""
     whole = _WHOLE_NUMBER_EVENTS.get(audit_type)
+    if whole == UNASSIGNED and "businessId" not in (data.get("after") or {}):
+        # The pool's own record of clearing its leftovers (a preferred flag...) from a
+        # number being claimed: it left no business, and its assignment tells the rest.
+        return []
     if whole is not None:
         return [whole]
     before, after = data.get("before") or {}, data.get("after") or {}
