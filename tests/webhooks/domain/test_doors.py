@@ -151,6 +151,18 @@ def test_a_claim_from_the_pool_raises_assigned(alpha, listen):
     assert sent(mine, everyone) == [[ASSIGNED], [ASSIGNED]]
 
 
+def test_a_claim_of_preferred_pool_stock_raises_assigned_only(alpha, listen):
+    """Claiming clears the pool's own leftovers (the preferred flag) with an audit event
+    in the pool's history; the number left no business, so that is no `unassigned`."""
+    PhoneNumberFactory(number="+12015550100", is_preferred=True)
+    mine, everyone = listen(alpha.business), listen()
+    response = alpha.client.post(
+        "/phone-numbers", {"name": "Claimed", "businessId": str(alpha.business.pk)}, format="json"
+    )
+    assert response.status_code in (200, 201), response.content
+    assert sent(mine, everyone) == [[ASSIGNED], [ASSIGNED]]
+
+
 def test_staff_moving_a_number_raises_unassigned_then_assigned(staff_api, alpha, bravo, listen):
     number = PhoneNumberFactory(business=alpha.business, inventory_state="Assigned")
     a, b, everyone = listen(alpha.business), listen(bravo.business), listen()
