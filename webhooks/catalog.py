@@ -79,7 +79,7 @@ def event_types_of(audit_type: str, data: Mapping[str, Any]) -> list[str]:
     types += _warmup_events(audit_type, before, after)
     if "healthStatus" in after and before.get("healthStatus") != after["healthStatus"]:
         types.append(HEALTH_CHANGED)
-    if any(key.startswith("tenDlc.") for key in (*before, *after)):
+    if any(_is_registration(key) for key in (*before, *after)):
         types.append(TEN_DLC_CHANGED)
     if before.get("status") == PhoneNumberStatus.PROVISIONING and "status" in after:
         if after["status"] == PhoneNumberStatus.ACTIVE:
@@ -87,6 +87,15 @@ def event_types_of(audit_type: str, data: Mapping[str, Any]) -> list[str]:
         elif after["status"] == PhoneNumberStatus.FAILED_PROVISIONING:
             types.append(PROVISIONING_FAILED)
     return types
+
+
+# The provider's bookkeeping on a number's 10DLC row: which of its events was applied
+# last, and when. A repeated status moves them without changing the registration.
+_TEN_DLC_BOOKKEEPING = frozenset({"tenDlc.lastProviderEventId", "tenDlc.statusUpdatedAt"})
+
+
+def _is_registration(key: str) -> bool:
+    return key.startswith("tenDlc.") and key not in _TEN_DLC_BOOKKEEPING
 
 
 def _warmup_events(audit_type: str, before: Mapping, after: Mapping) -> list[str]:
