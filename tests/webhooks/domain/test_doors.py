@@ -375,6 +375,27 @@ def test_a_provider_10dlc_webhook_raises_ten_dlc_changed(client, telnyx_key, alp
     assert mine.payloads()[0]["data"]["tenDlc"]["campaignStatus"] == "Rejected"
 
 
+def test_a_provider_repeating_a_10dlc_status_is_no_ten_dlc_change(
+    client, telnyx_key, alpha, listen
+):
+    """The provider's bookkeeping on the number (which event it last sent, when) changes
+    the representation, not the registration."""
+    number = PhoneNumberFactory(
+        business=alpha.business,
+        inventory_state="Assigned",
+        provider="telnyx",
+        status=PhoneNumberStatus.ACTIVE,
+    )
+    number.ten_dlc.campaign_id, number.ten_dlc.campaign_status = "cmp-1", "Approved"
+    number.ten_dlc.save()
+    mine = listen(alpha.business)
+    document = payloads.campaign_update("cmp-1", "VERIFIED")
+    response = post_telnyx(client, "/webhooks/telnyx", document, telnyx_key)
+    assert response.status_code == 200, response.content
+    event_process(ProviderEvent.objects.get(event_id=document["data"]["id"]).pk)
+    assert TEN_DLC not in sent(mine)[0]
+
+
 # --- provisioning --------------------------------------------------------------------
 
 
