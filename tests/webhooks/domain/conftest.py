@@ -8,10 +8,14 @@ to a real HTTP server that verifies each signature with the standardwebhooks lib
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
+from django.core.management import call_command
 
 from businesses.models import Business
 from tests.conftest import client_for
@@ -106,3 +110,14 @@ def deliver() -> None:
         assert run.failed == 0, run
         if not run.claimed:
             return
+
+
+def import_csv(tmp_path: Path, header: list[str], rows: list[list[str]], *args: str) -> None:
+    """Import a CSV of `header` and `rows` with the command, as ops scripts do."""
+    path = tmp_path / "in.csv"
+    with path.open("w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(header)
+        writer.writerows(rows)
+    out = io.StringIO()
+    call_command("import_phone_numbers", str(path), "--no-progress", *args, stdout=out)

@@ -9,13 +9,9 @@ and the warmup engine's passes, and the providers (provisioning, adoption, order
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
-from django.core.management import call_command
 from django.utils import timezone
 
 from phonenumbers_app.models import PhoneNumber
@@ -35,7 +31,7 @@ from providers.webhooks.processing import event_process
 from tests.factories import PhoneNumberFactory, UserFactory
 from tests.providers.webhooks import payloads
 from tests.providers.webhooks.signed import new_key_pair, post_telnyx
-from tests.webhooks.domain.conftest import deliver
+from tests.webhooks.domain.conftest import deliver, import_csv
 from warmup import engine
 from warmup.models import DailyStats, NumberWarmup
 
@@ -62,16 +58,6 @@ TODAY = NOW.date()
 
 def url(number) -> str:
     return f"/phone-numbers/{number.pk}"
-
-
-def import_csv(tmp_path: Path, header: list[str], rows: list[list[str]], *args: str) -> None:
-    path = tmp_path / "in.csv"
-    with path.open("w", newline="", encoding="utf-8") as f:
-        writer = csv.writer(f)
-        writer.writerow(header)
-        writer.writerows(rows)
-    out = io.StringIO()
-    call_command("import_phone_numbers", str(path), "--no-progress", *args, stdout=out)
 
 
 def sent(*listeners) -> list[list[str]]:
@@ -160,6 +146,19 @@ def test_a_claim_of_preferred_pool_stock_raises_assigned_only(alpha, listen):
         "/phone-numbers", {"name": "Claimed", "businessId": str(alpha.business.pk)}, format="json"
     )
     assert response.status_code in (200, 201), response.content
+    assert sent(mine, everyone) == [[ASSIGNED], [ASSIGNED]]
+
+
+def test_creating_a_pool_number_by_its_number_raises_assigned(alpha, listen):
+    pool = PhoneNumberFactory(number="+12015550100")
+    mine, everyone = listen(alpha.business), listen()
+    response = alpha.client.post(
+        "/phone-numbers",
+        {"name": "Mine", "number": "+12015550100", "businessId": str(alpha.business.pk)},
+        format="json",
+    )
+    assert response.status_code in (200, 201), response.content
+    assert response.json()["id"] == str(pool.pk)
     assert sent(mine, everyone) == [[ASSIGNED], [ASSIGNED]]
 
 

@@ -6,13 +6,17 @@ distinctive values set by one owner are looked for in the raw bodies another rec
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 
 from phonenumbers_app.models import PhoneNumber
 from phonenumbers_app.services import phone_number_update
+from phonenumbers_app.vocabularies import WarmupHealthState as W
 from tests.factories import PhoneNumberFactory
-from tests.webhooks.domain.conftest import deliver
+from tests.webhooks.domain.conftest import deliver, import_csv
+from warmup import engine
 from webhooks.models import WebhookDelivery, WebhookMessage
 from webhooks.services import endpoint_update
 
@@ -202,8 +206,6 @@ def test_a_disabled_endpoint_gets_nothing_new(alpha, staff, listen):
 
 
 def test_a_move_by_import_tells_each_owner_only_its_part(tmp_path, alpha, bravo, staff_api, listen):
-    from tests.webhooks.domain.test_doors import import_csv
-
     number_id = alpha_number(alpha, staff_api)
     a, b = listen(alpha.business), listen(bravo.business)
     import_csv(
@@ -222,3 +224,34 @@ def test_a_move_by_import_tells_each_owner_only_its_part(tmp_path, alpha, bravo,
     for mark in alpha_marks(alpha):
         assert mark not in b.raw(), mark
     assert json.loads(b.raw())["data"]["teamId"] == BRAVO_SECRETS["teamId"]
+
+
+def test_a_tenant_naming_another_business_queues_nothing(alpha, bravo, listen):
+    a, b, everyone = listen(alpha.business), listen(bravo.business), listen()
+    before = (WebhookMessage.objects.count(), WebhookDelivery.objects.count())
+    response = alpha.client.post(
+        "/phone-numbers",
+        {"name": "Mine now", "number": "+12015550100", "businessId": str(bravo.business.pk)},
+        format="json",
+    )
+    assert response.status_code in (400, 403, 404), response.content
+    bravos = PhoneNumberFactory(business=bravo.business, inventory_state="Assigned")
+    response = alpha.client.patch(url(bravos.pk), {"name": "Taken"}, format="json")
+    assert response.status_code == 404
+    assert alpha.client.delete(url(bravos.pk)).status_code == 404
+    assert (WebhookMessage.objects.count(), WebhookDelivery.objects.count()) == before
+    deliver()
+    assert a.payloads() == b.payloads() == everyone.payloads() == []
+
+
+def test_the_engine_on_pool_stock_tells_global_endpoints_only(alpha, listen):
+    now = (timezone.now() - timedelta(days=3)).replace(hour=15, minute=0, second=0, microsecond=0)
+    PhoneNumberFactory(number="+12015550100", warmup_enabled=True)  # pool stock, warming up
+    mine, everyone = listen(alpha.business), listen()
+    engine.run_pass(now=now)
+    deliver()
+    assert mine.payloads() == []
+    (started,) = everyone.payloads()
+    assert started["type"] == "phone_number.updated"
+    assert started["data"]["business"] is None
+    assert started["data"]["warmupState"] == W.WARMING
