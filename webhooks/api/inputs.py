@@ -36,12 +36,24 @@ class EventTypeField(StrictCharField):
 URL_HELP = "Where events are POSTed: a public https:// URL (no user name or password)."
 
 
+@extend_schema_field(
+    {"type": "string", "format": "uri", "pattern": "^https://", "maxLength": URL_MAX_LENGTH}
+)
+class EndpointUrlField(StrictCharField):
+    """An endpoint's URL. Documented as production takes it (https only: a development
+    server that allows local targets takes http:// too); the service checks the rest."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(max_length=URL_MAX_LENGTH, help_text=URL_HELP, **kwargs)
+
+
 class _EndpointFields(StrictInputSerializer):
-    url = StrictCharField(max_length=URL_MAX_LENGTH, help_text=URL_HELP)
+    url = EndpointUrlField()
     eventTypes = serializers.ListField(
         child=EventTypeField(),
         allow_null=True,
         allow_empty=False,
+        min_length=1,
         required=False,
         help_text="The event types to receive; null (or left out on create): all of them, "
         "including types added later.",
@@ -67,7 +79,7 @@ class WebhookEndpointCreateInput(_EndpointFields):
 
 @extend_schema_serializer(component_name="WebhookEndpointPatch")
 class WebhookEndpointPatchInput(_EndpointFields):
-    url = StrictCharField(max_length=URL_MAX_LENGTH, required=False, help_text=URL_HELP)
+    url = EndpointUrlField(required=False)
 
 
 @extend_schema_serializer(component_name="WebhookSecretRotate")
