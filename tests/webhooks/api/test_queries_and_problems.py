@@ -103,12 +103,67 @@ def _send(client, method: str, url: str, body, **headers):
     return getattr(client, method)(url, body, format="json", **headers)
 
 
+# operationId -> (method, path, success status, its component).
+OPERATIONS = {
+    "listWebhookEndpoints": ("get", URL, 200, "WebhookEndpointPage"),
+    "createWebhookEndpoint": ("post", URL, 201, "WebhookEndpointWithSecret"),
+    "getWebhookEndpoint": ("get", URL + "/{id}", 200, "WebhookEndpoint"),
+    "updateWebhookEndpoint": ("patch", URL + "/{id}", 200, "WebhookEndpoint"),
+    "deleteWebhookEndpoint": ("delete", URL + "/{id}", 204, None),
+    "rotateWebhookEndpointSecret": (
+        "post",
+        URL + "/{id}/rotate-secret",
+        200,
+        "WebhookEndpointWithSecret",
+    ),
+    "testWebhookEndpoint": ("post", URL + "/{id}/test", 202, "WebhookDelivery"),
+    "listWebhookDeliveries": ("get", URL + "/{id}/deliveries", 200, "WebhookDeliveryPage"),
+    "getWebhookDelivery": (
+        "get",
+        URL + "/{id}/deliveries/{deliveryId}",
+        200,
+        "WebhookDeliveryDetail",
+    ),
+    "retryWebhookDelivery": (
+        "post",
+        URL + "/{id}/deliveries/{deliveryId}/retry",
+        202,
+        "WebhookDelivery",
+    ),
+}
+
+
 class TestDocumentedProblems:
     """Produced once each; the autouse check (conftest) validates every answer."""
 
-    def test_every_operation_is_tagged_webhooks(self, openapi):
-        for method, path, _ in EVERY_OPERATION:
-            assert openapi["paths"][path][method]["tags"] == ["Webhooks"]
+    @pytest.mark.parametrize("operation_id", list(OPERATIONS))
+    def test_each_operation_is_documented_with_its_success_answer(self, conformance, operation_id):
+        method, path, status, component = OPERATIONS[operation_id]
+        operation = conformance.operation(method, path)
+
+        assert operation["operationId"] == operation_id
+        assert operation["tags"] == ["Webhooks"]
+        ok = operation["responses"][str(status)]
+        if component is None:
+            assert not ok.get("content")
+        else:
+            schema = ok["content"]["application/json"]["schema"]
+            assert schema == {"$ref": f"#/components/schemas/{component}"}
+
+    def test_only_the_answers_that_make_a_secret_document_it(self, openapi):
+        schemas = openapi["components"]["schemas"]
+        with_secret = {
+            f"{method} {path}"
+            for path, item in openapi["paths"].items()
+            for method, operation in item.items()
+            for response in operation.get("responses", {}).values()
+            for media in response.get("content", {}).values()
+            if "secret"
+            in schemas.get(media["schema"].get("$ref", "").rsplit("/", 1)[-1], {}).get(
+                "properties", {}
+            )
+        }
+        assert with_secret == {f"post {URL}", f"post {URL}/{{id}}/rotate-secret"}
 
     @pytest.mark.parametrize(("method", "path", "body"), EVERY_OPERATION)
     def test_without_a_key_is_a_401(self, delivery, method, path, body):
