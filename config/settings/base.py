@@ -473,6 +473,9 @@ SPECTACULAR_SETTINGS = {
         # The outgoing-number selection's (the published document's names).
         "OutgoingNumberChannelEnum": "outgoing.vocabularies.SelectionChannel",
         "OutgoingNumberSelectionReason": "outgoing.vocabularies.SelectionReason",
+        # Outbound webhooks' (webhooks/api).
+        "WebhookDeliveryStateEnum": "webhooks.models.WebhookDelivery.State",
+        "WebhookEventTypeEnum": "webhooks.api.serializers.EVENT_TYPE_CHOICES",
     },
 }
 
