@@ -91,7 +91,12 @@ def publish(events: Sequence[PhoneNumberEvent]) -> int:
         )
         messages.append(message)
         deliveries += [
-            WebhookDelivery(message=message, endpoint_id=s.id, next_attempt_at=event.created_at)
+            WebhookDelivery(
+                message=message,
+                endpoint_id=s.id,
+                next_attempt_at=event.created_at,
+                created_at=event.created_at,
+            )
             for s in hearing
         ]
     return queue(messages, deliveries, using=using)
