@@ -16,6 +16,7 @@ import json
 import uuid
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -185,6 +186,7 @@ def endpoint_detail(request: HttpRequest, id: uuid.UUID) -> HttpResponse:
             if request.GET.get("older") or request.GET.get("newer")
             else None,
             "sample_form": SampleEventForm(event_types=endpoint.event_types),
+            "retention_days": settings.WEBHOOK_RETENTION_DAYS,
             "owner_url": _owner_url(endpoint),
             "can_change": request.user.has_perm(CHANGE),
             "can_delete": request.user.has_perm(DELETE),
