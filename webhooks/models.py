@@ -219,6 +219,8 @@ class WebhookEndpointEvent(models.Model):
         SECRET_ROTATED = "secret_rotated", "Secret rotated"
         DISABLED = "disabled", "Disabled after failures"
         DELETED = "deleted", "Deleted"
+        TEST_SENT = "test_sent", "Test event sent"
+        DELIVERY_RESENT = "delivery_resent", "Delivery sent again"
 
     id = models.UUIDField(primary_key=True, default=new_id, editable=False)
     endpoint = models.ForeignKey(

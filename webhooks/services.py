@@ -337,6 +337,13 @@ def endpoint_send_test(
         message=message, endpoint=endpoint, next_attempt_at=now, created_at=now
     )
     outbox.queue([message], [delivery])
+    _record(
+        endpoint,
+        WebhookEndpointEvent.Type.TEST_SENT,
+        f"{_who(acting_user)} sent a test {chosen} event ({message.webhook_id}).",
+        acting_user,
+        data={"eventType": chosen, "webhookId": message.webhook_id},
+    )
     return delivery
 
 
@@ -368,12 +375,26 @@ def sample_data(event_type: str, endpoint: WebhookEndpoint) -> dict[str, Any]:
 def delivery_resend(*, delivery: WebhookDelivery, acting_user: User) -> WebhookDelivery:
     """Send a delivery again now, with the same webhook-id (its attempts go on counting;
     a given-up delivery gets the full run of retries again)."""
-    locked = WebhookDelivery.objects.select_for_update().get(pk=delivery.pk)
+    # Only the delivery's row is locked (of=self): workers lock endpoints before deliveries.
+    locked = (
+        WebhookDelivery.objects.select_for_update(of=("self",))
+        .select_related("endpoint", "message")
+        .get(pk=delivery.pk)
+    )
+    was = locked.state
     locked.state = WebhookDelivery.State.PENDING
     locked.next_attempt_at = timezone.now()
     locked.succeeded_at = None
     locked.attempts = 0 if locked.attempts > len(_delays()) else locked.attempts
     locked.save(update_fields=["state", "next_attempt_at", "succeeded_at", "attempts"])
+    _record(
+        locked.endpoint,
+        WebhookEndpointEvent.Type.DELIVERY_RESENT,
+        f"{_who(acting_user)} sent {locked.message.event_type} {locked.message.webhook_id} "
+        f"again (it was {was}).",
+        acting_user,
+        data={"webhookId": locked.message.webhook_id, "deliveryId": str(locked.pk), "was": was},
+    )
     transaction.on_commit(outbox.wake_workers)
     return locked
 
