@@ -125,6 +125,7 @@ class TestEndpoints:
             "phone_number.updated",
         )
         assert "Queued a sample event: phone_number.updated" in response.content.decode()
+        assert endpoint.events.filter(type="test_sent").exists()
 
     def test_rotate_asks_for_the_grace_period_then_shows_the_new_secret_once(
         self, admin_client, admin_user, endpoint
@@ -189,6 +190,7 @@ class TestDeliveries:
         response = _action(admin_client, DELIVERIES, "send_again", failed)
 
         assert set(WebhookDelivery.objects.values_list("state", flat=True)) == {"pending"}
+        assert endpoint.events.filter(type="delivery_resent").count() == 2
         assert "2 deliveries will be sent again now" in response.content.decode()
 
     def test_filters_by_state_event_type_and_endpoint(self, admin_client, admin_user, endpoint):

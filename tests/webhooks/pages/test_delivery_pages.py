@@ -159,7 +159,7 @@ class TestDeliveryPage:
         assert "ConnectError: refused" in content
         assert "Send again" in content
 
-    def test_send_again_pends_it_now_with_the_same_webhook_id(self, ops, endpoint):
+    def test_send_again_pends_it_now_with_the_same_webhook_id(self, ops, operator, endpoint):
         (delivery,) = deliveries_for(endpoint, 1, state=WebhookDelivery.State.FAILED)
         WebhookDelivery.objects.filter(pk=delivery.pk).update(attempts=12)
 
@@ -171,6 +171,10 @@ class TestDeliveryPage:
         assert delivery.state == "pending" and delivery.attempts == 0
         assert delivery.next_attempt_at <= timezone.now()
         assert f"{delivery.message.webhook_id} will be sent again now." in response.content.decode()
+        event = endpoint.events.get(type="delivery_resent")
+        assert (event.actor, event.data["was"]) == (operator, "failed")
+        history = ops.get(reverse("webhooks:endpoint", args=[endpoint.pk])).content.decode()
+        assert "Delivery sent again" in history
 
     def test_a_delivery_of_another_endpoint_is_not_found(self, ops, operator, endpoint, business):
         other, _ = endpoint_create(acting_user=operator, business=business, url=RECEIVER + "/2")

@@ -318,6 +318,12 @@ class TestSendTest:
         assert delivery.endpoint == endpoint
         assert delivery.message.event_type == "phone_number.released"
         assert "Queued a sample phone_number.released event" in response.content.decode()
+        event = endpoint.events.get(type="test_sent")
+        assert event.actor == operator
+        assert event.data == {
+            "eventType": "phone_number.released",
+            "webhookId": delivery.message.webhook_id,
+        }
 
     def test_a_type_the_endpoint_does_not_want_is_refused(self, ops, endpoint):
         before = webhook_tables()
