@@ -41,6 +41,8 @@ class Receiver:
         self.secrets = [secret] if secret else []
         self.answers: list[int] = []
         self.delay = delay
+        # Sent as the Location of a 3xx answer (to check that redirects are not followed).
+        self.location: str | None = None
         self.received: list[Received] = []
         self._lock = threading.Lock()
         receiver = self
@@ -57,6 +59,8 @@ class Receiver:
                     receiver.received.append(Received(headers, body, verified, status, error))
                 self.send_response(status)
                 self.send_header("content-type", "text/plain")
+                if receiver.location and 300 <= status < 400:
+                    self.send_header("location", receiver.location)
                 self.end_headers()
                 self.wfile.write(f"answered {status}".encode())
 
