@@ -31,7 +31,6 @@ import drawbridge
 import httpx
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 
 from webhooks import targets
@@ -44,7 +43,7 @@ logger = logging.getLogger(__name__)
 # 3.1 days (the last one then fails the delivery).
 RETRY_DELAYS = (5, 60, 300, 1800, 3600, 7200, 14400, 28800, 43200, 86400, 86400)
 # How long a claimed delivery is a worker's before another may take it (well above the
-# request timeout).
+# request timeout); settings.WEBHOOK_LEASE_SECONDS overrides it.
 LEASE_SECONDS = 120
 RESPONSE_KEPT = 1000
 ERROR_KEPT = 500
@@ -83,6 +82,10 @@ def retry_delays() -> Sequence[int]:
     return getattr(settings, "WEBHOOK_RETRY_DELAYS", None) or RETRY_DELAYS
 
 
+def lease_seconds() -> int:
+    return getattr(settings, "WEBHOOK_LEASE_SECONDS", None) or LEASE_SECONDS
+
+
 def deliver_due(*, limit: int | None = None) -> Run:
     """Claim up to `limit` due deliveries, send them, record the answers."""
     limit = limit or settings.WEBHOOK_DELIVERY_BATCH
@@ -90,12 +93,7 @@ def deliver_due(*, limit: int | None = None) -> Run:
     run = Run(claimed=len(ids))
     if not ids:
         return run
-    deliveries = list(
-        WebhookDelivery.objects.filter(pk__in=ids)
-        .select_related("message", "endpoint")
-        .order_by("next_attempt_at", "id")
-    )
-    outcomes = send_all(deliveries)
+    outcomes = send_all(claimed(ids))
     record(outcomes, run)
     return run
 
@@ -112,10 +110,22 @@ def claim_due(limit: int) -> list[uuid.UUID]:
             .values_list("pk", flat=True)[:limit]
         )
         if ids:
+            # Due again when the lease runs out (should this worker die); leased_until
+            # tells the pages it is being sent.
+            until = now + timedelta(seconds=lease_seconds())
             WebhookDelivery.objects.filter(pk__in=ids).update(
-                next_attempt_at=now + timedelta(seconds=LEASE_SECONDS)
+                next_attempt_at=until, leased_until=until
             )
     return ids
+
+
+def claimed(ids: Sequence[uuid.UUID]) -> list[WebhookDelivery]:
+    """The claimed deliveries with what sending needs (message, endpoint): one query."""
+    return list(
+        WebhookDelivery.objects.filter(pk__in=ids)
+        .select_related("message", "endpoint")
+        .order_by("created_at", "id")
+    )
 
 
 @cache
@@ -214,12 +224,75 @@ def next_attempt_after(attempts: int, at: datetime) -> datetime | None:
     return at + timedelta(seconds=delay * random.uniform(0.9, 1.1))
 
 
+DELIVERY_FIELDS = [
+    "attempts",
+    "state",
+    "next_attempt_at",
+    "leased_until",
+    "last_attempt_at",
+    "last_status_code",
+    "last_latency_ms",
+    "last_error",
+    "succeeded_at",
+]
+
+
 def record(outcomes: Sequence[Outcome], run: Run) -> None:
-    """Write every outcome: its attempt, its delivery's new state, its endpoint's streak."""
+    """Write every outcome: its attempt, its delivery's new state, its endpoint's streak.
+
+    Locks first the endpoints (in id order), then the deliveries, the order the services
+    lock them in (endpoint_update, endpoint_delete), so two workers' batches, or a batch
+    and a change of an endpoint, wait for each other instead of deadlocking. A delivery
+    deleted meanwhile (its endpoint was) is dropped: an attempt pointing at it would fail
+    the whole batch's transaction, and every other delivery of it would be sent again.
+    """
     now = timezone.now()
+    with transaction.atomic():
+        streaks = {
+            pk: (streak, since)
+            for pk, streak, since in WebhookEndpoint.objects.filter(
+                pk__in={o.delivery.endpoint_id for o in outcomes}
+            )
+            .order_by("pk")
+            .select_for_update(no_key=True)
+            .values_list("pk", "failure_streak", "failing_since")
+        }
+        alive = set(
+            WebhookDelivery.objects.filter(pk__in=[o.delivery.pk for o in outcomes])
+            .order_by("pk")
+            .select_for_update(no_key=True)
+            .values_list("pk", flat=True)
+        )
+        outcomes = [o for o in outcomes if o.delivery.pk in alive]
+        by_endpoint = _settle(outcomes, now, run)
+        WebhookAttempt.objects.bulk_create(
+            [
+                WebhookAttempt(
+                    delivery=o.delivery,
+                    attempted_at=o.attempted_at,
+                    status_code=o.status_code,
+                    latency_ms=o.latency_ms,
+                    error=o.error[:ERROR_KEPT],
+                    response_body=o.response_body,
+                )
+                for o in outcomes
+                if not o.parked
+            ]
+        )
+        WebhookDelivery.objects.bulk_update([o.delivery for o in outcomes], DELIVERY_FIELDS)
+        for endpoint_id in sorted(by_endpoint):
+            if endpoint_id in streaks and _streak_record(
+                endpoint_id, streaks[endpoint_id], by_endpoint[endpoint_id], now
+            ):
+                run.disabled_endpoints.append(endpoint_id)
+
+
+def _settle(outcomes: Sequence[Outcome], now: datetime, run: Run) -> dict[uuid.UUID, list[Outcome]]:
+    """Each delivery's new state from its outcome; the attempted outcomes by endpoint."""
     by_endpoint: dict[uuid.UUID, list[Outcome]] = defaultdict(list)
     for outcome in outcomes:
         d = outcome.delivery
+        d.leased_until = None
         if outcome.parked:
             d.next_attempt_at = None
             continue
@@ -238,53 +311,34 @@ def record(outcomes: Sequence[Outcome], run: Run) -> None:
                 d.state = d.State.FAILED
                 run.given_up += 1
         by_endpoint[d.endpoint_id].append(outcome)
-    with transaction.atomic():
-        WebhookAttempt.objects.bulk_create(
-            [
-                WebhookAttempt(
-                    delivery=o.delivery,
-                    attempted_at=o.attempted_at,
-                    status_code=o.status_code,
-                    latency_ms=o.latency_ms,
-                    error=o.error[:ERROR_KEPT],
-                    response_body=o.response_body,
-                )
-                for o in outcomes
-                if not o.parked
-            ]
-        )
-        WebhookDelivery.objects.bulk_update(
-            [o.delivery for o in outcomes],
-            [
-                "attempts",
-                "state",
-                "next_attempt_at",
-                "last_attempt_at",
-                "last_status_code",
-                "last_latency_ms",
-                "last_error",
-                "succeeded_at",
-            ],
-        )
-        for endpoint_id, mine in by_endpoint.items():
-            if _streak_record(endpoint_id, mine, now):
-                run.disabled_endpoints.append(endpoint_id)
+    return by_endpoint
 
 
-def _streak_record(endpoint_id: uuid.UUID, outcomes: Sequence[Outcome], now: datetime) -> bool:
+def _streak_record(
+    endpoint_id: uuid.UUID,
+    current: tuple[int, datetime | None],
+    outcomes: Sequence[Outcome],
+    now: datetime,
+) -> bool:
     """Update the endpoint's run of failures from its outcomes (in the order sent: a
-    success ends a run); whether that run now disables it."""
+    success ends a run); whether that run now disables it. A healthy endpoint whose
+    deliveries all succeeded is not written to."""
     from webhooks.services import endpoint_disable_if_failing
 
+    streak, since = current
     trailing = 0
     for outcome in reversed(outcomes):
         if outcome.succeeded:
             break
         trailing += 1
-    endpoints = WebhookEndpoint.objects.filter(pk=endpoint_id)
     if trailing < len(outcomes):  # a success: the run starts again from its failures after
-        endpoints.update(failure_streak=trailing, failing_since=now if trailing else None)
+        streak, since = trailing, (now if trailing else None)
+    else:
+        streak, since = streak + trailing, since or now
+    if (streak, since) != current:
+        WebhookEndpoint.objects.filter(pk=endpoint_id).update(
+            failure_streak=streak, failing_since=since
+        )
+    if trailing < len(outcomes) or streak < settings.WEBHOOK_DISABLE_AFTER_FAILURES:
         return False
-    endpoints.filter(failing_since__isnull=True).update(failing_since=now)
-    endpoints.update(failure_streak=F("failure_streak") + trailing)
     return endpoint_disable_if_failing(endpoint_id, now=now)
