@@ -478,5 +478,8 @@ LOGGING = {
     "loggers": {
         # The twilio library logs every request it makes at INFO, leads' numbers included.
         "twilio.http_client": {"level": "WARNING"},
+        # httpx logs every request at INFO: each outbound webhook, its URL included (a
+        # receiver's token may be in it), and a fifth of a delivery's CPU time.
+        "httpx": {"level": "WARNING"},
     },
 }
