@@ -22,7 +22,7 @@ import time
 import uuid
 from collections import defaultdict
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import cache
@@ -61,6 +61,8 @@ class Outcome:
     response_body: str = ""
     # Not attempted: its endpoint was disabled meanwhile (the delivery waits, parked).
     parked: bool = False
+    # Not attempted: the batch ran out of time before its turn (due again at once).
+    deferred: bool = False
 
     @property
     def succeeded(self) -> bool:
@@ -134,11 +136,45 @@ def _pool(size: int) -> ThreadPoolExecutor:
 
 
 def send_all(deliveries: Sequence[WebhookDelivery]) -> list[Outcome]:
-    """Send each delivery (concurrently, WEBHOOK_DELIVERY_CONCURRENCY at a time)."""
-    if len(deliveries) == 1:
-        return [send(deliveries[0])]
-    pool = _pool(settings.WEBHOOK_DELIVERY_CONCURRENCY)
-    return list(pool.map(send, deliveries))
+    """Send each delivery (concurrently, WEBHOOK_DELIVERY_CONCURRENCY at a time) within
+    the batch's deadline.
+
+    httpx's timeouts bound each read, not a whole request: a receiver that trickles its
+    answer a byte at a time would hold the batch, and with it every other endpoint's
+    deliveries, until the lease ran out and another worker sent them all again. A
+    request still running at the deadline is recorded as timed out (tried again later),
+    one not started yet goes back to the queue unattempted, and the pool is replaced:
+    the stuck thread ends with its request, its answer ignored.
+    """
+    concurrency = settings.WEBHOOK_DELIVERY_CONCURRENCY
+    pool = _pool(concurrency)
+    started = timezone.now()
+    futures = [pool.submit(send, delivery) for delivery in deliveries]
+    done, late = wait(futures, timeout=batch_deadline(len(deliveries), concurrency))
+    if late:
+        _pool.cache_clear()
+        pool.shutdown(wait=False, cancel_futures=True)
+    outcomes = []
+    for future, delivery in zip(futures, deliveries, strict=True):
+        if future in done:
+            outcomes.append(future.result())
+        elif future.cancelled():
+            outcomes.append(Outcome(delivery=delivery, attempted_at=started, deferred=True))
+        else:
+            outcomes.append(Outcome(delivery=delivery, attempted_at=started, error=_no_answer()))
+    return outcomes
+
+
+def batch_deadline(count: int, concurrency: int) -> float:
+    """Seconds a batch of `count` may take: a timeout per round of `concurrency`
+    requests, and one more; well within the lease."""
+    timeout = float(settings.WEBHOOK_TIMEOUT_SECONDS)
+    rounds = -(-count // concurrency)
+    return min(timeout * (rounds + 1), lease_seconds() * 0.75)
+
+
+def _no_answer() -> str:
+    return f"No answer within {settings.WEBHOOK_TIMEOUT_SECONDS} s."
 
 
 def send(delivery: WebhookDelivery) -> Outcome:
@@ -170,7 +206,7 @@ def send(delivery: WebhookDelivery) -> Outcome:
     except drawbridge.DrawbridgeError as error:
         outcome.error = f"{type(error).__name__}: {error}"[:ERROR_KEPT]
     except httpx.TimeoutException:
-        outcome.error = f"No answer within {settings.WEBHOOK_TIMEOUT_SECONDS} s."
+        outcome.error = _no_answer()
     except httpx.HTTPError as error:
         outcome.error = f"{type(error).__name__}: {error}"[:ERROR_KEPT]
     except Exception as error:  # a delivery must never take the batch down
@@ -276,7 +312,7 @@ def record(outcomes: Sequence[Outcome], run: Run) -> None:
                     response_body=o.response_body,
                 )
                 for o in outcomes
-                if not o.parked
+                if not (o.parked or o.deferred)
             ]
         )
         deliveries_update([o.delivery for o in outcomes])
@@ -326,6 +362,9 @@ def _settle(outcomes: Sequence[Outcome], now: datetime, run: Run) -> dict[uuid.U
         d.leased_until = None
         if outcome.parked:
             d.next_attempt_at = None
+            continue
+        if outcome.deferred:
+            d.next_attempt_at = now
             continue
         d.attempts += 1
         d.last_attempt_at = outcome.attempted_at

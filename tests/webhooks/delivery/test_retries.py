@@ -4,6 +4,10 @@ redirect are failures like a 500."""
 
 from __future__ import annotations
 
+import contextlib
+import socket
+import threading
+import time
 from datetime import timedelta
 
 import pytest
@@ -163,3 +167,73 @@ def test_after_the_last_retry_the_delivery_has_failed_for_good(receiver, endpoin
     assert delivery.next_attempt_at is None
     assert deliver_due().claimed == 0
     assert len(receiver.received) == 2
+
+
+class Trickler:
+    """A receiver that answers one byte every 0.2 s, so no read ever times out."""
+
+    def __init__(self) -> None:
+        self.server = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self.server.getsockname()[1]}/hooks"
+        self.stop = threading.Event()
+        self.secrets: list[str] = []
+
+    def __enter__(self) -> Trickler:
+        threading.Thread(target=self._serve, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop.set()
+        self.server.close()
+
+    def _serve(self) -> None:
+        with contextlib.suppress(OSError):
+            connection, _ = self.server.accept()
+            with connection:
+                connection.recv(65536)
+                for byte in b"HTTP/1.1 200 OK\r\nx-slow: " + b"z" * 1000:
+                    if self.stop.wait(0.2):
+                        return
+                    connection.sendall(bytes([byte]))
+
+
+def test_a_receiver_trickling_its_answer_holds_the_batch_no_longer_than_its_deadline(
+    settings, receiver, endpoint_for, change
+):
+    settings.WEBHOOK_TIMEOUT_SECONDS = 0.5  # a batch of 2: a deadline of 1 s
+    with Trickler() as trickler:
+        slow = endpoint_for(trickler)
+        endpoint_for(receiver)
+        change()
+        started = time.monotonic()
+
+        run = deliver_due()
+
+        assert time.monotonic() - started < 3
+    assert (run.succeeded, run.failed) == (1, 1)
+    late = WebhookDelivery.objects.get(endpoint=slow)
+    assert (late.state, late.last_error) == ("pending", "No answer within 0.5 s.")
+    assert late.next_attempt_at > timezone.now()
+    assert WebhookDelivery.objects.exclude(endpoint=slow).get().state == "succeeded"
+
+
+def test_a_batch_out_of_time_puts_back_what_it_had_not_started(
+    settings, receiver, endpoint_for, change
+):
+    settings.WEBHOOK_TIMEOUT_SECONDS = 0.5
+    settings.WEBHOOK_DELIVERY_CONCURRENCY = 1  # the trickler's request holds the only thread
+    with Trickler() as trickler:
+        slow = endpoint_for(trickler)
+        endpoint_for(receiver)
+        change()
+        first = WebhookDelivery.objects.filter(endpoint=slow)  # its turn comes first
+        first.update(created_at=timezone.now() - timedelta(seconds=1))
+
+        run = deliver_due()
+
+    assert (run.claimed, run.succeeded, run.failed) == (2, 0, 1)
+    waiting = WebhookDelivery.objects.exclude(endpoint=slow).get()
+    assert (waiting.state, waiting.attempts, waiting.leased_until) == ("pending", 0, None)
+    assert waiting.next_attempt_at <= timezone.now()
+    assert receiver.received == []
+    assert deliver_due().succeeded == 1  # due at once, on a new pool
