@@ -331,8 +331,14 @@ def start_worker() -> subprocess.Popen:
 
 
 def stop_worker(worker: subprocess.Popen) -> None:
-    os.killpg(worker.pid, signal.SIGTERM)
-    worker.wait()
+    """Warm shutdown (SIGTERM to the main process only: its pool's processes finish
+    their tasks); kill -9 of the group if that takes too long."""
+    worker.terminate()
+    try:
+        worker.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        os.killpg(worker.pid, signal.SIGKILL)
+        worker.wait()
 
 
 def run_worker(user, numbers, publish: Timed) -> None:
