@@ -4,6 +4,7 @@ from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerSpli
 
 from core import views as core_views
 from core.urls import with_and_without_slash
+from webhooks.api.asyncapi_view import event_catalog_page
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -26,6 +27,8 @@ urlpatterns = [
         ),
         name="docs",
     ),
+    # The events webhooks send, as a page (the document itself: /asyncapi.json).
+    path("docs/events", event_catalog_page, name="docs-events"),
     # Before the phone-number routes: /phone-numbers/outgoing/... is not a number.
     path("", include("outgoing.api.urls")),
     # /phone-numbers/search, /is-available-for-purchase and /orders, before {id}.

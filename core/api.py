@@ -62,7 +62,7 @@ class ApiView(APIView):
                 if_match=request.headers.get("If-Match"),
             )
             if isinstance(outcome, HttpResponse):
-                raise _Replay(outcome)
+                raise _Replay(self.idempotency_replay(outcome))
             self._idempotency_record = outcome
 
     def _handles(self, request: Request) -> bool:
@@ -81,7 +81,19 @@ class ApiView(APIView):
             self._idempotency_record = None
             if hasattr(response, "render") and not response.is_rendered:
                 response.render()
-            idempotency_complete(record=record, response=response)
+            idempotency_complete(
+                record=record, response=response, body=self.idempotency_body(response)
+            )
+        return response
+
+    def idempotency_body(self, response) -> bytes:
+        """The body kept to replay for an Idempotency-Key. A view whose answers carry a
+        secret keeps it sealed here (the table of stored answers is not a vault) and opens
+        it in `idempotency_replay`."""
+        return bytes(response.content)
+
+    def idempotency_replay(self, response: HttpResponse) -> HttpResponse:
+        """The stored answer as it is replayed (see `idempotency_body`)."""
         return response
 
 

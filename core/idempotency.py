@@ -106,15 +106,18 @@ def idempotency_begin(
     raise IdempotencyKeyInUse(KEY_IN_USE)
 
 
-def idempotency_complete(*, record: IdempotencyRecord, response: HttpResponse) -> None:
-    """Store the response to replay; forget the key after a server error."""
+def idempotency_complete(
+    *, record: IdempotencyRecord, response: HttpResponse, body: bytes | None = None
+) -> None:
+    """Store the response to replay (`body`: what to keep of it, when not its content);
+    forget the key after a server error."""
     if response.status_code >= 500:
         IdempotencyRecord.objects.filter(pk=record.pk).delete()
         return
     headers = {name: response[name] for name in KEPT_HEADERS if response.has_header(name)}
     IdempotencyRecord.objects.filter(pk=record.pk).update(
         status=response.status_code,
-        body=bytes(response.content),
+        body=bytes(response.content) if body is None else body,
         headers={**record.headers, **headers},
     )
 

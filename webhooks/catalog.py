@@ -66,6 +66,10 @@ def event_types_of(audit_type: str, data: Mapping[str, Any]) -> list[str]:
     """The webhook events one audit event of a number raises (its type and its
     before → after, as PhoneNumberEvent stores them)."""
     whole = _WHOLE_NUMBER_EVENTS.get(audit_type)
+    if whole == UNASSIGNED and "businessId" not in (data.get("after") or {}):
+        # The pool's own record of clearing its leftovers (a preferred flag...) from a
+        # number being claimed: it left no business, and its assignment tells the rest.
+        return []
     if whole is not None:
         return [whole]
     before, after = data.get("before") or {}, data.get("after") or {}
@@ -75,7 +79,7 @@ def event_types_of(audit_type: str, data: Mapping[str, Any]) -> list[str]:
     types += _warmup_events(audit_type, before, after)
     if "healthStatus" in after and before.get("healthStatus") != after["healthStatus"]:
         types.append(HEALTH_CHANGED)
-    if any(key.startswith("tenDlc.") for key in (*before, *after)):
+    if any(_is_registration(key) for key in (*before, *after)):
         types.append(TEN_DLC_CHANGED)
     if before.get("status") == PhoneNumberStatus.PROVISIONING and "status" in after:
         if after["status"] == PhoneNumberStatus.ACTIVE:
@@ -83,6 +87,15 @@ def event_types_of(audit_type: str, data: Mapping[str, Any]) -> list[str]:
         elif after["status"] == PhoneNumberStatus.FAILED_PROVISIONING:
             types.append(PROVISIONING_FAILED)
     return types
+
+
+# The provider's bookkeeping on a number's 10DLC row: which of its events was applied
+# last, and when. A repeated status moves them without changing the registration.
+_TEN_DLC_BOOKKEEPING = frozenset({"tenDlc.lastProviderEventId", "tenDlc.statusUpdatedAt"})
+
+
+def _is_registration(key: str) -> bool:
+    return key.startswith("tenDlc.") and key not in _TEN_DLC_BOOKKEEPING
 
 
 def _warmup_events(audit_type: str, before: Mapping, after: Mapping) -> list[str]:

@@ -113,6 +113,12 @@ class WebhookMessage(models.Model):
     body = models.TextField()
     created_at = models.DateTimeField(default=timezone.now)
 
+    class Meta:
+        indexes = [
+            # The purge of messages past the retention window, oldest first.
+            models.Index(fields=["created_at"], name="webhook_message_created_idx"),
+        ]
+
     def __str__(self) -> str:
         return f"{self.event_type} {self.webhook_id}"
 

@@ -61,33 +61,42 @@ def publish(events: Sequence[PhoneNumberEvent]) -> int:
     """Write the outbox messages and deliveries of `events` (just recorded, in the
     caller's transaction). Returns how many deliveries it queued."""
     raised = [
-        (event, t) for event in events for t in catalog.event_types_of(event.type, event.data)
+        (event, _owner_of(event), t)
+        for event in events
+        for t in catalog.event_types_of(event.type, event.data)
     ]
     if not raised:
         return 0
     using = router.db_for_write(WebhookMessage)
-    subscribers = subscribers_of({event.business_id for event, _ in raised}, using=using)
+    subscribers = subscribers_of({owner for _, owner, _ in raised}, using=using)
     wanted = [
-        (event, event_type, [s for s in subscribers if s.hears(event_type, event.business_id)])
-        for event, event_type in raised
+        (event, owner, event_type, [s for s in subscribers if s.hears(event_type, owner)])
+        for event, owner, event_type in raised
     ]
-    wanted = [item for item in wanted if item[2]]
+    wanted = [item for item in wanted if item[3]]
     if not wanted:
         return 0
-    rows = rows_by_id(list({event.phone_number_id for event, _, _ in wanted}), using=using)
+    rows = rows_by_id(list({event.phone_number_id for event, _, _, _ in wanted}), using=using)
     messages, deliveries = [], []
-    for event, event_type, hearing in wanted:
+    for event, owner, event_type, hearing in wanted:
         message = WebhookMessage(
             event_type=event_type,
-            business_id=event.business_id,
+            business_id=owner,
             phone_number_id=event.phone_number_id,
             source_event_id=event.id,
-            body=body_text(event_type, event.created_at, _data(event, rows), _changes(event)),
+            body=body_text(
+                event_type, event.created_at, _data(event, owner, rows), _changes(event)
+            ),
             created_at=event.created_at,
         )
         messages.append(message)
         deliveries += [
-            WebhookDelivery(message=message, endpoint_id=s.id, next_attempt_at=event.created_at)
+            WebhookDelivery(
+                message=message,
+                endpoint_id=s.id,
+                next_attempt_at=event.created_at,
+                created_at=event.created_at,
+            )
             for s in hearing
         ]
     return queue(messages, deliveries, using=using)
@@ -130,11 +139,23 @@ def subscribers_of(business_ids: Iterable[uuid.UUID | None], *, using: str) -> l
     ]
 
 
-def _data(event: PhoneNumberEvent, rows: dict[uuid.UUID, Row]) -> dict[str, Any]:
+def _owner_of(event: PhoneNumberEvent) -> uuid.UUID | None:
+    """The business an event belongs to, as a UUID: the bulk writers (imports) build
+    their events from raw rows, where it is the text of one, and a text never equals
+    the UUID of a subscriber or of the number's row."""
+    value = event.business_id
+    if value is None or isinstance(value, uuid.UUID):
+        return value
+    return uuid.UUID(str(value))
+
+
+def _data(
+    event: PhoneNumberEvent, owner: uuid.UUID | None, rows: dict[uuid.UUID, Row]
+) -> dict[str, Any]:
     row = rows.get(event.phone_number_id)
     if row is None:  # pragma: no cover - the event's number is in this transaction
         raise LookupError(f"Number {event.phone_number_id} of event {event.id} not found")
-    if row["business_id"] != event.business_id:
+    if row["business_id"] != owner:
         return number_reference(row)
     return phone_number_representation(row)
 

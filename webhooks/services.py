@@ -38,7 +38,7 @@ MAX_GRACE_SECONDS = 7 * 24 * 60 * 60
 # them at least WEBHOOK_DISABLE_AFTER_SECONDS ago (settings).
 UNKNOWN_TYPES = "Unknown event types: {types}. The catalog: GET /asyncapi.json."
 EMPTY_TYPES = "Name at least one event type, or leave eventTypes out (null) for all of them."
-EVENT_TYPE_FOR_TEST = "Choose one of the endpoint's event types: {types}."
+EVENT_TYPE_FOR_TEST = "Choose one of the catalog's event types: {types}."
 SAMPLE_NUMBER = "+14155550123"
 
 
@@ -309,7 +309,10 @@ def _tell_disabled(endpoint: WebhookEndpoint, now: datetime.datetime) -> None:
     )
     outbox.queue(
         [message],
-        [WebhookDelivery(message=message, endpoint=e, next_attempt_at=now) for e in others],
+        [
+            WebhookDelivery(message=message, endpoint=e, next_attempt_at=now, created_at=now)
+            for e in others
+        ],
     )
 
 
@@ -333,7 +336,9 @@ def endpoint_send_test(
         body=outbox.body_text(chosen, now, sample_data(chosen, endpoint), []),
         created_at=now,
     )
-    delivery = WebhookDelivery(message=message, endpoint=endpoint, next_attempt_at=now)
+    delivery = WebhookDelivery(
+        message=message, endpoint=endpoint, next_attempt_at=now, created_at=now
+    )
     outbox.queue([message], [delivery])
     return delivery
 

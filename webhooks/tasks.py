@@ -64,3 +64,13 @@ def sweep() -> None:
 def wake() -> None:
     """Have a worker send what is due: one drain per burst (core/wakeups.py)."""
     DRAIN.request(lambda: deliver.apply_async(ignore_result=True), what="webhook deliveries")
+
+
+@shared_task(name="webhooks.purge", **RETRY_ON_DATABASE_ERRORS)
+def purge() -> int:
+    """Forget settled messages past WEBHOOK_RETENTION_DAYS (the beat, hourly)."""
+    from django.utils import timezone
+
+    from webhooks.retention import messages_purge
+
+    return messages_purge(now=timezone.now())

@@ -323,6 +323,14 @@ CELERY_BEAT_SCHEDULE["webhook-sweep"] = {
     "schedule": timedelta(seconds=WEBHOOK_SWEEP_SECONDS),
     "options": {"expires": WEBHOOK_SWEEP_SECONDS},
 }
+# Messages whose deliveries are settled are kept this long (the endpoints' history in
+# /ops and the API), then deleted with their deliveries and attempts.
+WEBHOOK_RETENTION_DAYS = env_int("WEBHOOK_RETENTION_DAYS", 30)
+CELERY_BEAT_SCHEDULE["webhook-purge"] = {
+    "task": "webhooks.purge",
+    "schedule": timedelta(hours=1),
+    "options": {"expires": 60 * 60},
+}
 
 # --- Auth -------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
@@ -434,7 +442,10 @@ SPECTACULAR_SETTINGS = {
         "Phone numbers a business texts and calls from: ownership, provider, A2P 10DLC, "
         "billing, warmup and their audit trail. `POST /phone-numbers` follows the published "
         "Leadping contract. Errors are RFC 9457 problem details "
-        "(`application/problem+json`). Writes accept an `Idempotency-Key` header."
+        "(`application/problem+json`). Writes accept an `Idempotency-Key` header.\n\n"
+        "Webhooks: the events sent to `/webhook-endpoints`, their payloads and how to verify "
+        "their signatures are published as an AsyncAPI 3 document, "
+        "[/asyncapi.json](/asyncapi.json) (as a page: [/docs/events](/docs/events))."
     ),
     "VERSION": "1.0.0",
     "OAS_VERSION": "3.1.0",
@@ -465,6 +476,9 @@ SPECTACULAR_SETTINGS = {
         # The outgoing-number selection's (the published document's names).
         "OutgoingNumberChannelEnum": "outgoing.vocabularies.SelectionChannel",
         "OutgoingNumberSelectionReason": "outgoing.vocabularies.SelectionReason",
+        # Outbound webhooks' (webhooks/api).
+        "WebhookDeliveryStateEnum": "webhooks.models.WebhookDelivery.State",
+        "WebhookEventTypeEnum": "webhooks.api.serializers.EVENT_TYPE_CHOICES",
     },
 }
 

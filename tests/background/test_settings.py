@@ -80,7 +80,9 @@ def test_celery_broker_url_wins_over_redis_url(env):
     assert configured["broker"] == "amqp://guest:guest@127.0.0.1:5672//"
 
 
-def test_beat_ticks_the_warmup_engine_counts_the_dashboard_and_keeps_providers_in_step(env):
+def test_beat_ticks_the_engine_counts_the_dashboard_keeps_providers_in_step_and_sends_webhooks(
+    env,
+):
     configured = read(
         env,
         WARMUP_TICK_SECONDS="120",
@@ -98,6 +100,8 @@ def test_beat_ticks_the_warmup_engine_counts_the_dashboard_and_keeps_providers_i
         "provider-webhook-sweep": ["providers.sweep_events", 60.0],
         "provider-release-retry": ["providers.retry_releases", 90.0],
         "provider-order-poll": ["providers.poll_orders", 30.0],
+        "webhook-sweep": ["webhooks.sweep", 5.0],
+        "webhook-purge": ["webhooks.purge", 3600.0],
     }
 
 

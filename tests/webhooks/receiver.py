@@ -5,6 +5,10 @@ request's signature with the `standardwebhooks` library and records it.
         receiver.answers = [500, 500, 500, 200]    # then 200 for the rest
         ... deliver ...
         assert receiver.received[0].payload["type"] == "phone_number.created"
+
+Every request is also checked against the published catalog (/asyncapi.json,
+tests/webhooks/catalog_check.py): a mismatch is kept on it (`catalog_error`) and fails
+the test when the receiver stops (set `check_catalog = False` to send it other things).
 """
 
 from __future__ import annotations
@@ -18,6 +22,8 @@ from typing import Any
 
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
+from tests.webhooks import catalog_check
+
 
 @dataclass
 class Received:
@@ -26,6 +32,7 @@ class Received:
     verified: bool
     status: int
     error: str = ""
+    catalog_error: str = ""
 
     @property
     def payload(self) -> Any:
@@ -43,6 +50,8 @@ class Receiver:
         self.delay = delay
         # Sent as the Location of a 3xx answer (to check that redirects are not followed).
         self.location: str | None = None
+        self.check_catalog = True
+        catalog_check.event_types()  # the catalog built here, not in a request's thread
         self.received: list[Received] = []
         self._lock = threading.Lock()
         receiver = self
@@ -52,11 +61,16 @@ class Receiver:
                 body = self.rfile.read(int(self.headers.get("content-length") or 0))
                 headers = {k.lower(): v for k, v in self.headers.items()}
                 verified, error = receiver._verify(body, headers)
+                off_catalog = (
+                    catalog_check.body_errors(body, headers) if receiver.check_catalog else ""
+                )
                 if receiver.delay:
                     time.sleep(receiver.delay)
                 with receiver._lock:
                     status = receiver.answers.pop(0) if receiver.answers else 200
-                    receiver.received.append(Received(headers, body, verified, status, error))
+                    receiver.received.append(
+                        Received(headers, body, verified, status, error, off_catalog)
+                    )
                 self.send_response(status)
                 self.send_header("content-type", "text/plain")
                 if receiver.location and 300 <= status < 400:
@@ -87,9 +101,17 @@ class Receiver:
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, exc_type: object, *exc: object) -> None:
         self.server.shutdown()
         self.server.server_close()
+        off_catalog = [r for r in self.received if r.catalog_error]
+        if off_catalog and exc_type is None:
+            raise AssertionError(
+                "Delivered webhooks that do not match /asyncapi.json:\n"
+                + "\n".join(
+                    f"{r.headers.get('webhook-id')}: {r.catalog_error}" for r in off_catalog
+                )
+            )
 
     def wait_for(self, count: int, timeout: float = 30.0) -> list[Received]:
         deadline = time.monotonic() + timeout

@@ -96,5 +96,16 @@ class ChangeOutput(serializers.Serializer):
     field = serializers.CharField(
         help_text="The API's name of the field, e.g. tenDlc.campaignStatus."
     )
-    before = serializers.JSONField(allow_null=True)
-    after = serializers.JSONField(allow_null=True)
+    # Any JSON value, null included (a nullable JSONField's schema would be a oneOf
+    # that null matches twice, so a change from or to null would not validate).
+    before = serializers.JSONField(help_text="Its value before, as the API writes it; null: none.")
+    after = serializers.JSONField(help_text="Its value after, as the API writes it; null: none.")
+
+
+@extend_schema_serializer(component_name="PhoneNumberReference")
+class PhoneNumberReferenceOutput(serializers.Serializer):
+    """What an event says of a number that no longer belongs to the business the event
+    concerns (webhooks/outbox.py number_reference): never its next owner's data."""
+
+    id = serializers.CharField()
+    number = serializers.CharField(help_text="E.164.")
