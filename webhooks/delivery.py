@@ -2,16 +2,17 @@
 
 A worker claims a batch of due deliveries by pushing their `next_attempt_at` a lease
 ahead (FOR UPDATE SKIP LOCKED on PostgreSQL, so workers take different rows), sends
-them concurrently from a thread pool, then records every answer in a few statements.
-A worker that dies mid-batch loses nothing: its deliveries come due again when the
-lease runs out and another worker sends them, with the same webhook-id.
+them concurrently from a thread pool within a deadline, then records every answer in a
+few statements (the same number whatever the batch's size). A worker that dies
+mid-batch loses nothing: its deliveries come due again when the lease
+(WEBHOOK_LEASE_SECONDS) runs out and another worker sends them, with the same webhook-id.
 
 Each request is signed (Standard Webhooks: webhook-id, webhook-timestamp,
 webhook-signature) at the moment it is sent, so a retry three days later carries a fresh
 timestamp and the same id. A 2xx is a success; anything else, a timeout, a refused
 address or a redirect is a failure, tried again after RETRY_DELAYS (about three days in
 all), then given up. An endpoint that has failed every attempt for long enough is
-disabled (webhooks/services.py: endpoint_disable_failing).
+disabled (webhooks/services.py: endpoint_disable_if_failing).
 """
 
 from __future__ import annotations
