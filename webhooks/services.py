@@ -216,6 +216,9 @@ def _park(endpoint: WebhookEndpoint) -> None:
 @transaction.atomic
 def endpoint_delete(*, endpoint: WebhookEndpoint, acting_user: User) -> None:
     """Delete the endpoint with its deliveries; its events stay (they copy its url)."""
+    # Locked first, as a worker recording a batch locks it (webhooks/delivery.py record):
+    # the delete then waits for that batch instead of deadlocking with it.
+    WebhookEndpoint.objects.select_for_update().filter(pk=endpoint.pk).first()
     _record(
         endpoint,
         WebhookEndpointEvent.Type.DELETED,

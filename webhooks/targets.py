@@ -83,7 +83,10 @@ def url_check(url: str) -> str:
         raise ValidationError(NO_CREDENTIALS)
     if allow_local:
         return url.strip()
-    if host == "localhost" or host.endswith(LOCAL_SUFFIXES):
+    # "localhost." is "localhost" (a fully qualified name), which a resolver without
+    # that entry fails to find, so the name itself is what must be refused.
+    name = host.rstrip(".")
+    if name == "localhost" or name.endswith(LOCAL_SUFFIXES):
         raise ValidationError(NOT_PUBLIC.format(host=host, reason="a local name"))
     try:
         resolve_and_validate_sync(host, parts.port or 443, policy())

@@ -29,12 +29,19 @@ def deliver() -> dict[str, int]:
     DRAIN.clear()
     totals = {"claimed": 0, "succeeded": 0, "failed": 0, "given_up": 0}
     started = time.monotonic()
+    helped = False
     while True:
         run = deliver_due()
         for key in totals:
             totals[key] += getattr(run, key)
         if run.claimed < settings.WEBHOOK_DELIVERY_BATCH:
             return totals
+        if not helped:
+            # A backlog (a full batch): wake another drain, which takes other rows (SKIP
+            # LOCKED) on another worker process and, finding a full batch too, wakes
+            # another, up to the worker pool's size. A burst then spreads over the pool.
+            wake()
+            helped = True
         if time.monotonic() - started > DRAIN_SECONDS:
             wake()
             return totals

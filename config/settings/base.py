@@ -309,6 +309,9 @@ WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 10)
 # Deliveries a worker claims at once, and sends at once (threads per worker process).
 WEBHOOK_DELIVERY_BATCH = env_int("WEBHOOK_DELIVERY_BATCH", 100)
 WEBHOOK_DELIVERY_CONCURRENCY = env_int("WEBHOOK_DELIVERY_CONCURRENCY", 16)
+# Deliveries a worker claimed are its own this long; should it die, they come due again
+# and another worker sends them (same webhook-id). Well above the timeout.
+WEBHOOK_LEASE_SECONDS = env_int("WEBHOOK_LEASE_SECONDS", 120)
 # An endpoint is disabled once it has failed this many attempts in a row over at least
 # this long (a message's retries last about three days).
 WEBHOOK_DISABLE_AFTER_FAILURES = env_int("WEBHOOK_DISABLE_AFTER_FAILURES", 10)
@@ -489,5 +492,8 @@ LOGGING = {
     "loggers": {
         # The twilio library logs every request it makes at INFO, leads' numbers included.
         "twilio.http_client": {"level": "WARNING"},
+        # httpx logs every request at INFO: each outbound webhook, its URL included (a
+        # receiver's token may be in it), and a fifth of a delivery's CPU time.
+        "httpx": {"level": "WARNING"},
     },
 }

@@ -48,6 +48,8 @@ class Receiver:
         self.secrets = [secret] if secret else []
         self.answers: list[int] = []
         self.delay = delay
+        # Sent as the Location of a 3xx answer (to check that redirects are not followed).
+        self.location: str | None = None
         self.check_catalog = True
         catalog_check.event_types()  # the catalog built here, not in a request's thread
         self.received: list[Received] = []
@@ -71,6 +73,8 @@ class Receiver:
                     )
                 self.send_response(status)
                 self.send_header("content-type", "text/plain")
+                if receiver.location and 300 <= status < 400:
+                    self.send_header("location", receiver.location)
                 self.end_headers()
                 self.wfile.write(f"answered {status}".encode())
 
