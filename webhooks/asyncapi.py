@@ -289,6 +289,7 @@ def example(event_type: str) -> dict[str, Any]:
 def example_endpoint(at: datetime.datetime):
     """A made-up endpoint, as one disabled after failing for three days."""
     from webhooks.models import WebhookEndpoint
+    from webhooks.services import disabled_reason
 
     since = at - datetime.timedelta(seconds=settings.WEBHOOK_DISABLE_AFTER_SECONDS)
     failures = settings.WEBHOOK_DISABLE_AFTER_FAILURES
@@ -299,8 +300,7 @@ def example_endpoint(at: datetime.datetime):
         failure_streak=failures,
         failing_since=since,
         disabled_at=at,
-        disabled_reason=f"Disabled after {failures} failed attempts in a row since "
-        f"{since:%Y-%m-%d %H:%M} UTC.",
+        disabled_reason=disabled_reason(failures, since, at),
         created_at=since - datetime.timedelta(days=30),
         modified_at=at,
     )

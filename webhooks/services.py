@@ -14,6 +14,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.timesince import timesince
 
 from accounts.models import User
 from businesses.models import Business
@@ -279,16 +280,21 @@ def endpoint_disable_if_failing(endpoint_id: Any, *, now: datetime.datetime) -> 
         return False
     locked.enabled = False
     locked.disabled_at = now
-    locked.disabled_reason = (
-        f"Disabled after {locked.failure_streak} failed attempts in a row since "
-        f"{locked.failing_since:%Y-%m-%d %H:%M} UTC."
-    )
+    locked.disabled_reason = disabled_reason(locked.failure_streak, locked.failing_since, now)
     locked.modified_at = now
     locked.save()
     _park(locked)
     _record(locked, WebhookEndpointEvent.Type.DISABLED, locked.disabled_reason, None)
     _tell_disabled(locked, now)
     return True
+
+
+def disabled_reason(failures: int, failing_since: datetime.datetime, now: datetime.datetime) -> str:
+    """Why an endpoint was disabled, in words that need no time zone (pages show
+    failingSince in theirs)."""
+    return (
+        f"Disabled after {failures} failed attempts in a row over {timesince(failing_since, now)}."
+    )
 
 
 def _tell_disabled(endpoint: WebhookEndpoint, now: datetime.datetime) -> None:
