@@ -29,6 +29,7 @@ from django.db import connection, transaction
 from django.db.models import Case, F, Max, Q, Value, When
 from django.utils import timezone
 
+from core.db.sql_rows import values_in
 from phonenumbers_app.models import PhoneNumber
 from phonenumbers_app.vocabularies import InventoryState
 from warmup import clock
@@ -38,7 +39,6 @@ from warmup.models import BusinessWarmupPlan, DailyStats, EngineRun, NumberWarmu
 from warmup.ramp import NUMBER_FIELDS, WARMUP_FIELDS, NumberState, decide
 from warmup.selectors import default_plan
 from warmup.services.engine import engine_apply
-from warmup.sql_rows import values_in
 
 CHUNK_SIZE = 2000
 

@@ -1,7 +1,7 @@
 """Writing the engine's decisions: the numbers' warmup and health fields, the engine's
 state, and one event each (actor "System", before -> after), in the caller's transaction.
 
-A chunk is thousands of numbers, so each table gets one statement (warmup/sql_rows.py;
+A chunk is thousands of numbers, so each table gets one statement (core/db/sql_rows.py;
 on PostgreSQL the rows travel as one JSON parameter): the numbers' UPDATE (their version
 goes up, so their ETag changes as after any write), the engine rows' upsert, the events'
 INSERT. The callers hold the numbers' row locks (warmup/engine.py).
@@ -18,12 +18,12 @@ from uuid import UUID
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 
+from core.db.sql_rows import SqlRows
 from core.ids import new_id
 from phonenumbers_app.models import PhoneNumber, PhoneNumberEvent
 from phonenumbers_app.services.events import TITLE_MAX_LENGTH, api_name, events_published
 from warmup.models import NumberWarmup
 from warmup.ramp import NUMBER_FIELDS, WARMUP_FIELDS, Decision
-from warmup.sql_rows import SqlRows
 
 SYSTEM_ACTOR = "System"
 # The engine's own columns shown in an event's before/after, by the name events use.

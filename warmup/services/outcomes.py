@@ -22,13 +22,13 @@ from django.db import connection, transaction
 from django.db.models import Max, Q
 
 from accounts.models import User
+from core.db.sql_rows import SqlRows, values_in
 from phonenumbers_app.models import PhoneNumber, PhoneNumberEvent
 from phonenumbers_app.selectors import phone_number_visible_to
 from phonenumbers_app.vocabularies import EventType, InventoryState
 from warmup import capacity, clock, reservations
 from warmup.models import CapacityReservation, DailyRecipient, DailyStats, MessageOutcome
 from warmup.outcome_input import ItemRefused, OutcomeItem, message_id_of, parse_item
-from warmup.sql_rows import SqlRows, values_in
 from warmup.vocabularies import Channel, Direction, Outcome
 
 MAX_BATCH = 1000
