@@ -15,7 +15,6 @@ import json
 import uuid
 from urllib.parse import urlsplit
 
-from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import F, QuerySet
@@ -39,6 +38,7 @@ from webhooks.models import (
     WebhookEndpointEvent,
     WebhookMessage,
 )
+from webhooks.pages.forms import RotateForm
 
 CHANGE_ENDPOINT = "webhooks.change_webhookendpoint"
 
@@ -108,16 +108,6 @@ class GlobalFilter(admin.SimpleListFilter):
         if self.value() == "business":
             return queryset.filter(business__isnull=False)
         return queryset
-
-
-class RotateForm(forms.Form):
-    grace_seconds = forms.IntegerField(
-        label="Grace period (seconds)",
-        min_value=0,
-        max_value=services.MAX_GRACE_SECONDS,
-        initial=services.DEFAULT_GRACE_SECONDS,
-        help_text="How long each current secret signs too, beside the new one.",
-    )
 
 
 # --- Endpoints -------------------------------------------------------------------------
