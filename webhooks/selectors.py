@@ -35,19 +35,24 @@ def endpoint_get(*, user: User, endpoint_id: uuid.UUID) -> WebhookEndpoint:
 def delivery_list(
     *, endpoint: WebhookEndpoint, state: str | None = None
 ) -> QuerySet[WebhookDelivery]:
-    """An endpoint's deliveries, newest first (webhook_delivery_endpoint_idx)."""
-    deliveries = (
-        WebhookDelivery.objects.filter(endpoint=endpoint)
-        .select_related("message")
-        .order_by("-created_at", "-id")
+    """An endpoint's deliveries, newest first (webhook_delivery_endpoint_idx), with
+    their messages but not their bodies (a list shows none; a page of 50 would read
+    about 150 KB of them)."""
+    deliveries = _with_messages(WebhookDelivery.objects.filter(endpoint=endpoint)).defer(
+        "message__body"
     )
     if state:
         deliveries = deliveries.filter(state=state)
-    return deliveries
+    return deliveries.order_by("-created_at", "-id")
 
 
 def delivery_get(*, endpoint: WebhookEndpoint, delivery_id: uuid.UUID) -> WebhookDelivery:
-    return delivery_list(endpoint=endpoint).get(pk=delivery_id)
+    """One of the endpoint's deliveries, with its message's body."""
+    return _with_messages(WebhookDelivery.objects.filter(endpoint=endpoint)).get(pk=delivery_id)
+
+
+def _with_messages(deliveries: QuerySet[WebhookDelivery]) -> QuerySet[WebhookDelivery]:
+    return deliveries.select_related("message")
 
 
 def delivery_attempts(delivery: WebhookDelivery) -> list[WebhookAttempt]:
