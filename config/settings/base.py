@@ -7,7 +7,7 @@ from pathlib import Path
 import dj_database_url
 from csp.constants import NONE, SELF
 
-from .environment import env_bool, env_int, env_list
+from .environment import env_bool, env_float, env_int, env_list
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -481,6 +481,16 @@ SPECTACULAR_SETTINGS = {
         "WebhookEventTypeEnum": "webhooks.api.serializers.EVENT_TYPE_CHOICES",
     },
 }
+
+# --- Error reporting (Sentry: core/sentry.py) ----------------------------------
+# Off without a DSN. Local and production settings turn it on (init_sentry), tests never.
+SENTRY_DSN = os.environ.get("SENTRY_DSN", "")
+# production.py defaults it to "production".
+SENTRY_ENVIRONMENT = os.environ.get("SENTRY_ENVIRONMENT", "development")
+# The deployed version (e.g. the git commit), so an error names the release it came with.
+SENTRY_RELEASE = os.environ.get("SENTRY_RELEASE", "")
+# Share of requests and tasks traced for Sentry's performance pages (0 to 1); 0: errors only.
+SENTRY_TRACES_SAMPLE_RATE = env_float("SENTRY_TRACES_SAMPLE_RATE", 0.0)
 
 # --- Logging -----------------------------------------------------------------
 LOGGING = {

@@ -2,7 +2,10 @@
 
 import os
 
+from core.sentry import init_sentry
+
 from .base import *  # noqa: F403
+from .base import SENTRY_DSN, SENTRY_ENVIRONMENT, SENTRY_RELEASE, SENTRY_TRACES_SAMPLE_RATE
 from .environment import LOCAL_SECRET_KEY, SIMULATED_PROVIDER_DEVELOPMENT_KEY
 
 SECRET_KEY = os.environ.get("SECRET_KEY", LOCAL_SECRET_KEY)
@@ -15,3 +18,11 @@ SIMULATED_PROVIDER_SIGNING_KEY = os.environ.get(
 
 # A developer's receivers run on this machine (http://127.0.0.1:...).
 WEBHOOK_ALLOW_LOCAL_TARGETS = True
+
+# Errors to Sentry when SENTRY_DSN is set (`dev.py run`'s server, worker and beat alike).
+init_sentry(
+    SENTRY_DSN,
+    environment=SENTRY_ENVIRONMENT,
+    release=SENTRY_RELEASE,
+    traces_sample_rate=SENTRY_TRACES_SAMPLE_RATE,
+)

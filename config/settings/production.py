@@ -4,10 +4,14 @@
 documents (SECRET_KEY, DATABASE_URL, ALLOWED_HOSTS).
 """
 
+import os
+
 from django.core.exceptions import ImproperlyConfigured
 
+from core.sentry import init_sentry
+
 from .base import *  # noqa: F403
-from .base import DEBUG
+from .base import DEBUG, SENTRY_DSN, SENTRY_RELEASE, SENTRY_TRACES_SAMPLE_RATE
 from .environment import (
     env_bool,
     env_int,
@@ -49,3 +53,12 @@ SILENCED_SYSTEM_CHECKS = [
 
 # The simulated provider buys nothing: off unless asked for (a staging demo).
 SIMULATED_PROVIDER = env_bool("SIMULATED_PROVIDER", False)
+
+# Errors to Sentry when SENTRY_DSN is set: web (gunicorn), worker and beat all load this.
+SENTRY_ENVIRONMENT = os.environ.get("SENTRY_ENVIRONMENT", "production")
+init_sentry(
+    SENTRY_DSN,
+    environment=SENTRY_ENVIRONMENT,
+    release=SENTRY_RELEASE,
+    traces_sample_rate=SENTRY_TRACES_SAMPLE_RATE,
+)

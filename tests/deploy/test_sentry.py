@@ -1,0 +1,168 @@
+"""Errors reach Sentry (a real sentry_sdk client, a fake ingest server) with the request
+id and without secrets or personal data: what leaves the process is read byte by byte."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterator
+
+import pytest
+import sentry_sdk
+from django.core.handlers.wsgi import WSGIHandler
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
+from django.test.client import FakePayload, RequestFactory
+
+from accounts.services import api_key_create
+from core.sentry import init_sentry, mask_text
+from tests.celery_worker import running_worker
+from tests.deploy.fake_sentry import FakeSentry, fake_sentry
+from tests.factories import UserFactory
+
+INGEST_PORT = 8731
+LEAD = "+14155550123"
+WEBHOOK_SECRET = "whsec_rpzTeYDEVihD1WG+aolZRZjhgg0kwUEens3wv32OUuE="
+SESSION_COOKIE = "sessioncookievalue-0123456789"
+BODY_MARKER = "body-marker-that-must-stay-home"
+
+
+def _clear_request_context() -> None:
+    try:
+        from structlog.contextvars import clear_contextvars
+    except ImportError:  # pragma: no cover
+        return
+    clear_contextvars()
+
+
+@pytest.fixture
+def sentry() -> Iterator[FakeSentry]:
+    """Error reporting on, as SENTRY_DSN turns it on, towards a fake Sentry."""
+    with fake_sentry(INGEST_PORT) as ingest:
+        assert init_sentry(ingest.dsn, environment="test", shutdown_timeout=5)
+        try:
+            yield ingest
+        finally:
+            sentry_sdk.get_client().close()
+            sentry_sdk.get_global_scope().set_client(None)
+            _clear_request_context()
+
+
+def wsgi_post(path: str, query: str, body: bytes, **headers: str) -> tuple[int, dict[str, str]]:
+    """A request through Django's WSGI handler, as gunicorn makes it: Sentry reads the
+    request (URL, headers) at that layer, which the test client leaves out."""
+    environ = RequestFactory()._base_environ(
+        PATH_INFO=path,
+        REQUEST_METHOD="POST",
+        QUERY_STRING=query,
+        CONTENT_TYPE="application/json",
+        CONTENT_LENGTH=str(len(body)),
+        **{"wsgi.input": FakePayload(body)},
+        **headers,
+    )
+    answer: dict = {}
+
+    def start_response(status: str, response_headers: list, exc_info=None) -> None:
+        answer["status"] = int(status.split()[0])
+        answer["headers"] = dict(response_headers)
+
+    # As the test client does: the test's transaction must outlive the request.
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        response = WSGIHandler()(environ, start_response)
+        b"".join(response)
+        response.close()
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
+    return answer["status"], answer["headers"]
+
+
+@pytest.mark.urls("tests.deploy.failing_urls")
+def test_a_failing_request_is_reported_with_its_request_id_and_nothing_secret(sentry, db):
+    user = UserFactory(username="integration")
+    _, api_key = api_key_create(user=user, name="crm")
+    sent_request_id = str(uuid.uuid4())
+    body = json.dumps({"to": LEAD, "secret": WEBHOOK_SECRET, "note": BODY_MARKER}).encode()
+
+    status, headers = wsgi_post(
+        "/failing",
+        "number=%2B14155550123&page=2",
+        body,
+        HTTP_AUTHORIZATION=f"Bearer {api_key}",
+        HTTP_COOKIE=f"sessionid={SESSION_COOKIE}",
+        HTTP_X_REQUEST_ID=sent_request_id,
+    )
+    sentry_sdk.flush(timeout=5)
+    event = sentry.wait_for_event()
+
+    assert status == 500
+    assert event["tags"]["request_id"] == headers.get("X-Request-ID", sent_request_id)
+    assert event["environment"] == "test"
+    (error,) = event["exception"]["values"]
+    assert error["type"] == "RuntimeError"
+    assert error["value"] == "Could not text [phone number]"
+    assert event["user"] == {"id": str(user.pk)}
+    request = event["request"]
+    assert request["url"].endswith("/failing")
+    assert request["query_string"] == "number=[Filtered]&page=[Filtered]"
+    assert "data" not in request
+    assert "cookies" not in request
+    assert request["method"] == "POST"
+    assert request["headers"]["X-Request-Id"] == sent_request_id
+    assert request["headers"]["Authorization"] == "[Filtered]"
+    assert request["headers"]["Cookie"] == "[Filtered]"
+    assert all("vars" not in frame for frame in error["stacktrace"]["frames"])
+    sent = sentry.everything_sent()
+    secret_part = api_key.partition(".")[2]
+    for secret in (api_key, secret_part, WEBHOOK_SECRET, SESSION_COOKIE, BODY_MARKER, LEAD):
+        assert secret not in sent
+    assert "14155550123" not in sent
+    # The log line before the failure travels as a breadcrumb, masked like the rest.
+    assert "Texting [phone number] with secret whsec_[Filtered]" in sent
+
+
+def test_nothing_is_reported_without_a_dsn():
+    assert init_sentry("", environment="test") is False
+    assert not sentry_sdk.get_client().is_active()
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        ("Authorization: Bearer abcd1234.Zm9vYmFyYmF6cXV4", "Authorization: Bearer [Filtered]"),
+        (
+            "key AbCd1234.0123456789abcdefghijABCDEFGHIJkl refused",
+            "key AbCd1234.[Filtered] refused",
+        ),
+        (f"secret {WEBHOOK_SECRET} rotated", "secret whsec_[Filtered] rotated"),
+        ("+442071838750 and %2B14155550123", "[phone number] and [phone number]"),
+        # Ids, times and amounts stay readable.
+        ("order 01a220e1-6455 at 2026-11-28T08:40:00Z for 1.00", None),
+    ],
+)
+def test_secrets_and_numbers_are_masked_in_any_text(text, masked):
+    assert mask_text(text) == (masked or text)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_failing_task_on_a_worker_is_reported_without_its_arguments(sentry):
+    with running_worker(
+        env={
+            "DJANGO_SETTINGS_MODULE": "tests.deploy.sentry_worker_settings",
+            "SENTRY_DSN": sentry.dsn,
+        }
+    ) as worker:
+        # By name, so nothing checks the arguments before the worker calls ping(LEAD).
+        result = worker.send("core.tasks.ping", LEAD)
+        with pytest.raises(TypeError):
+            result.get(timeout=30)
+        event = sentry.wait_for_event(timeout=20)
+
+    (error,) = event["exception"]["values"]
+    assert error["type"] == "TypeError"
+    assert event["tags"]["celery_task_id"] == result.id
+    assert event["extra"]["celery-job"]["task_name"] == "core.tasks.ping"
+    assert LEAD not in sentry.everything_sent()
