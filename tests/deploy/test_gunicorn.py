@@ -5,11 +5,14 @@ from __future__ import annotations
 import http.client
 import json
 import os
+import re
 import secrets
+import selectors
 import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -40,6 +43,26 @@ def get(path: str) -> tuple[int, dict]:
         return response.status, json.loads(response.read())
     finally:
         connection.close()
+
+
+def read_so_far(server: subprocess.Popen) -> str:
+    """gunicorn's stderr up to now (kept on `server.log`), without waiting for its end."""
+    chosen = selectors.DefaultSelector()
+    chosen.register(server.stderr, selectors.EVENT_READ)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and "Booting worker" not in server.log:
+        if chosen.select(timeout=0.2):
+            server.log += os.read(server.stderr.fileno(), 65536).decode()
+    return server.log
+
+
+def came_true_within(condition: Callable[[], bool], timeout: float = 10.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.1)
+    return False
 
 
 def wait_until_answering(server: subprocess.Popen, tries: int = 150) -> None:
@@ -126,24 +149,34 @@ def test_gunicorn_serves_the_probes_under_production_settings_and_stops_on_sigte
         stderr=subprocess.PIPE,
         text=True,
     )
+    server.log = ""
     try:
         wait_until_answering(server)
         liveness = get("/healthz")
         readiness = get("/readyz")
         stale_files_left = (metrics_dir / "counter_99999.db").exists()
+        # A worker killed outright: its live gauges' file must go (child_exit), else
+        # /metrics would go on adding up a dead process's values.
+        worker_pid = int(re.search(r"Booting worker with pid: (\d+)", read_so_far(server))[1])
+        dead_gauge = metrics_dir / f"gauge_livesum_{worker_pid}.db"
+        dead_gauge.write_bytes(b"")
+        os.kill(worker_pid, signal.SIGKILL)
+        dead_gauge_removed = came_true_within(lambda: not dead_gauge.exists())
+        wait_until_answering(server)
         server.send_signal(signal.SIGTERM)
         code = server.wait(timeout=40)
     finally:
         if server.poll() is None:
             server.kill()
             server.wait()
-    log = server.stderr.read()
+    log = server.log + server.stderr.read()
 
     assert liveness == (200, {"status": "ok"})
     assert readiness[0] == 200, readiness
     assert readiness[1]["checks"] == {"database": "ok", "cache": "ok"}
     assert not stale_files_left
+    assert dead_gauge_removed
     assert code == 0, log
-    assert log.count("Booting worker") == 2
+    assert log.count("Booting worker") == 3  # two, and the killed one's replacement
     assert "Shutting down: Master" in log
     assert "Traceback" not in log

@@ -4,6 +4,8 @@ id and without secrets or personal data: what leaves the process is read byte by
 from __future__ import annotations
 
 import json
+import os
+import secrets
 import uuid
 from collections.abc import Iterator
 
@@ -19,6 +21,7 @@ from core.sentry import init_sentry, mask_text
 from tests.celery_worker import running_worker
 from tests.deploy.fake_sentry import FakeSentry, fake_sentry
 from tests.factories import UserFactory
+from tests.subprocesses import run_python
 
 INGEST_PORT = 8731
 LEAD = "+14155550123"
@@ -166,3 +169,33 @@ def test_a_failing_task_on_a_worker_is_reported_without_its_arguments(sentry):
     assert event["tags"]["celery_task_id"] == result.id
     assert event["extra"]["celery-job"]["task_name"] == "core.tasks.ping"
     assert LEAD not in sentry.everything_sent()
+
+
+@pytest.mark.parametrize(
+    ("settings_module", "dsn", "environment"),
+    [
+        ("config.settings.production", "http://public-key@127.0.0.1:8731/1", "production"),
+        ("config.settings.local", "http://public-key@127.0.0.1:8731/1", "development"),
+        ("config.settings.production", "", None),
+        ("config.settings.test", "http://public-key@127.0.0.1:8731/1", None),
+    ],
+)
+def test_the_settings_turn_reporting_on_with_a_dsn_and_name_their_environment(
+    tmp_path, settings_module, dsn, environment
+):
+    """Production and local settings report when SENTRY_DSN is set; tests never do."""
+    code = (
+        "import django, sentry_sdk; django.setup(); c = sentry_sdk.get_client(); "
+        "print(c.options['environment'] if c.is_active() else None)"
+    )
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "DJANGO_SETTINGS_MODULE": settings_module,
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        "SENTRY_DSN": dsn,
+    }
+
+    printed = run_python(code, env=env).strip().splitlines()[-1]
+
+    assert printed == str(environment)
