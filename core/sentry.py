@@ -160,7 +160,9 @@ def init_sentry(
         dsn=dsn,
         environment=environment,
         release=release or None,
-        traces_sample_rate=traces_sample_rate,
+        # 0 is "no tracing at all" (None to the SDK), not "trace, then drop every trace":
+        # the latter still builds a transaction and spans for every request and query.
+        traces_sample_rate=traces_sample_rate or None,
         integrations=[DjangoIntegration(), CeleryIntegration()],
         # send_default_pii is left unset, which the SDK reads as False: no user details,
         # client IP, cookies nor headers that carry credentials. (2.75 deprecates setting
