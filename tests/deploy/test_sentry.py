@@ -39,10 +39,20 @@ def _clear_request_context() -> None:
 
 
 @pytest.fixture
-def sentry() -> Iterator[FakeSentry]:
+def traces_sample_rate() -> float:
+    return 0.0
+
+
+@pytest.fixture
+def sentry(traces_sample_rate) -> Iterator[FakeSentry]:
     """Error reporting on, as SENTRY_DSN turns it on, towards a fake Sentry."""
     with fake_sentry(INGEST_PORT) as ingest:
-        assert init_sentry(ingest.dsn, environment="test", shutdown_timeout=5)
+        assert init_sentry(
+            ingest.dsn,
+            environment="test",
+            traces_sample_rate=traces_sample_rate,
+            shutdown_timeout=5,
+        )
         try:
             yield ingest
         finally:
@@ -51,12 +61,14 @@ def sentry() -> Iterator[FakeSentry]:
             _clear_request_context()
 
 
-def wsgi_post(path: str, query: str, body: bytes, **headers: str) -> tuple[int, dict[str, str]]:
+def wsgi_request(
+    method: str, path: str, query: str, body: bytes, **headers: str
+) -> tuple[int, dict[str, str]]:
     """A request through Django's WSGI handler, as gunicorn makes it: Sentry reads the
     request (URL, headers) at that layer, which the test client leaves out."""
     environ = RequestFactory()._base_environ(
         PATH_INFO=path,
-        REQUEST_METHOD="POST",
+        REQUEST_METHOD=method,
         QUERY_STRING=query,
         CONTENT_TYPE="application/json",
         CONTENT_LENGTH=str(len(body)),
@@ -89,7 +101,8 @@ def test_a_failing_request_is_reported_with_its_request_id_and_nothing_secret(se
     sent_request_id = str(uuid.uuid4())
     body = json.dumps({"to": LEAD, "secret": WEBHOOK_SECRET, "note": BODY_MARKER}).encode()
 
-    status, headers = wsgi_post(
+    status, headers = wsgi_request(
+        "POST",
         "/failing",
         "number=%2B14155550123&page=2",
         body,
@@ -126,6 +139,23 @@ def test_a_failing_request_is_reported_with_its_request_id_and_nothing_secret(se
     breadcrumbs = [crumb.get("message") for crumb in event["breadcrumbs"]["values"]]
     assert "Texting [phone number]" in breadcrumbs
     assert "Signed with whsec_[Filtered]" in breadcrumbs
+
+
+@pytest.mark.parametrize("traces_sample_rate", [1.0])
+def test_performance_traces_are_scrubbed_like_errors(sentry, db):
+    status, _ = wsgi_request(
+        "GET", "/healthz", "number=%2B14155550123", b"", HTTP_COOKIE=f"sessionid={SESSION_COOKIE}"
+    )
+    sentry_sdk.flush(timeout=5)
+
+    (trace,) = sentry.items("transaction")
+    assert status == 200
+    assert trace["transaction"] == "/healthz"
+    assert trace["request"]["query_string"] == "number=[Filtered]"
+    assert "cookies" not in trace["request"]
+    sent = sentry.everything_sent()
+    assert "14155550123" not in sent
+    assert SESSION_COOKIE not in sent
 
 
 def test_nothing_is_reported_without_a_dsn():
