@@ -26,6 +26,8 @@ if DEBUG:
     raise ImproperlyConfigured("DEBUG must be off in production: unset DEBUG or set it to 0.")
 SECRET_KEY = env_secret_key("SECRET_KEY")
 env_required("DATABASE_URL")
+# Without it every request, the probes' included, would be answered 400: refuse to start.
+env_required("ALLOWED_HOSTS")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", [])
 
 # Only a proxy that terminates TLS and overwrites the header may say a request was HTTPS;

@@ -123,6 +123,8 @@ def test_staff_sessions_end_after_a_working_day_idle_or_as_configured(production
         ({"SECRET_KEY": "django-insecure-" + "x1y2z3" * 10}, "SECRET_KEY"),
         ({"SECRET_KEY": "ab" * 40}, "SECRET_KEY"),
         ({"DATABASE_URL": None}, "DATABASE_URL"),
+        ({"ALLOWED_HOSTS": None}, "ALLOWED_HOSTS"),
+        ({"ALLOWED_HOSTS": ""}, "ALLOWED_HOSTS"),
     ],
 )
 def test_refuses_to_start(production_env, change, message):

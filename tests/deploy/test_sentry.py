@@ -225,6 +225,7 @@ def test_the_settings_turn_reporting_on_with_a_dsn_and_name_their_environment(
         "DJANGO_SETTINGS_MODULE": settings_module,
         "SECRET_KEY": secrets.token_urlsafe(50),
         "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        "ALLOWED_HOSTS": "inventory.example.com",
         "SENTRY_DSN": dsn,
     }
 
