@@ -163,10 +163,10 @@ def init_sentry(
         # 0 is "no tracing at all" (None to the SDK), not "trace, then drop every trace":
         # the latter still builds a transaction and spans for every request and query.
         traces_sample_rate=traces_sample_rate or None,
-        integrations=[DjangoIntegration(), CeleryIntegration()],
         # send_default_pii is left unset, which the SDK reads as False: no user details,
         # client IP, cookies nor headers that carry credentials. (2.75 deprecates setting
         # it; its successor, data_collection, would switch the EventScrubber below off.)
+        integrations=[DjangoIntegration(), CeleryIntegration()],
         # A request body holds leads' numbers and, on some routes, secrets.
         max_request_body_size="never",
         # Local variables hold decrypted keys, bodies and numbers under names no denylist
