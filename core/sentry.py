@@ -19,25 +19,11 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
-import sentry_sdk
-from sentry_sdk.integrations.celery import CeleryIntegration
-from sentry_sdk.integrations.django import DjangoIntegration
-from sentry_sdk.scrubber import DEFAULT_DENYLIST, EventScrubber
-
-try:  # structlog's context holds the request id (core/request_id.py on the logs side).
-    from structlog.contextvars import get_contextvars
-except ImportError:  # pragma: no cover - structlog is a dependency of the structured logs
-
-    def get_contextvars() -> dict[str, Any]:
-        return {}
-
-
 FILTERED = "[Filtered]"
 
 # Keys whose values are replaced wherever the scrubber meets them (headers, cookies, extra,
 # breadcrumbs' data, nested too): Sentry's own list plus the names our secrets go by.
-DENYLIST = [
-    *DEFAULT_DENYLIST,
+OUR_DENYLIST = [
     "api-key",
     "x-api-key",
     "key",
@@ -111,11 +97,21 @@ def _query_names_only(query_string: str) -> str:
     return urlencode([(name, FILTERED) for name in names], safe="[]")
 
 
+def _request_context() -> dict[str, Any]:
+    """What the structured logs bound for the request or task being served (its id, the
+    caller's user id), if structlog is there."""
+    try:
+        from structlog.contextvars import get_contextvars
+    except ImportError:  # pragma: no cover - structlog comes with the structured logs
+        return {}
+    return get_contextvars()
+
+
 def before_send(event: dict[str, Any], hint: dict[str, Any]) -> dict[str, Any]:
     """The last look at every event before it is sent (after Sentry's own scrubbing):
     the request id as a tag, the user as an id, no body, cookies or query values, and
     secrets and numbers masked in every text."""
-    context = get_contextvars()
+    context = _request_context()
     request_id = context.get("request_id")
     if request_id:
         event.setdefault("tags", {})["request_id"] = str(request_id)
@@ -156,6 +152,13 @@ def init_sentry(
     sentry_sdk.init unchanged (tests shorten the shutdown wait)."""
     if not dsn:
         return False
+    # Imported here: every process loads the settings, and without a DSN the SDK (a few
+    # tenths of a second to import) is not needed.
+    import sentry_sdk
+    from sentry_sdk.integrations.celery import CeleryIntegration
+    from sentry_sdk.integrations.django import DjangoIntegration
+    from sentry_sdk.scrubber import DEFAULT_DENYLIST, EventScrubber
+
     sentry_sdk.init(
         dsn=dsn,
         environment=environment,
@@ -172,7 +175,7 @@ def init_sentry(
         # Local variables hold decrypted keys, bodies and numbers under names no denylist
         # can foresee; the traceback and the request id's log lines suffice.
         include_local_variables=False,
-        event_scrubber=EventScrubber(denylist=DENYLIST, recursive=True),
+        event_scrubber=EventScrubber(denylist=[*DEFAULT_DENYLIST, *OUR_DENYLIST], recursive=True),
         before_send=before_send,
         # Performance traces (SENTRY_TRACES_SAMPLE_RATE) carry the request too.
         before_send_transaction=before_send,
