@@ -22,6 +22,8 @@ from django.db import DatabaseError
 from redis.exceptions import RedisError
 from rest_framework.throttling import SimpleRateThrottle
 
+from core.metrics import RATE_LIMIT_REFUSALS
+
 logger = logging.getLogger(__name__)
 
 # What a failing cache raises: redis-py's errors (connection refused, timeouts, OOM,
@@ -97,7 +99,10 @@ class CallerRateThrottle(SimpleRateThrottle):
         except CACHE_ERRORS as error:
             CACHE_FAILURES.record(error)
             return True
-        return count <= limit
+        if count > limit:
+            RATE_LIMIT_REFUSALS.inc()
+            return False
+        return True
 
     def wait(self) -> float:
         return self._wait
