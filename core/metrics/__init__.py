@@ -53,6 +53,11 @@ RATE_LIMIT_REFUSALS = Counter(
     "inventory_rate_limit_refusals",
     "API requests refused with 429 by the per-caller rate limit.",
 )
+RATE_LIMIT_CACHE_FAILURES = Counter(
+    "inventory_rate_limit_cache_failures",
+    "API requests let through unthrottled because the rate limit's cache failed (Redis "
+    "down or hanging).",
+)
 IDEMPOTENT_REPLAYS = Counter(
     "inventory_idempotent_replays",
     "Writes answered with the stored response of an earlier request with the same Idempotency-Key.",

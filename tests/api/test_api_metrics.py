@@ -45,3 +45,15 @@ def test_a_replayed_write_is_counted_and_the_first_is_not(staff_client, business
     )
     assert again["Idempotent-Replayed"] == "true"
     assert value(REPLAYS) == before + 1
+
+
+def test_requests_let_through_because_the_cache_is_down_are_counted(
+    settings, staff_client, dead_cache
+):
+    settings.API_RATE_LIMIT = "1/min"
+    before = value("inventory_rate_limit_cache_failures_total")
+
+    statuses = [staff_client.get("/phone-numbers").status_code for _ in range(2)]
+
+    assert statuses == [HTTPStatus.OK] * 2
+    assert value("inventory_rate_limit_cache_failures_total") == before + 2
