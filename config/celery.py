@@ -18,6 +18,9 @@ app = Celery("config")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
+# Task metrics in every process that runs tasks; a worker's metrics port (CELERY_METRICS_PORT).
+import core.metrics.celery  # noqa: E402, F401
+
 
 @app.on_after_configure.connect
 def _create_data_folders(sender: Celery, **kwargs: object) -> None:

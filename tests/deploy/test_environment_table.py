@@ -41,15 +41,9 @@ REQUIRED_READERS = {"env_required", "env_secret_key"}
 # Required too, though nothing can refuse it: without DJANGO_SETTINGS_MODULE the Celery
 # worker, beat and manage.py run on the development settings (their default).
 REQUIRED_BY_DECISION = {"DJANGO_SETTINGS_MODULE"}
-# Rows for what the branches of issue 17 that are merged with this one read (structured
-# logs, metrics): documented already, read by code that is not here yet.
-PENDING_FROM_OTHER_BRANCHES = {
-    "LOG_FORMAT",
-    "METRICS_ALLOWED_NETWORKS",
-    "METRICS_TOKEN",
-    "CELERY_METRICS_PORT",
-    "CELERY_METRICS_ADDR",
-}
+# Rows for what a branch of issue 17 still to be merged with this one reads (structured
+# logs): documented already, read by code that is not here yet.
+PENDING_FROM_OTHER_BRANCHES = {"LOG_FORMAT"}
 
 
 @dataclass
