@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.metrics import samples
 from tests.subprocesses import PROJECT_ROOT
 
 PORT = 8732
@@ -34,15 +35,32 @@ def minimal_production_env(tmp_path: Path) -> dict[str, str]:
     }
 
 
-def get(path: str) -> tuple[int, dict]:
+def get_text(path: str) -> tuple[int, str]:
     connection = http.client.HTTPConnection("127.0.0.1", PORT, timeout=5)
     try:
         # The probe names the site: ALLOWED_HOSTS refuses the instance's bare address.
         connection.request("GET", path, headers={"Host": HOST})
         response = connection.getresponse()
-        return response.status, json.loads(response.read())
+        return response.status, response.read().decode()
     finally:
         connection.close()
+
+
+def get(path: str) -> tuple[int, dict]:
+    status, body = get_text(path)
+    return status, json.loads(body)
+
+
+def healthz_requests_counted() -> float:
+    """What /metrics says all the workers together answered on /healthz."""
+    status, exposition = get_text("/metrics")
+    assert status == 200, exposition
+    return sum(
+        value
+        for (name, labels), value in samples(exposition).items()
+        if name == "inventory_http_request_duration_seconds_count"
+        and "healthz" in dict(labels).get("route", "")
+    )
 
 
 def read_so_far(server: subprocess.Popen) -> str:
@@ -155,6 +173,9 @@ def test_gunicorn_serves_the_probes_under_production_settings_and_stops_on_sigte
         liveness = get("/healthz")
         readiness = get("/readyz")
         stale_files_left = (metrics_dir / "counter_99999.db").exists()
+        for _ in range(6):
+            get("/healthz")
+        counted_before = healthz_requests_counted()
         # A worker killed outright: its live gauges' file must go (child_exit), else
         # /metrics would go on adding up a dead process's values.
         worker_pid = int(re.search(r"Booting worker with pid: (\d+)", read_so_far(server))[1])
@@ -163,6 +184,8 @@ def test_gunicorn_serves_the_probes_under_production_settings_and_stops_on_sigte
         os.kill(worker_pid, signal.SIGKILL)
         dead_gauge_removed = came_true_within(lambda: not dead_gauge.exists())
         wait_until_answering(server)
+        # The dead worker's requests still count: only its live gauges went.
+        counted_after = healthz_requests_counted()
         server.send_signal(signal.SIGTERM)
         code = server.wait(timeout=40)
     finally:
@@ -175,6 +198,9 @@ def test_gunicorn_serves_the_probes_under_production_settings_and_stops_on_sigte
     assert readiness[0] == 200, readiness
     assert readiness[1]["checks"] == {"database": "ok", "cache": "ok"}
     assert not stale_files_left
+    # Both workers' requests, summed from their files (the test's own 7 at least).
+    assert counted_before >= 7
+    assert counted_after >= counted_before
     assert dead_gauge_removed
     assert code == 0, log
     assert log.count("Booting worker") == 3  # two, and the killed one's replacement
