@@ -57,6 +57,15 @@ OUR_DENYLIST = [
     "dsn",
 ]
 
+# The structured logs' one line per request and per task (django-structlog) is at ERROR
+# for a 5xx or a failed task: as an event it would repeat the exception's own event, with
+# the client's address in its text. Neither an event nor a breadcrumb, then.
+REQUEST_AND_TASK_LINE_LOGGERS = (
+    "django_structlog.middlewares.request",
+    "django_structlog.celery.receivers",
+    "django_structlog.tasks.receivers",
+)
+
 # Secrets and personal data that may sit inside any text: an exception's message, a log
 # line, a URL. Each is masked where it occurs; the request id finds the full story in our
 # own logs.
@@ -157,7 +166,11 @@ def init_sentry(
     import sentry_sdk
     from sentry_sdk.integrations.celery import CeleryIntegration
     from sentry_sdk.integrations.django import DjangoIntegration
+    from sentry_sdk.integrations.logging import ignore_logger
     from sentry_sdk.scrubber import DEFAULT_DENYLIST, EventScrubber
+
+    for logger_name in REQUEST_AND_TASK_LINE_LOGGERS:
+        ignore_logger(logger_name)
 
     sentry_sdk.init(
         dsn=dsn,

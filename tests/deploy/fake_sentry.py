@@ -45,13 +45,14 @@ class FakeSentry:
         return found
 
     def wait_for_event(self, timeout: float = 10.0) -> dict:
+        """The first event that reports an exception (log lines at ERROR are events too)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            events = self.items("event")
+            events = [event for event in self.items("event") if "exception" in event]
             if events:
-                return events[-1]
+                return events[0]
             time.sleep(0.05)
-        raise AssertionError(f"no event reached the fake Sentry within {timeout:g} s")
+        raise AssertionError(f"no exception reached the fake Sentry within {timeout:g} s")
 
     def everything_sent(self) -> str:
         with self._lock:
