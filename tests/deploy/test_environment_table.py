@@ -156,6 +156,7 @@ def table_rows() -> dict[str, Row]:
             continue
         if set(cells[0]) <= {"-", ":"}:
             continue
+        assert len(cells) == 4, f"four cells (a | inside one?): {line}"
         match = re.fullmatch(r"`([A-Z][A-Z0-9_]*)`", cells[0])
         assert match, f"one variable per row, in backticks: {cells[0]!r}"
         assert cells[2] in ("yes", "no"), f"{cells[0]}: required is yes or no, not {cells[2]!r}"
