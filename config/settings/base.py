@@ -7,6 +7,8 @@ from pathlib import Path
 import dj_database_url
 from csp.constants import NONE, SELF
 
+from config import logs
+
 from .environment import env_bool, env_int, env_list
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -42,6 +44,8 @@ INSTALLED_APPS = [
     "csp",
     # Task results and failures in the database and the admin (CELERY_RESULT_BACKEND).
     "django_celery_results",
+    # One log line per request and per task, with the request id (config/logs.py).
+    "django_structlog",
     "core",
     "accounts",
     "businesses",
@@ -53,6 +57,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: every response, a redirect or an error page included, carries X-Request-ID,
+    # and the request line (django-structlog's) covers all the middleware below.
+    "core.request_id.RequestIdMiddleware",
+    "django_structlog.middlewares.RequestMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Before anything that queries (sessions, authentication): bounds all of a request's SQL.
     "core.db.timeouts.StatementTimeoutMiddleware",
@@ -483,17 +491,21 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- Logging -----------------------------------------------------------------
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {
-        # The twilio library logs every request it makes at INFO, leads' numbers included.
-        "twilio.http_client": {"level": "WARNING"},
-        # httpx logs every request at INFO: each outbound webhook, its URL included (a
-        # receiver's token may be in it), and a fifth of a delivery's CPU time.
-        "httpx": {"level": "WARNING"},
-    },
-}
+# Every line, ours and every library's, through structlog (config/logs.py): LOG_FORMAT
+# json (one object a line, production's default) or console (readable, local's default);
+# LOG_LEVEL: the lowest level written. Requests and tasks each write one line
+# (core/request_logs.py, django-structlog) carrying the request id.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "json").strip().lower()
+LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO").strip().upper()
+LOGGING = logs.logging_config(log_format=LOG_FORMAT, level=LOG_LEVEL)
+logs.configure_structlog()
+# X-Request-ID from a client or proxy is kept when it is sane (core/request_id.py
+# replaces any other with a new one before django-structlog reads it).
+DJANGO_STRUCTLOG_TRUST_UPSTREAM_REQUEST_ID = True
+# The client address is bound by core/request_logs.py with core.client_ip (which honours
+# NUM_PROXIES); django-structlog's own reading trusts any X-Forwarded-For.
+DJANGO_STRUCTLOG_IP_LOGGING_ENABLED = False
+# The request id travels in the headers of the tasks a request sends; the worker binds it.
+DJANGO_STRUCTLOG_CELERY_ENABLED = True
+# Celery's worker leaves the root logger alone (config/celery.py configures it from LOGGING).
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False

@@ -2,6 +2,8 @@
 
 import os
 
+from config import logs
+
 from .base import *  # noqa: F403
 from .environment import LOCAL_SECRET_KEY, SIMULATED_PROVIDER_DEVELOPMENT_KEY
 
@@ -15,3 +17,7 @@ SIMULATED_PROVIDER_SIGNING_KEY = os.environ.get(
 
 # A developer's receivers run on this machine (http://127.0.0.1:...).
 WEBHOOK_ALLOW_LOCAL_TARGETS = True
+
+# Readable lines in a developer's terminal (`dev.py run`); LOG_FORMAT=json shows production's.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "console").strip().lower()
+LOGGING = logs.logging_config(log_format=LOG_FORMAT, level=LOG_LEVEL)  # noqa: F405
