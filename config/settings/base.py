@@ -1,5 +1,6 @@
 """Settings shared by every environment; values that differ come from the environment."""
 
+import logging
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -502,6 +503,10 @@ logs.configure_structlog()
 # X-Request-ID from a client or proxy is kept when it is sane (core/request_id.py
 # replaces any other with a new one before django-structlog reads it).
 DJANGO_STRUCTLOG_TRUST_UPSTREAM_REQUEST_ID = True
+# One line per request and per task at INFO (request_finished, task_succeeded); their
+# start (and a task's sending) only at DEBUG.
+DJANGO_STRUCTLOG_STATUS_START_LOG_LEVEL = logging.DEBUG
+DJANGO_STRUCTLOG_CELERY_TASK_START_LOG_LEVEL = logging.DEBUG
 # The client address is bound by core/request_logs.py with core.client_ip (which honours
 # NUM_PROXIES); django-structlog's own reading trusts any X-Forwarded-For.
 DJANGO_STRUCTLOG_IP_LOGGING_ENABLED = False
