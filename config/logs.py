@@ -31,14 +31,14 @@ SENSITIVE_KEY = re.compile(
 )
 
 # Secret shapes inside any string (a message, an exception's text, an SQL parameter):
+# - any bearer credential in an Authorization-like text (first: it may be an API key);
 # - our API keys (djangorestframework-api-key: an 8-character prefix, a dot, a 32-character
 #   secret, both alphanumeric): the prefix is kept, it names the key and is no secret;
-# - outbound webhook secrets (webhooks/secrets.py: whsec_ + base64);
-# - any bearer credential in an Authorization-like text.
+# - outbound webhook secrets (webhooks/secrets.py: whsec_ + base64).
 SECRET_SHAPES: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}", re.IGNORECASE), rf"\1 {REDACTED}"),
     (re.compile(r"\b([A-Za-z0-9]{8})\.[A-Za-z0-9]{32}\b"), rf"\1.{REDACTED}"),
     (re.compile(r"whsec_[A-Za-z0-9+/=_-]{8,}"), f"whsec_{REDACTED}"),
-    (re.compile(r"\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}", re.IGNORECASE), rf"\1 {REDACTED}"),
 )
 
 

@@ -13,9 +13,11 @@ from __future__ import annotations
 import time
 from typing import Any
 
+import structlog
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 from django_structlog import signals
+from django_structlog.celery import signals as task_signals
 
 from core.client_ip import client_ip
 
@@ -68,3 +70,9 @@ def _business_id(user: Any) -> str | None:
         return None
     business_id = getattr(user, "api_key_business_id", None)
     return str(business_id) if business_id is not None else None
+
+
+@receiver(task_signals.bind_extra_task_metadata)
+def _task_started(task: Any, **kwargs: Any) -> None:
+    """A task's lines (task_succeeded, task_failed, and what it logs) name the task."""
+    structlog.contextvars.bind_contextvars(task=task.name)

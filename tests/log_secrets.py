@@ -99,7 +99,11 @@ def scan_files(paths: Iterable[Path], known: dict[str, str]) -> list[Finding]:
     findings: list[Finding] = []
     for path in paths:
         with path.open(encoding="utf-8", errors="replace") as lines:
-            source = str(path.relative_to(PROJECT_ROOT)) if path.is_absolute() else str(path)
+            source = (
+                str(path.relative_to(PROJECT_ROOT))
+                if path.is_relative_to(PROJECT_ROOT)
+                else str(path)
+            )
             findings.extend(scan_lines(lines, source, known))
     return findings
 
