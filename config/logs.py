@@ -142,6 +142,11 @@ def logging_config(*, log_format: str, level: str) -> dict[str, Any]:
             # (tracebacks of 500s) still come through.
             "django.request": {"level": "ERROR"},
             "django.server": {"level": "ERROR"},
+            # A task's one line is django-structlog's (task_succeeded, task_failed with its
+            # traceback, task_retrying): Celery's "received" and "succeeded in …: <return
+            # value>" would say it again, the return value (data) included.
+            "celery.worker.strategy": {"level": "WARNING"},
+            "celery.app.trace": {"level": "CRITICAL"},
         },
     }
 
