@@ -8,6 +8,7 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         from core import (
+            checks,  # noqa: F401  (the deployment's checks)
             openapi,  # noqa: F401  (registers the Bearer scheme with drf-spectacular)
             request_logs,  # noqa: F401  (the request line's fields)
         )

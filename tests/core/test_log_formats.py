@@ -26,19 +26,24 @@ EMIT = (
 )
 
 
-def run(settings_module: str, tmp_path, **extra: str) -> subprocess.CompletedProcess:
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in ("LOG_FORMAT", "LOG_LEVEL", "DEBUG", "SECRET_KEY", "DATABASE_URL")
+ENV_OF_THE_DEPLOYMENT = ("LOG_FORMAT", "LOG_LEVEL", "DEBUG", "SECRET_KEY", "DATABASE_URL")
+
+
+def production_env(tmp_path) -> dict[str, str]:
+    return {
+        "DJANGO_SETTINGS_MODULE": "config.settings.production",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        "ALLOWED_HOSTS": "inventory.example.com",
     }
-    env.update(DJANGO_SETTINGS_MODULE=settings_module, **extra)
+
+
+def run(settings_module: str, tmp_path, **extra: str) -> subprocess.CompletedProcess:
+    env = {key: value for key, value in os.environ.items() if key not in ENV_OF_THE_DEPLOYMENT}
+    env.update(DJANGO_SETTINGS_MODULE=settings_module)
     if settings_module.endswith("production"):
-        env.update(
-            SECRET_KEY=secrets.token_urlsafe(50),
-            DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
-            ALLOWED_HOSTS="inventory.example.com",
-        )
+        env.update(production_env(tmp_path))
+    env.update(extra)
     return subprocess.run(
         [sys.executable, "-c", EMIT],
         cwd=PROJECT_ROOT,
@@ -63,10 +68,30 @@ def test_production_writes_one_json_object_a_line(tmp_path):
     assert API_KEY not in done.stderr
 
 
-def test_production_may_ask_for_the_readable_format(tmp_path):
+def test_production_may_ask_for_the_readable_format_and_the_deploy_check_warns(tmp_path):
     done = run("config.settings.production", tmp_path, LOG_FORMAT="console")
 
     assert "FORMAT console" in done.stdout
+    warned = check_deploy(tmp_path, LOG_FORMAT="console")
+    assert "logs.W001" in warned and "production logs should be JSON" in warned
+
+
+def test_the_deploy_check_passes_with_production_s_json(tmp_path):
+    assert "logs.W001" not in check_deploy(tmp_path)
+
+
+def check_deploy(tmp_path, **extra: str) -> str:
+    env = {key: value for key, value in os.environ.items() if key not in ENV_OF_THE_DEPLOYMENT}
+    env.update(production_env(tmp_path), **extra)
+    done = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy"],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    return done.stdout + done.stderr
 
 
 def test_development_writes_readable_lines_without_colours_off_a_terminal(tmp_path):
