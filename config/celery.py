@@ -34,6 +34,10 @@ def _logging_from_settings(**kwargs: object) -> None:
     dictConfig(settings.LOGGING)
 
 
+# Task metrics in every process that runs tasks; a worker's metrics port (CELERY_METRICS_PORT).
+import core.metrics.celery  # noqa: E402, F401
+
+
 @app.on_after_configure.connect
 def _create_data_folders(sender: Celery, **kwargs: object) -> None:
     """The filesystem broker's folders and beat's schedule file's folder must exist

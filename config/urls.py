@@ -3,6 +3,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerSplitView
 
 from core import views as core_views
+from core.metrics import views as metrics_views
 from core.urls import with_and_without_slash
 from webhooks.api.asyncapi_view import event_catalog_page
 
@@ -15,6 +16,8 @@ urlpatterns = [
     path("webhooks/", include("providers.webhooks.urls")),
     *with_and_without_slash("healthz", core_views.healthz, name="healthz"),
     *with_and_without_slash("readyz", core_views.readyz, name="readyz"),
+    # Prometheus' scrapes: allowed networks or a token only (core/metrics/views.py).
+    *with_and_without_slash("metrics", metrics_views.metrics, name="metrics"),
     path("problems/<slug:slug>", core_views.problem_type_page, name="problem-type"),
     path("favicon.ico", core_views.favicon, name="favicon"),
     path("openapi.json", SpectacularJSONAPIView.as_view(), name="openapi"),

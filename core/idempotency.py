@@ -21,6 +21,7 @@ from django.http import HttpResponse
 from django.utils import timezone
 
 from core.errors import Conflict, DomainError
+from core.metrics import IDEMPOTENT_REPLAYS
 from core.models import IdempotencyRecord
 
 HEADER = "Idempotency-Key"
@@ -102,6 +103,7 @@ def idempotency_begin(
             raise IdempotencyKeyReused(KEY_REUSED.format(first=existing.headers.get("request")))
         if existing.status is None:
             raise IdempotencyKeyInUse(KEY_IN_USE)
+        IDEMPOTENT_REPLAYS.inc()
         return replay(existing)
     raise IdempotencyKeyInUse(KEY_IN_USE)
 

@@ -22,6 +22,8 @@ from django.db import DatabaseError
 from redis.exceptions import RedisError
 from rest_framework.throttling import SimpleRateThrottle
 
+from core.metrics import RATE_LIMIT_CACHE_FAILURES, RATE_LIMIT_REFUSALS
+
 logger = logging.getLogger(__name__)
 
 # What a failing cache raises: redis-py's errors (connection refused, timeouts, OOM,
@@ -33,8 +35,9 @@ CACHE_ERRORS: tuple[type[Exception], ...] = (RedisError, DatabaseError, OSError)
 class CacheFailures:
     """Requests this process let through because the cache failed; warns at most every N s.
 
-    A plain in-process counter (no metrics library yet): tests read `count`, and
-    /readyz shows it. Thread-safe, as web processes may run threads.
+    An in-process count that /readyz shows (tests read `count`), and the same in
+    Prometheus (inventory_rate_limit_cache_failures_total, summed over processes).
+    Thread-safe, as web processes may run threads.
     """
 
     def __init__(self, warn_every: float) -> None:
@@ -45,6 +48,7 @@ class CacheFailures:
         self._quiet = 0  # failures since the last warning, not logged on their own
 
     def record(self, error: Exception) -> None:
+        RATE_LIMIT_CACHE_FAILURES.inc()
         with self._lock:
             self.count += 1
             now = time.monotonic()
@@ -97,7 +101,10 @@ class CallerRateThrottle(SimpleRateThrottle):
         except CACHE_ERRORS as error:
             CACHE_FAILURES.record(error)
             return True
-        return count <= limit
+        if count > limit:
+            RATE_LIMIT_REFUSALS.inc()
+            return False
+        return True
 
     def wait(self) -> float:
         return self._wait

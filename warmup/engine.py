@@ -30,6 +30,7 @@ from django.db.models import Case, F, Max, Q, Value, When
 from django.utils import timezone
 
 from core.db.sql_rows import values_in
+from core.metrics import WARMUP_NUMBERS, WARMUP_RUN_SECONDS, WARMUP_RUNS
 from phonenumbers_app.models import PhoneNumber
 from phonenumbers_app.vocabularies import InventoryState
 from warmup import clock
@@ -128,6 +129,8 @@ def evaluate_chunk(
     counts = Counter(d.action for d in decisions if d.action)
     counts["evaluated"] = len(states)
     counts["changed"] = len(decisions)
+    for action, count in counts.items():
+        WARMUP_NUMBERS.labels(action).inc(count)
     return counts
 
 
@@ -320,15 +323,32 @@ def record_chunk(run_id: uuid.UUID, counts: Counter, *, last: bool | None = None
         chunks_done=F("chunks_done") + 1,
         **{name: F(name) + counts.get(name, 0) for name in fields},
     )
-    EngineRun.objects.filter(
-        pk=run_id, status=EngineRun.Status.RUNNING, chunks_done__gte=F("chunks_total")
-    ).exclude(chunks_total=0).update(status=EngineRun.Status.SUCCEEDED, finished_at=timezone.now())
+    finished_at = timezone.now()
+    finished = (
+        EngineRun.objects.filter(
+            pk=run_id, status=EngineRun.Status.RUNNING, chunks_done__gte=F("chunks_total")
+        )
+        .exclude(chunks_total=0)
+        .update(status=EngineRun.Status.SUCCEEDED, finished_at=finished_at)
+    )
+    if finished:  # this chunk was the run's last: once per run, whichever worker ends it
+        WARMUP_RUNS.labels("succeeded").inc()
+        started_at = EngineRun.objects.filter(pk=run_id).values_list("started_at", flat=True)
+        for started in started_at:
+            WARMUP_RUN_SECONDS.observe(max((finished_at - started).total_seconds(), 0.0))
 
 
 def fail_run(run_id: uuid.UUID, error: str) -> None:
-    EngineRun.objects.filter(pk=run_id).update(
-        status=EngineRun.Status.FAILED, finished_at=timezone.now(), error=error[:5000]
-    )
+    values = {
+        "status": EngineRun.Status.FAILED,
+        "finished_at": timezone.now(),
+        "error": error[:5000],
+    }
+    # Counted once per run: a second failing chunk only writes its error over the first's.
+    if EngineRun.objects.filter(pk=run_id).exclude(status=EngineRun.Status.FAILED).update(**values):
+        WARMUP_RUNS.labels("failed").inc()
+    else:
+        EngineRun.objects.filter(pk=run_id).update(**values)
 
 
 def previous_pass_started() -> datetime | None:

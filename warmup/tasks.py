@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from celery import Task, shared_task
 from django.utils import timezone
 
+from core.metrics import WARMUP_RUNS
 from core.tasks import RETRY_ON_DATABASE_ERRORS
 from warmup import engine
 from warmup.models import EngineRun
@@ -31,9 +32,11 @@ class ChunkTask(Task):
 def tick() -> str:
     """Start a pass: one evaluate_chunk task per chunk of numbers."""
     now = timezone.now()
-    EngineRun.objects.filter(
+    lost = EngineRun.objects.filter(
         status=EngineRun.Status.RUNNING, started_at__lt=now - STALE_RUN
     ).update(status=EngineRun.Status.FAILED, finished_at=now, error="Lost: never finished.")
+    if lost:
+        WARMUP_RUNS.labels("failed").inc(lost)
     if EngineRun.objects.filter(status=EngineRun.Status.RUNNING).exists():
         return "skipped: the previous pass is still running"
     since = engine.previous_pass_started()

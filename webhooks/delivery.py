@@ -35,6 +35,7 @@ from django.db import connections, router, transaction
 from django.utils import timezone
 
 from core.db.sql_rows import SqlRows
+from core.metrics import WEBHOOK_ATTEMPT_SECONDS, WEBHOOK_ATTEMPTS, WEBHOOK_GIVEN_UP
 from webhooks import targets
 from webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from webhooks.secrets import SecretUnreadable, secret_decrypt, signature_header
@@ -323,6 +324,20 @@ def record(outcomes: Sequence[Outcome], run: Run) -> None:
                 endpoint_id, streaks[endpoint_id], by_endpoint[endpoint_id], now
             ):
                 run.disabled_endpoints.append(endpoint_id)
+    _count(outcomes)
+
+
+def _count(outcomes: Sequence[Outcome]) -> None:
+    """The recorded attempts in the metrics (parked and deferred ones were not attempts)."""
+    for outcome in outcomes:
+        if outcome.parked or outcome.deferred:
+            continue
+        result = "success" if outcome.succeeded else "failure"
+        WEBHOOK_ATTEMPTS.labels(result).inc()
+        if outcome.latency_ms is not None:
+            WEBHOOK_ATTEMPT_SECONDS.labels(result).observe(outcome.latency_ms / 1000)
+        if outcome.delivery.state == WebhookDelivery.State.FAILED:
+            WEBHOOK_GIVEN_UP.inc()
 
 
 def deliveries_update(deliveries: Sequence[WebhookDelivery]) -> None:

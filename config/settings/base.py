@@ -1,5 +1,6 @@
 """Settings shared by every environment; values that differ come from the environment."""
 
+import ipaddress
 import logging
 import os
 from datetime import timedelta
@@ -7,6 +8,7 @@ from pathlib import Path
 
 import dj_database_url
 from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 
 from config import logs
 
@@ -58,9 +60,11 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # First: every response, a redirect or an error page included, carries X-Request-ID,
-    # and the request line (django-structlog's) covers all the middleware below.
+    # First: every response, a redirect or an error page included, carries X-Request-ID.
     "core.request_id.RequestIdMiddleware",
+    # Next: its latency covers every other middleware, its query count all their queries.
+    "core.metrics.middleware.RequestMetricsMiddleware",
+    # The request's log line (django-structlog's) covers all the middleware below.
     "django_structlog.middlewares.RequestMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Before anything that queries (sessions, authentication): bounds all of a request's SQL.
@@ -373,6 +377,25 @@ AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
 # Staff sessions end after a working day without a request (each request extends it).
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 60 * 60)
 SESSION_SAVE_EVERY_REQUEST = True
+
+# --- Metrics (Prometheus: core/metrics/) ---------------------------------------------
+# /metrics answers clients whose address is in these networks (comma-separated CIDRs;
+# behind proxies, the address NUM_PROXIES hops into X-Forwarded-For), or that send
+# `Authorization: Bearer <METRICS_TOKEN>`; anyone else gets a 404.
+METRICS_ALLOWED_NETWORKS = env_list("METRICS_ALLOWED_NETWORKS", ["127.0.0.1/32", "::1/128"])
+for _network in METRICS_ALLOWED_NETWORKS:
+    try:
+        ipaddress.ip_network(_network, strict=False)
+    except ValueError as _error:
+        raise ImproperlyConfigured(f"METRICS_ALLOWED_NETWORKS: {_error}") from None
+# Empty: no token opens /metrics (only the networks above).
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+# A Celery worker serves its own metrics on this port (unset: none) and address. A
+# prefork worker also needs PROMETHEUS_MULTIPROC_DIR, a directory of its own emptied
+# before it starts (core/metrics/celery.py). Web processes under several gunicorn
+# workers need one too (gunicorn.conf.py).
+CELERY_METRICS_PORT = env_int("CELERY_METRICS_PORT", 0)
+CELERY_METRICS_ADDR = os.environ.get("CELERY_METRICS_ADDR", "127.0.0.1")
 
 # --- Content-Security-Policy (django-csp) --------------------------------------
 # Every page loads script, style, images and fonts from this server only, with nothing

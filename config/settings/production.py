@@ -28,9 +28,10 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", [])
 # without one configured, a client could send X-Forwarded-Proto: https itself.
 SECURE_PROXY_SSL_HEADER = env_proxy_ssl_header("SECURE_PROXY_SSL_HEADER")
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
-# Load balancers and orchestrators probe each instance over plain HTTP; a redirect
-# to HTTPS would fail the probe. Patterns match the path without its leading slash.
-SECURE_REDIRECT_EXEMPT = [r"^healthz/?$", r"^readyz/?$"]
+# Load balancers and orchestrators probe each instance over plain HTTP, and Prometheus
+# scrapes each one so; a redirect to HTTPS would fail the probe or the scrape. Patterns
+# match the path without its leading slash.
+SECURE_REDIRECT_EXEMPT = [r"^healthz/?$", r"^readyz/?$", r"^metrics/?$"]
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 SECURE_CONTENT_TYPE_NOSNIFF = True

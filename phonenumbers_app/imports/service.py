@@ -36,6 +36,7 @@ from django.utils import timezone
 
 from businesses.models import Business
 from core.ids import new_id
+from core.metrics import IMPORT_ROWS
 from phonenumbers_app.errors import InvalidTransition
 from phonenumbers_app.event_changes import in_a_sentence
 from phonenumbers_app.imports.validate import RowError, Validator, ValidRow
@@ -227,6 +228,11 @@ class Importer:
                 batch.skipped += len(new_rows) - batch.created
         with self.lock:  # counted once committed
             self.totals.add(batch)
+        for result in ("created", "updated", "unchanged", "skipped"):
+            if count := getattr(batch, result):
+                IMPORT_ROWS.labels(result).inc(count)
+        if errors:
+            IMPORT_ROWS.labels("refused").inc(len(errors))
         return errors
 
     def _dry_run(self, rows: list[ValidRow]) -> list[RowError]:

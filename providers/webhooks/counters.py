@@ -11,6 +11,7 @@ import logging
 
 from django.core.cache import cache
 
+from core.metrics import PROVIDER_WEBHOOKS
 from providers.webhooks.verification import REASONS
 
 logger = logging.getLogger(__name__)
@@ -20,7 +21,9 @@ TIMEOUT = 365 * 24 * 60 * 60
 
 
 def refusal_count(provider: str, reason: str) -> None:
-    """Add one refused webhook of `provider` for `reason`."""
+    """Add one refused webhook of `provider` for `reason` (and to the Prometheus counter,
+    which needs no cache)."""
+    PROVIDER_WEBHOOKS.labels(provider, "refused_signature").inc()
     key = KEY.format(provider=provider, reason=reason)
     try:
         try:

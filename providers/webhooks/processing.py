@@ -22,6 +22,7 @@ from datetime import timedelta
 from django.db import InterfaceError, OperationalError, connection, transaction
 from django.utils import timezone
 
+from core.metrics import PROVIDER_WEBHOOK_LAG_SECONDS
 from providers.models import ProviderEvent
 from providers.webhooks import messages, telnyx_events, twilio_events
 from providers.webhooks.outcome import Handled
@@ -98,6 +99,9 @@ def events_process(event_ids) -> list[ProviderEvent]:
             _settle_outcomes(deferred.requests)
         if events:
             ProviderEvent.objects.bulk_update(events, SAVED_FIELDS)
+    for event in events:  # committed: each one's time from arrival to processed
+        lag = (event.processed_at - event.received_at).total_seconds()
+        PROVIDER_WEBHOOK_LAG_SECONDS.labels(event.provider).observe(max(lag, 0.0))
     return events
 
 

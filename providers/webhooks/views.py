@@ -21,6 +21,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from core.client_ip import client_ip
+from core.metrics import PROVIDER_WEBHOOKS
 from core.problems import problem_body, problem_content_type
 from providers import accounts
 from providers.webhooks import verification
@@ -72,7 +73,9 @@ def _store(request: HttpRequest, provider: str, identity: Identity, body: str) -
         provider=provider, identity=identity, body=body, content_type=content_type
     )
     if event_id is None:
+        PROVIDER_WEBHOOKS.labels(provider, "duplicate").inc()
         return JsonResponse(DUPLICATE)
+    PROVIDER_WEBHOOKS.labels(provider, "accepted").inc()
     # Autocommit: the row is committed, so this sends now; inside a transaction (a
     # test's), after it commits.
     transaction.on_commit(lambda: event_process_later(event_id))
@@ -93,6 +96,7 @@ def _telnyx_dialect(request: HttpRequest, provider: str, public_key_b64: str) ->
         identity = telnyx_identity(request.body)
         body = request.body.decode()
     except (Unreadable, UnicodeDecodeError) as error:
+        PROVIDER_WEBHOOKS.labels(provider, "unreadable").inc()
         return _problem(request, 400, str(error) or "The body is not UTF-8 JSON.")
     return _store(request, provider, identity, body)
 

@@ -30,6 +30,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, connections
 
 from core.csv_cells import neutralize_csv_cell, restore_csv_cell
+from core.metrics import IMPORT_ROWS
 from phonenumbers_app.imports.reader import ImportFileError, open_source
 from phonenumbers_app.imports.service import ON_CONFLICT, ImportConflict, Importer
 from phonenumbers_app.imports.validate import Businesses, RowError, Validator, parse_chunk
@@ -385,6 +386,8 @@ class Command(BaseCommand):
             valid, errors = importer.validator.validate(row_number, values, original, cells)
             for error in errors:
                 report.add(error)
+            if valid is None and not importer.dry_run:
+                IMPORT_ROWS.labels("invalid").inc()
             if valid is not None:
                 batch.append(valid)
             if len(batch) >= options["batch_size"]:
