@@ -14,6 +14,7 @@ The console handler keeps its level: only this file sees the DEBUG records.
 from __future__ import annotations
 
 import logging
+import os
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -24,7 +25,8 @@ import pytest
 from config.logs import production_json_formatter
 from tests.subprocesses import PROJECT_ROOT
 
-LOG_DIR = PROJECT_ROOT / "artifacts" / "test-logs"
+# TEST_LOG_DIR: elsewhere (a test of this plugin runs pytest inside pytest).
+LOG_DIR = Path(os.environ.get("TEST_LOG_DIR") or PROJECT_ROOT / "artifacts" / "test-logs")
 SESSION_LOG = LOG_DIR / "session.jsonl"
 WORKER_LOG_GLOB = "worker-*.log"
 TESTS_DIR = PROJECT_ROOT / "tests"
@@ -142,7 +144,8 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     """What a test printed (its captured stdout and stderr), searched as it is reported."""
     for title, content in report.sections:
-        if "stdout" in title or "stderr" in title:
+        # A phase's report repeats the earlier phases' sections: each is read once.
+        if ("stdout" in title or "stderr" in title) and title.endswith(report.when):
             source = f"{report.nodeid} [{title}]"
             _printed.extend(scan_lines(content.splitlines(), source, _known))
 

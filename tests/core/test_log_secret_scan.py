@@ -3,11 +3,16 @@ and not what was redacted."""
 
 from __future__ import annotations
 
+import os
+import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from tests.log_secrets import known_secrets, scan_files, scan_lines
+from tests.subprocesses import PROJECT_ROOT
 
 API_KEY = "Ab3dEf7h." + "k" * 32
 WEBHOOK_SECRET = "whsec_" + "MTIzNDU2Nzg5MGFiY2RlZg" * 2
@@ -83,3 +88,42 @@ def test_the_tests_passwords_and_credentials_are_known(tmp_path: Path, settings)
     assert known["KEY0192TESTtelnyxSecretValue"] == "provider credential"
     assert known[TWILIO_TOKEN] == "provider credential"
     assert "not a secret at all" not in known
+
+
+LEAKY_TEST = """
+import logging
+
+
+def test_that_leaks():
+    key = "Zz9yXx8w" + "." + "s" * 32
+    logging.getLogger("leaky").debug("created %s", key)  # redacted by the formatter
+    # PASSWORD above: a password the tests' source assigns, so the search knows it.
+    logging.getLogger("leaky").debug("logged in with %s", "correct-horse-" + "battery-9")
+    print("your new key:", key)
+"""
+
+
+def test_a_run_whose_output_holds_a_secret_fails_and_says_where(tmp_path: Path):
+    (tmp_path / "test_leaky.py").write_text(LEAKY_TEST)
+    env = {**os.environ, "TEST_LOG_DIR": str(tmp_path / "logs")}
+    command = [sys.executable, "-m", "pytest", "-p", "tests.log_secrets", "-p", "no:cacheprovider"]
+    command += ["-c", str(PROJECT_ROOT / "pyproject.toml"), "--rootdir", str(PROJECT_ROOT)]
+
+    done = subprocess.run(
+        [*command, str(tmp_path / "test_leaky.py")],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "1 passed" in done.stdout
+    assert "2 secret(s) in the test run's output" in done.stdout
+    assert "test_that_leaks [Captured stdout call]:1: API key (Zz9y…" in done.stdout
+    assert re.search(r"session\.jsonl:\d+: password \(corr…", done.stdout), done.stdout
+    assert "s" * 32 not in done.stdout
+    assert "battery-9" not in done.stdout
+    # The key the formatter redacted is in the log only as its prefix.
+    assert "created Zz9yXx8w.[REDACTED]" in (tmp_path / "logs" / "session.jsonl").read_text()

@@ -19,6 +19,7 @@ from rest_framework.test import APIClient
 from accounts.models import UserAPIKey
 from businesses.models import Membership
 from config.logs import production_json_formatter
+from core.request_id import current_request_id
 from tests.factories import BusinessFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -149,6 +150,13 @@ class TestRequestId:
         # The traceback's own line belongs to the same request.
         failure = logs.events("Unhandled error in API view")
         assert failure[0]["request_id"] == "trace-api"
+
+    @pytest.mark.urls("tests.core.request_logs_urls")
+    def test_code_serving_the_request_reads_it_and_nothing_outside_a_request(self, client):
+        seen = client.get("/test/request-id", HTTP_X_REQUEST_ID="trace-view").json()
+
+        assert seen == {"requestId": "trace-view"}
+        assert current_request_id() is None
 
 
 class TestTheRequestLine:
