@@ -11,11 +11,12 @@ Imported by the settings modules: nothing here may import Django's models.
 
 from __future__ import annotations
 
+import io
 import logging
 import re
 import sys
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TextIO
 
 import structlog
 
@@ -68,15 +69,19 @@ def _redact_value(value: Any, depth: int = 0) -> Any:
             else _redact_value(item, depth + 1)
             for key, item in value.items()
         }
-    if isinstance(value, list | tuple):
+    if isinstance(value, list):
         return [_redact_value(item, depth + 1) for item in value]
+    if isinstance(value, tuple):
+        return tuple(_redact_value(item, depth + 1) for item in value)
     return value
 
 
 def redact(logger: Any, method_name: str, event_dict: dict[str, Any]) -> dict[str, Any]:
     """structlog processor: sensitive keys' values and secret-shaped text replaced."""
     for key, value in list(event_dict.items()):
-        if key.startswith("_"):  # structlog's own (_record, _from_structlog)
+        # structlog's own (_record, _from_structlog), and an exception still to be rendered
+        # (the console renderer's; JSON renders it as text first, redacted below).
+        if key.startswith("_") or key == "exc_info":
             continue
         if SENSITIVE_KEY.search(key) and value:
             event_dict[key] = REDACTED
@@ -109,6 +114,14 @@ def json_formatter() -> dict[str, Any]:
     }
 
 
+def _redacted_traceback(sio: TextIO, exc_info: Any) -> None:
+    """structlog's plain traceback, with secret shapes in it (an exception's message)
+    replaced, as the JSON format's are."""
+    text = io.StringIO()
+    structlog.dev.plain_traceback(text, exc_info)
+    sio.write(redact_text(text.getvalue()))
+
+
 def console_formatter() -> dict[str, Any]:
     """Readable lines for a developer; colours only on a terminal, plain tracebacks
     (rich's would print local variables, secrets among them)."""
@@ -120,7 +133,7 @@ def console_formatter() -> dict[str, Any]:
             redact,
             structlog.dev.ConsoleRenderer(
                 colors=sys.stderr.isatty(),
-                exception_formatter=structlog.dev.plain_traceback,
+                exception_formatter=_redacted_traceback,
             ),
         ],
     }

@@ -163,3 +163,28 @@ class TestRedaction:
         text = "GET /phone-numbers/0192c0de-7a1b-7cde-8f00-123456789abc took 12 ms"
 
         assert redact_text(text) == text
+
+
+def test_a_logged_exception_keeps_its_traceback_redacted_in_the_readable_format():
+    formatter_options = logging_config(log_format="console", level="INFO")["formatters"]["console"]
+    factory = formatter_options.pop("()")
+    formatter = factory(**formatter_options)
+    try:
+        raise ValueError("broken for " + API_KEY)
+    except ValueError as error:
+        caught = error
+    # Logged after the except block: the record's exception is the only one there is.
+    record = logging.makeLogRecord(
+        {
+            "name": "probe",
+            "levelno": logging.ERROR,
+            "levelname": "ERROR",
+            "msg": "failed",
+            "exc_info": (type(caught), caught, caught.__traceback__),
+        }
+    )
+
+    text = formatter.format(record)
+
+    assert "Traceback (most recent call last)" in text
+    assert f"ValueError: broken for Ab3dEf7h.{REDACTED}" in text
