@@ -8,7 +8,8 @@ config/__init__.py. Every setting is a CELERY_* one in config/settings/base.py
 import os
 from pathlib import Path
 
-from celery import Celery
+from celery import Celery, signals
+from django_structlog.celery.steps import DjangoStructLogInitStep
 
 # Like manage.py: a developer's `celery -A config ...` runs on the local settings;
 # production sets DJANGO_SETTINGS_MODULE=config.settings.production, as for gunicorn.
@@ -17,6 +18,21 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 app = Celery("config")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+# One line per task (task_started, task_succeeded with its duration, task_failed), bound to
+# the id of the request that sent it (django-structlog, DJANGO_STRUCTLOG_CELERY_ENABLED).
+app.steps["worker"].add(DjangoStructLogInitStep)
+
+
+@signals.setup_logging.connect
+def _logging_from_settings(**kwargs: object) -> None:
+    """Workers and beat log as the web processes do (LOGGING, LOG_FORMAT, LOG_LEVEL), not in
+    Celery's own format: with a receiver of this signal Celery configures no logging."""
+    from logging.config import dictConfig
+
+    from django.conf import settings
+
+    dictConfig(settings.LOGGING)
+
 
 # Task metrics in every process that runs tasks; a worker's metrics port (CELERY_METRICS_PORT).
 import core.metrics.celery  # noqa: E402, F401

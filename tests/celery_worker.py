@@ -39,6 +39,7 @@ from celery.result import AsyncResult
 from django.db import connection
 
 from config import celery_app
+from tests.log_secrets import LOG_DIR
 from tests.subprocesses import PROJECT_ROOT
 
 BROKER_URL = os.environ.get("CELERY_TEST_BROKER_URL", "redis://127.0.0.1:6379/10")
@@ -132,6 +133,7 @@ def running_worker(
         _stop(worker)
         _drain(worker, new_lines)
         _forget_queue(worker)
+        _keep_output(worker)
 
 
 def _read(process: subprocess.Popen[str], new_lines: queue.Queue[str | None]) -> None:
@@ -165,6 +167,12 @@ def _stop(worker: Worker) -> None:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(worker.process.pid, signal.SIGKILL)
         worker.process.wait()
+
+
+def _keep_output(worker: Worker) -> None:
+    """Beside the run's log, searched for secrets with it at the end (tests/log_secrets.py)."""
+    LOG_DIR.mkdir(parents=True, exist_ok=True)
+    (LOG_DIR / f"worker-{worker.queue}.log").write_text(worker.output() + "\n", encoding="utf-8")
 
 
 def _forget_queue(worker: Worker) -> None:

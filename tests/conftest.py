@@ -13,8 +13,9 @@ from businesses.models import Business, Membership
 from phonenumbers_app.models import Billing, PhoneNumber, PhoneNumberEvent, TenDlc
 from tests.factories import BusinessFactory, MembershipFactory, UserFactory
 
-# The `celery_worker` fixture: a real worker subprocess (tests/celery_worker.py).
-pytest_plugins = ["tests.celery_worker"]
+# The `celery_worker` fixture: a real worker subprocess (tests/celery_worker.py); the whole
+# run's log output searched for secrets (tests/log_secrets.py).
+pytest_plugins = ["tests.log_secrets", "tests.celery_worker"]
 
 CONTRACT = (
     Path(__file__).resolve().parent.parent.parent / "shared/contract/phone-number.schema.json"

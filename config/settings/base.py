@@ -1,6 +1,7 @@
 """Settings shared by every environment; values that differ come from the environment."""
 
 import ipaddress
+import logging
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -8,6 +9,8 @@ from pathlib import Path
 import dj_database_url
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
+
+from config import logs
 
 from .environment import env_bool, env_float, env_int, env_list
 
@@ -44,6 +47,8 @@ INSTALLED_APPS = [
     "csp",
     # Task results and failures in the database and the admin (CELERY_RESULT_BACKEND).
     "django_celery_results",
+    # One log line per request and per task, with the request id (config/logs.py).
+    "django_structlog",
     "core",
     "accounts",
     "businesses",
@@ -55,8 +60,12 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # First: its latency covers every other middleware, its query count all their queries.
+    # First: every response, a redirect or an error page included, carries X-Request-ID.
+    "core.request_id.RequestIdMiddleware",
+    # Next: its latency covers every other middleware, its query count all their queries.
     "core.metrics.middleware.RequestMetricsMiddleware",
+    # The request's log line (django-structlog's) covers all the middleware below.
+    "django_structlog.middlewares.RequestMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Before anything that queries (sessions, authentication): bounds all of a request's SQL.
     "core.db.timeouts.StatementTimeoutMiddleware",
@@ -516,17 +525,25 @@ SENTRY_RELEASE = os.environ.get("SENTRY_RELEASE", "")
 SENTRY_TRACES_SAMPLE_RATE = env_float("SENTRY_TRACES_SAMPLE_RATE", 0.0)
 
 # --- Logging -----------------------------------------------------------------
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {
-        # The twilio library logs every request it makes at INFO, leads' numbers included.
-        "twilio.http_client": {"level": "WARNING"},
-        # httpx logs every request at INFO: each outbound webhook, its URL included (a
-        # receiver's token may be in it), and a fifth of a delivery's CPU time.
-        "httpx": {"level": "WARNING"},
-    },
-}
+# Every line, ours and every library's, through structlog (config/logs.py): LOG_FORMAT
+# json (one object a line, production's default) or console (readable, local's default);
+# LOG_LEVEL: the lowest level written. Requests and tasks each write one line
+# (core/request_logs.py, django-structlog) carrying the request id.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "json").strip().lower()
+LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO").strip().upper()
+LOGGING = logs.logging_config(log_format=LOG_FORMAT, level=LOG_LEVEL)
+logs.configure_structlog()
+# X-Request-ID from a client or proxy is kept when it is sane (core/request_id.py
+# replaces any other with a new one before django-structlog reads it).
+DJANGO_STRUCTLOG_TRUST_UPSTREAM_REQUEST_ID = True
+# One line per request and per task at INFO (request_finished, task_succeeded); their
+# start (and a task's sending) only at DEBUG.
+DJANGO_STRUCTLOG_STATUS_START_LOG_LEVEL = logging.DEBUG
+DJANGO_STRUCTLOG_CELERY_TASK_START_LOG_LEVEL = logging.DEBUG
+# The client address is bound by core/request_logs.py with core.client_ip (which honours
+# NUM_PROXIES); django-structlog's own reading trusts any X-Forwarded-For.
+DJANGO_STRUCTLOG_IP_LOGGING_ENABLED = False
+# The request id travels in the headers of the tasks a request sends; the worker binds it.
+DJANGO_STRUCTLOG_CELERY_ENABLED = True
+# Celery's worker leaves the root logger alone (config/celery.py configures it from LOGGING).
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False

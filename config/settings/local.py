@@ -2,6 +2,7 @@
 
 import os
 
+from config import logs
 from core.sentry import init_sentry
 
 from .base import *  # noqa: F403
@@ -18,6 +19,10 @@ SIMULATED_PROVIDER_SIGNING_KEY = os.environ.get(
 
 # A developer's receivers run on this machine (http://127.0.0.1:...).
 WEBHOOK_ALLOW_LOCAL_TARGETS = True
+
+# Readable lines in a developer's terminal (`dev.py run`); LOG_FORMAT=json shows production's.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "console").strip().lower()
+LOGGING = logs.logging_config(log_format=LOG_FORMAT, level=LOG_LEVEL)  # noqa: F405
 
 # Errors to Sentry when SENTRY_DSN is set (`dev.py run`'s server, worker and beat alike).
 init_sentry(

@@ -2,6 +2,8 @@
 
 import os
 
+from config import logs
+
 from .base import *  # noqa: F403
 from .environment import SIMULATED_PROVIDER_DEVELOPMENT_KEY, TEST_SECRET_KEY
 
@@ -35,3 +37,8 @@ SIMULATED_PROVIDER_DELAY_SECONDS = 0.0
 SIMULATED_PROVIDER_FAILURE_RATE = 0.0
 # Tests' receivers listen on 127.0.0.1 (tests/webhooks); production refuses such targets.
 WEBHOOK_ALLOW_LOCAL_TARGETS = True
+
+# As in development: readable lines where a test shows its output. The whole run's records
+# are also written as production's JSON and searched for secrets (tests/log_secrets.py).
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "console").strip().lower()
+LOGGING = logs.logging_config(log_format=LOG_FORMAT, level=LOG_LEVEL)  # noqa: F405
