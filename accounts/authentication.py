@@ -11,6 +11,7 @@ from rest_framework import authentication, exceptions
 
 from accounts.models import User, UserAPIKey
 from businesses.models import Membership
+from core.request_logs import bind_caller
 
 BAD_KEY = "Invalid, expired or revoked API key."
 BAD_HEADER = "Malformed Authorization header: use 'Bearer <api key>'."
@@ -77,6 +78,7 @@ class BearerAPIKeyAuthentication(authentication.BaseAuthentication):
             raise exceptions.AuthenticationFailed(BAD_KEY)
         if user.api_key_business_id is not None:  # SQLite's is text: the same id either way
             user.api_key_business_id = uuid.UUID(str(user.api_key_business_id))
+        bind_caller(user)
         return user
 
     def authenticate_header(self, request) -> str:

@@ -62,6 +62,13 @@ def _fill(request: HttpRequest, log_kwargs: dict[str, Any], *, status: int) -> N
     )
 
 
+def bind_caller(user: Any) -> None:
+    """Name the authenticated caller in the request's log context as soon as it is known,
+    so every line logged while the view runs (and an error reported to Sentry, which reads
+    this context) carries user_id and business_id, not only the request's last line."""
+    structlog.contextvars.bind_contextvars(user_id=str(user.pk), business_id=_business_id(user))
+
+
 def _business_id(user: Any) -> str | None:
     """The caller's business, as its API key's authentication read it (no query of its
     own: accounts/authentication.py fetches it with the key). Staff act on every business:

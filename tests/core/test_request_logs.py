@@ -152,6 +152,18 @@ class TestRequestId:
         assert failure[0]["request_id"] == "trace-api"
 
     @pytest.mark.urls("tests.core.request_logs_urls")
+    def test_lines_logged_while_a_tenant_is_served_name_the_caller(
+        self, member_client, member, business, logs
+    ):
+        response = member_client.get("/test/api-that-fails")
+
+        assert response.status_code == 500
+        (failure,) = logs.events("Unhandled error in API view")
+        # Bound when the key is authenticated: the view's own lines (and an error sent to
+        # Sentry) say whose request failed, not only the request's last line.
+        assert (failure["user_id"], failure["business_id"]) == (str(member.pk), str(business.pk))
+
+    @pytest.mark.urls("tests.core.request_logs_urls")
     def test_code_serving_the_request_reads_it_and_nothing_outside_a_request(self, client):
         seen = client.get("/test/request-id", HTTP_X_REQUEST_ID="trace-view").json()
 
