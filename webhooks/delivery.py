@@ -17,6 +17,7 @@ disabled (webhooks/services.py: endpoint_disable_if_failing).
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import random
 import time
@@ -152,7 +153,11 @@ def send_all(deliveries: Sequence[WebhookDelivery]) -> list[Outcome]:
     concurrency = settings.WEBHOOK_DELIVERY_CONCURRENCY
     pool = _pool(concurrency)
     started = timezone.now()
-    futures = [pool.submit(send, delivery) for delivery in deliveries]
+    # Each send runs in a copy of the task's log context (a context cannot be entered by
+    # two threads at once), so a delivery's lines carry the task's and request's ids.
+    futures = [
+        pool.submit(contextvars.copy_context().run, send, delivery) for delivery in deliveries
+    ]
     done, late = wait(futures, timeout=batch_deadline(len(deliveries), concurrency))
     if late:
         _pool.cache_clear()

@@ -4,13 +4,17 @@ worker died) makes them due again; an endpoint deleted mid-batch fails nothing e
 
 from __future__ import annotations
 
+import json
+import logging
 from datetime import timedelta
 
 import pytest
+import structlog
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from config.logs import production_json_formatter
 from tests.webhooks.delivery.conftest import all_due_now
 from tests.webhooks.receiver import Receiver
 from webhooks.delivery import Run, claim_due, claimed, deliver_due, record, send_all
@@ -101,3 +105,40 @@ def test_a_pass_costs_the_same_queries_for_4_or_16_deliveries(
     # endpoint): none per delivery.
     assert counts[0] == counts[1]
     assert counts[0] <= (11 if answer == 200 else 13), counts
+
+
+class _FormattedAtEmit(logging.Handler):
+    """Lines as production writes them: formatted in the thread that logs, where the log
+    context is read."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.setFormatter(production_json_formatter())
+        self.lines: list[dict] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append({"thread": record.threadName, **json.loads(self.format(record))})
+
+
+def test_a_deliverys_log_lines_carry_the_log_context_of_the_task_that_sent_it(
+    receiver, endpoint_for, change
+):
+    endpoint = endpoint_for(receiver)
+    # A URL that no longer parses (changed behind the API's back) fails the send
+    # unexpectedly: the one line a sending thread writes.
+    WebhookEndpoint.objects.filter(pk=endpoint.pk).update(url="http://[::1/hooks")
+    change()
+    handler = _FormattedAtEmit()
+    logger = logging.getLogger("webhooks.delivery")
+    logger.addHandler(handler)
+    structlog.contextvars.bind_contextvars(task_id="task-7", request_id="trace-9")
+    try:
+        deliver_due()
+    finally:
+        structlog.contextvars.unbind_contextvars("task_id", "request_id")
+        logger.removeHandler(handler)
+
+    (line,) = [line for line in handler.lines if "failed unexpectedly" in line["event"]]
+    # Written by a pool thread, yet in the task's context (copied for each delivery).
+    assert line["thread"].startswith("webhook-send")
+    assert (line["task_id"], line["request_id"]) == ("task-7", "trace-9")
