@@ -158,6 +158,8 @@ def cmd_serve(args: list[str]) -> None:
 def serve(address: str) -> None:
     # Demo traffic keeps the demo numbers' warmup moving; a developer may turn it off.
     env = {**os.environ, "DEMO_TRAFFIC": os.environ.get("DEMO_TRAFFIC", "1")}
+    # A developer's settings for all three (Celery's own default is production's).
+    env.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
     # Children write through a pipe: unbuffered, so their lines show as they are written.
     env["PYTHONUNBUFFERED"] = "1"
     # The simulated provider sends its webhooks back to this server, wherever it listens.

@@ -11,9 +11,13 @@ from pathlib import Path
 from celery import Celery, signals
 from django_structlog.celery.steps import DjangoStructLogInitStep
 
-# Like manage.py: a developer's `celery -A config ...` runs on the local settings;
-# production sets DJANGO_SETTINGS_MODULE=config.settings.production, as for gunicorn.
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+# Production's settings unless others are named, as for the web (config/wsgi.py,
+# gunicorn.conf.py). This module runs first whenever anything of the `config` package is
+# imported, config.wsgi included, so its default is theirs: a development default here
+# would put a web server that was not told otherwise on the development settings.
+# `python3 dev.py run` names the local settings for its worker and beat; manage.py
+# defaults to them itself.
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.production")
 
 app = Celery("config")
 app.config_from_object("django.conf:settings", namespace="CELERY")
