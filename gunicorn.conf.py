@@ -10,6 +10,13 @@ import shutil
 import tempfile
 from pathlib import Path
 
+# The web process runs the production settings unless told otherwise (config/wsgi.py's
+# default too). Set before anything of `config` is imported: the package loads the Celery
+# app, whose own default is the development settings.
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.production")
+
+from config.logs import gunicorn_logging_config
+
 # Every address of the host or container: the load balancer or orchestrator reaches it.
 bind = [f"0.0.0.0:{int(os.environ.get('PORT', '8000'))}"]
 
@@ -55,6 +62,11 @@ if Path("/dev/shm").is_dir():
 accesslog = None
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "INFO").lower()
+# gunicorn's own lines in the application's format (config/logs.py): JSON by default, as
+# the production settings' are, so the web process writes nothing but JSON lines.
+logconfig_dict = gunicorn_logging_config(
+    log_format=os.environ.get("LOG_FORMAT", "json").strip().lower(), level=loglevel.upper()
+)
 
 # Whose X-Forwarded-Proto gunicorn believes: nobody's by default. Django alone decides
 # whether a request came over HTTPS (SECURE_PROXY_SSL_HEADER) and which address a client

@@ -171,6 +171,30 @@ def logging_config(*, log_format: str, level: str) -> dict[str, Any]:
     }
 
 
+def gunicorn_logging_config(*, log_format: str, level: str) -> dict[str, Any]:
+    """gunicorn's `logconfig_dict`: its own lines (workers booting, timing out, killed;
+    the master shutting down) in the application's format, so a log collector that reads
+    the web process's JSON lines gets no other kind. gunicorn merges it key by key into
+    its defaults, so both of its handlers are named."""
+    if log_format not in FORMATS:
+        raise ValueError(f"LOG_FORMAT must be one of {FORMATS}, not {log_format!r}")
+    stderr = {
+        "class": "logging.StreamHandler",
+        "formatter": log_format,
+        "stream": "ext://sys.stderr",
+    }
+    return {
+        "formatters": {"json": json_formatter(), "console": console_formatter()},
+        "handlers": {"console": stderr, "error_console": stderr},
+        "loggers": {
+            # Not propagated: in a worker the root logger (Django's LOGGING) would write
+            # each of them again.
+            "gunicorn.error": {"level": level, "handlers": ["error_console"], "propagate": False},
+            "gunicorn.access": {"level": "INFO", "handlers": ["console"], "propagate": False},
+        },
+    }
+
+
 def configure_structlog() -> None:
     """structlog's loggers hand their lines to stdlib logging, whose handlers render them
     (so one LOGGING decides where and how everything is written)."""

@@ -206,3 +206,9 @@ def test_gunicorn_serves_the_probes_under_production_settings_and_stops_on_sigte
     assert log.count("Booting worker") == 3  # two, and the killed one's replacement
     assert "Shutting down: Master" in log
     assert "Traceback" not in log
+    # gunicorn's own lines and the application's alike: nothing but JSON objects, one a
+    # line, for the log collector (and proof the workers run the production settings,
+    # whose LOG_FORMAT that is).
+    lines = [line for line in log.splitlines() if line.strip()]
+    assert lines and all(json.loads(line)["event"] for line in lines), log
+    assert {json.loads(line)["logger"] for line in lines} >= {"gunicorn.error"}
