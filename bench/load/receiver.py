@@ -4,10 +4,10 @@ Standard Webhooks signature and notes its webhook-id.
     receiver.py PORT SECRETS_JSON RECORD_FILE FAIL_RATE
 
 SECRETS_JSON maps each endpoint's path ("/b0") to its secret ("whsec_…"). Every request
-appends one line to RECORD_FILE at once (a kill loses nothing it answered):
-"<path> <webhook-id> <status answered> <signature ok: 1|0>". FAIL_RATE of the webhook-ids
-(chosen by their hash, so the same ones every time) get a 500 on their first arrival:
-the sender must retry them, and the report shows the retry arrived.
+appends one line to RECORD_FILE at once (a kill loses nothing it answered): "<path>
+<webhook-id> <status answered> <signature ok: 1|0> <arrival, Unix time>". FAIL_RATE of
+the webhook-ids (chosen by their hash, so the same ones every time) get a 500 on their
+first arrival: the sender must retry them, and the report shows the retry arrived.
 """
 
 from __future__ import annotations
@@ -75,7 +75,7 @@ def main() -> None:
                 if ok and webhook_id not in seen and fails_first(webhook_id, fail_rate):
                     status = 500
                 seen.add(webhook_id)
-                out.write(f"{path} {webhook_id} {status} {int(ok)}\n")
+                out.write(f"{path} {webhook_id} {status} {int(ok)} {time.time():.3f}\n")
                 reason = {200: "OK", 400: "Bad Request", 500: "Internal Server Error"}[status]
                 writer.write(f"HTTP/1.1 {status} {reason}\r\ncontent-length: 2\r\n\r\nok".encode())
                 await writer.drain()

@@ -168,6 +168,26 @@ def child_pids(parent: int) -> list[int]:
     return found
 
 
+def serving(pids: list[int], port: int) -> dict[int, set[str]]:
+    """Those of `pids` holding established connections on `port`, with the sockets'
+    inodes (a sync gunicorn worker holds one only while it serves a request)."""
+    established = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with contextlib.suppress(OSError):
+            for line in Path(table).read_text().splitlines()[1:]:
+                fields = line.split()
+                if int(fields[1].rsplit(":", 1)[1], 16) == port and fields[3] == "01":
+                    established.add(fields[9])
+    found: dict[int, set[str]] = {}
+    for pid in pids:
+        with contextlib.suppress(OSError):
+            for fd in Path(f"/proc/{pid}/fd").iterdir():
+                link = os.readlink(fd)
+                if link.startswith("socket:[") and link[8:-1] in established:
+                    found.setdefault(pid, set()).add(link[8:-1])
+    return found
+
+
 @dataclass
 class System:
     args: argparse.Namespace
@@ -218,12 +238,25 @@ class System:
         wait_port(self.args.receiver_port)
 
     def kill_web_worker(self) -> str:
+        """kill -9 a gunicorn worker, one in the middle of a request if one is found
+        within 2 s (an idle one's death would show nothing)."""
         workers = child_pids(self.children.running["web"].pid)
         if not workers:
             return "no gunicorn worker found"
-        victim = random.choice(workers)
+        # The same connection seen twice 10 ms apart: a request being worked on, not one
+        # whose answer is already out (the client would not notice that kill).
+        deadline = time.monotonic() + 2
+        busy: list[int] = []
+        before = serving(workers, self.args.port)
+        while not busy and time.monotonic() < deadline:
+            time.sleep(0.01)
+            now = serving(workers, self.args.port)
+            busy = [pid for pid, inodes in now.items() if inodes & before.get(pid, set())]
+            before = now
+        victim = busy[0] if busy else random.choice(workers)
         os.kill(victim, signal.SIGKILL)
-        return f"kill -9 gunicorn worker {victim} (of {len(workers)})"
+        what = "while it served a request" if busy else "idle"
+        return f"kill -9 gunicorn worker {victim} ({what}; {len(workers)} workers)"
 
 
 def environment(args: argparse.Namespace, signing_key: str) -> dict:
@@ -763,11 +796,11 @@ def settle(args, started: float) -> tuple[bool, float, dict]:
     return False, time.monotonic() - started, left
 
 
-def read_receiver(record: Path) -> list[tuple[str, str, int, int]]:
+def read_receiver(record: Path) -> list[tuple[str, str, int, int, float]]:
     rows = []
     for line in record.read_text().splitlines():
-        path, webhook_id, status, ok = line.split()
-        rows.append((path, webhook_id, int(status), int(ok)))
+        path, webhook_id, status, ok, at = line.split()
+        rows.append((path, webhook_id, int(status), int(ok), float(at)))
     return rows
 
 
@@ -905,11 +938,11 @@ def verify(load: Load, endpoint_paths: dict, record: Path) -> list[tuple[str, bo
         for message, endpoint in WebhookDelivery.objects.values_list("message_id", "endpoint_id")
     }
     arrivals = read_receiver(record)
-    got = Counter((p, i) for p, i, status, ok in arrivals if status == 200)
+    got = Counter((p, i) for p, i, status, *_ in arrivals if status == 200)
     never = expected - set(got)
     repeats = sum(n - 1 for n in got.values() if n > 1)
-    failed_first = sum(1 for _, _, status, _ in arrivals if status == 500)
-    bad_signatures = sum(1 for *_, ok in arrivals if not ok)
+    failed_first = sum(1 for _, _, status, *_ in arrivals if status == 500)
+    bad_signatures = sum(1 for *_, ok, _ in arrivals if not ok)
     check(
         "the receiver got every message's webhook-id, signed",
         not never and not bad_signatures,
@@ -918,12 +951,41 @@ def verify(load: Load, endpoint_paths: dict, record: Path) -> list[tuple[str, bo
         f"first and retried; {bad_signatures} bad signatures; "
         f"{WebhookMessage.objects.count():,} messages",
     )
+    lags(load, arrivals)
     load.verification_notes = {
         "creates not acknowledged": len(load.acks["create_unacknowledged"]),
         "of which landed": landed,
         "unacknowledged by operation": dict(load.unacknowledged),
     }
     return checks
+
+
+def lags(load: Load, arrivals) -> None:
+    """Per 10-second window of the load (by when the work was created): how long its
+    webhooks took from the outbox to the receiver's first 200, and how long inbound
+    events waited to be processed. What the Celery and Redis faults cost shows here."""
+    from providers.models import ProviderEvent
+    from webhooks.models import WebhookMessage
+
+    created = {
+        f"msg_{pk.hex}": at.timestamp()
+        for pk, at in WebhookMessage.objects.values_list("pk", "created_at")
+    }
+    first: dict[tuple[str, str], float] = {}
+    for path, webhook_id, status, _, at in arrivals:
+        if status == 200:
+            first.setdefault((path, webhook_id), at)
+    load.webhook_lag = defaultdict(list)
+    for (_, webhook_id), at in first.items():
+        if webhook_id in created:
+            window = int((created[webhook_id] - load.t0_wall) // 10)
+            load.webhook_lag[window].append(at - created[webhook_id])
+    load.inbound_lag = defaultdict(list)
+    for received, processed in ProviderEvent.objects.exclude(processed_at=None).values_list(
+        "received_at", "processed_at"
+    ):
+        window = int((received.timestamp() - load.t0_wall) // 10)
+        load.inbound_lag[window].append((processed - received).total_seconds())
 
 
 # --- Report -----------------------------------------------------------------------
@@ -965,23 +1027,29 @@ def operation_table(samples: list[Sample], seconds: float) -> list[str]:
     return lines
 
 
-def window_table(samples: list[Sample], faults_log: list, width: float = 10) -> list[str]:
+def window_table(load: Load, faults_log: list, width: float = 10) -> list[str]:
+    samples = load.samples
     windows: dict[int, list[Sample]] = defaultdict(list)
     for s in samples:
         windows[int(s.at // width)].append(s)
     lines = [
-        "| window | requests | errors | unexpected statuses | 429 | 412 | 409 | p99 ms | fault |",
-        "|---|---:|---:|---|---:|---:|---:|---:|---|",
+        "| window | requests | errors | unexpected statuses | 429 | 412 | 409 | p99 ms "
+        "| webhook lag p50 / max s | inbound lag max s | fault |",
+        "|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---|",
     ]
     for w in sorted(windows):
         rows = windows[w]
         statuses = Counter(s.status for s in rows)
         errors = {str(k): v for k, v in statuses.items() if is_error(k)}
+        out = getattr(load, "webhook_lag", {}).get(w, [])
+        inbound = getattr(load, "inbound_lag", {}).get(w, [])
         fault = "; ".join(what for at, what in faults_log if w * width <= at < (w + 1) * width)
         lines.append(
             f"| {w * width:.0f}-{(w + 1) * width:.0f} s | {len(rows)} | {sum(errors.values())} | "
             f"{', '.join(f'{k}: {v}' for k, v in sorted(errors.items()))} | {statuses[429]} | "
-            f"{statuses[412]} | {statuses[409]} | {pct([s.ms for s in rows], 99):.0f} | {fault} |"
+            f"{statuses[412]} | {statuses[409]} | {pct([s.ms for s in rows], 99):.0f} | "
+            f"{pct(out, 50):.1f} / {max(out, default=float('nan')):.1f} | "
+            f"{max(inbound, default=float('nan')):.1f} | {fault} |"
         )
     return lines
 
@@ -1055,10 +1123,17 @@ def run(args, system: System, signing_key: str) -> int:
         print(f"  [{load.now():6.1f} s] {name} started again", flush=True)
 
     async def go() -> None:
-        # Warm-up: every gunicorn worker's imports and connections, outside the clock.
-        for _ in range(4 * args.workers):
-            await load.client.get("/healthz")
+        # Warm-up outside the clock: every gunicorn worker's first API requests (lazy
+        # imports, URL resolution, database and Redis connections).
+        key = tenants[0].keys[0]
+        await asyncio.gather(
+            *(
+                load.client.get("/phone-numbers", headers={"Authorization": f"Bearer {key}"})
+                for _ in range(4 * args.workers)
+            )
+        )
         load.t0 = time.monotonic()
+        load.t0_wall = time.time()
         jobs = [load.drive(lambda t: rate_at(t, args), args.duration, args.noisy_rate)]
         if args.find_rate:
             jobs.append(step_monitor(load, args))
@@ -1074,7 +1149,9 @@ def run(args, system: System, signing_key: str) -> int:
         flush=True,
     )
     loads_before = os.getloadavg()
+    cpu = time.process_time()
     asyncio.run(go())
+    load.generator_cpu = time.process_time() - cpu
     load_average = os.getloadavg()
     seconds = load.steps[-1]["end"] if load.steps else args.duration
     (VAR / "acks.json").write_text(json.dumps(load.acks))
@@ -1113,7 +1190,8 @@ def build_report(
         f"{args.noisy_rate:g} lists/s (429 expected)",
         f"- {len(samples):,} requests in {seconds:g} s = {len(samples) / seconds:.1f} req/s; "
         f"errors (not 2xx/409/412/429): {sum(errors.values())} {dict(errors) or ''}; "
-        f"{load.skipped} operations skipped by the generator",
+        f"{load.skipped} operations skipped by the generator (its own CPU: "
+        f"{load.generator_cpu:.0f} s, {load.generator_cpu / seconds:.0%} of a core)",
         "",
     ]
     if args.find_rate:
@@ -1137,7 +1215,7 @@ def build_report(
         lines += ["## Faults", ""]
         lines += [f"- {at:.1f} s: {what}" for at, what in faults_log]
         lines += [""]
-    lines += ["## Per 10 seconds", "", *window_table(samples, faults_log), ""]
+    lines += ["## Per 10 seconds", "", *window_table(load, faults_log), ""]
     lines += [
         "## Verification",
         "",
