@@ -239,13 +239,13 @@ class System:
 
     def kill_web_worker(self) -> str:
         """kill -9 a gunicorn worker, one in the middle of a request if one is found
-        within 2 s (an idle one's death would show nothing)."""
+        within 10 s (an idle one's death would show nothing)."""
         workers = child_pids(self.children.running["web"].pid)
         if not workers:
             return "no gunicorn worker found"
         # The same connection seen twice 10 ms apart: a request being worked on, not one
         # whose answer is already out (the client would not notice that kill).
-        deadline = time.monotonic() + 2
+        deadline = time.monotonic() + 10
         busy: list[int] = []
         before = serving(workers, self.args.port)
         while not busy and time.monotonic() < deadline:
@@ -755,7 +755,8 @@ async def faults(system: System, args, load: Load, log: list, restart) -> None:
     for when, what in timeline:
         await at(when)
         if what == "web":
-            note(system.kill_web_worker())
+            # In a thread: the generator must keep sending while it looks for a busy worker.
+            note(await asyncio.to_thread(system.kill_web_worker))
         elif what == "celery":
             system.children.kill("worker", signal.SIGKILL)
             note("kill -9 the Celery worker's process group")
