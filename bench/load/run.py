@@ -12,8 +12,9 @@ Everything is its own: a PostgreSQL database (`--database`, dropped and created)
 redis-server on `--redis-port` (no persistence), gunicorn (production settings,
 `-c gunicorn.conf.py` when the project has one), one Celery worker and beat on that
 Redis, and a webhook receiver (bench/load/receiver.py). Every child runs in its own
-process group and is stopped on exit or Ctrl-C. Logs and the acknowledgements go to
-var/load/; the Markdown report is printed and written to bench/load/last-report.md.
+process group and is stopped on exit or Ctrl-C. Logs, the acknowledgements (acks.json)
+and every request's timing (samples.csv) go to var/load/; the Markdown report is printed
+and written to bench/load/last-report.md.
 """
 
 from __future__ import annotations
@@ -1156,6 +1157,10 @@ def run(args, system: System, signing_key: str) -> int:
     load_average = os.getloadavg()
     seconds = load.steps[-1]["end"] if load.steps else args.duration
     (VAR / "acks.json").write_text(json.dumps(load.acks))
+    (VAR / "samples.csv").write_text(
+        "at,op,status,ms\n"
+        + "".join(f"{x.at:.3f},{x.op},{x.status},{x.ms:.1f}\n" for x in load.samples)
+    )
     print("load done; settling", flush=True)
     settled, waited, left = settle(args, time.monotonic())
     checks = verify(load, endpoint_paths, record)
