@@ -425,6 +425,8 @@ class Load:
         self.sent_outcomes: dict[str, list[dict]] = defaultdict(list)  # business: items
         self.sent_events: list[bytes] = []
         self.unacknowledged: Counter = Counter()
+        # (operation, status, problem type) of every 409 and 5xx answer: which conflict.
+        self.problems: Counter = Counter()
         self.t0 = 0.0
         self.in_flight = 0
         self.skipped = 0
@@ -455,6 +457,8 @@ class Load:
             except httpx.TransportError:
                 response, status = None, "conn"
             self.samples.append(Sample(due, op, status, (self.now() - started) * 1000))
+            if response is not None and (status == 409 or status >= 500):
+                self.problems[(op, status, _problem_type(response))] += 1
             if response is not None and status not in (502, 503, 504):
                 return response
             if attempt < 2 and retry:
@@ -958,8 +962,18 @@ def verify(load: Load, endpoint_paths: dict, record: Path) -> list[tuple[str, bo
         "creates not acknowledged": len(load.acks["create_unacknowledged"]),
         "of which landed": landed,
         "unacknowledged by operation": dict(load.unacknowledged),
+        "409 and 5xx answers (operation, status, problem type)": {
+            " ".join(map(str, key)): count for key, count in sorted(load.problems.items())
+        },
     }
     return checks
+
+
+def _problem_type(response) -> str:
+    try:
+        return str(response.json().get("type"))
+    except ValueError:
+        return "not problem+json"
 
 
 def lags(load: Load, arrivals) -> None:
