@@ -31,11 +31,11 @@ app.steps["worker"].add(DjangoStructLogInitStep)
 def _logging_from_settings(**kwargs: object) -> None:
     """Workers and beat log as the web processes do (LOGGING, LOG_FORMAT, LOG_LEVEL), not in
     Celery's own format: with a receiver of this signal Celery configures no logging."""
-    from logging.config import dictConfig
-
     from django.conf import settings
 
-    dictConfig(settings.LOGGING)
+    from config.logs import apply
+
+    apply(settings.LOGGING)
 
 
 # Task metrics in every process that runs tasks; a worker's metrics port (CELERY_METRICS_PORT).

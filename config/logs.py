@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import io
 import logging
+import logging.config
 import re
 import sys
 from collections.abc import Mapping
@@ -193,6 +194,16 @@ def gunicorn_logging_config(*, log_format: str, level: str) -> dict[str, Any]:
             "gunicorn.access": {"level": "INFO", "handlers": ["console"], "propagate": False},
         },
     }
+
+
+def apply(config: dict[str, Any]) -> None:
+    """Django's LOGGING_CONFIG (and the Celery worker's): `config` applied, and Python's
+    warnings (a library's UserWarning) written as log lines when the format is JSON, so
+    a collector reading production's stream meets nothing else. In the readable format
+    they stay warnings, which the test runner collects."""
+    logging.config.dictConfig(config)
+    handler = config.get("handlers", {}).get("console", {})
+    logging.captureWarnings(handler.get("formatter") == "json")
 
 
 def configure_structlog() -> None:

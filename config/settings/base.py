@@ -532,6 +532,7 @@ SENTRY_TRACES_SAMPLE_RATE = env_float("SENTRY_TRACES_SAMPLE_RATE", 0.0)
 LOG_FORMAT = os.environ.get("LOG_FORMAT", "json").strip().lower()
 LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO").strip().upper()
 LOGGING = logs.logging_config(log_format=LOG_FORMAT, level=LOG_LEVEL)
+LOGGING_CONFIG = "config.logs.apply"
 logs.configure_structlog()
 # X-Request-ID from a client or proxy is kept when it is sane (core/request_id.py
 # replaces any other with a new one before django-structlog reads it).

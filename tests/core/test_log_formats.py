@@ -22,7 +22,8 @@ EMIT = (
     "import logging, structlog, django; django.setup(); "
     "from django.conf import settings; print('FORMAT', settings.LOG_FORMAT, flush=True); "
     f"structlog.get_logger('probe').info('structured', api_key='{API_KEY}', count=3); "
-    f"logging.getLogger('probe.stdlib').warning('stdlib %s', 'Bearer {API_KEY}')"
+    f"logging.getLogger('probe.stdlib').warning('stdlib %s', 'Bearer {API_KEY}'); "
+    "import warnings; warnings.warn('a library warns', UserWarning)"
 )
 
 
@@ -66,6 +67,10 @@ def test_production_writes_one_json_object_a_line(tmp_path):
     assert structured["api_key"] == REDACTED
     assert by_event[f"stdlib Bearer {REDACTED}"]["level"] == "warning"
     assert API_KEY not in done.stderr
+    # A Python warning is a line of the same format (its logger: py.warnings), not text.
+    (warned,) = [line for line in lines if "a library warns" in line["event"]]
+    assert warned["logger"] == "py.warnings"
+    assert all(line.startswith("{") for line in done.stderr.splitlines() if line.strip())
 
 
 def test_production_may_ask_for_the_readable_format_and_the_deploy_check_warns(tmp_path):
