@@ -47,15 +47,12 @@ SECRET_SHAPES = re.compile(
 _SHORTEST = 14
 
 
-def _replace(match: re.Match[str]) -> str:
-    return f"{match.group(match.lastgroup or 0)}{REDACTED}"
-
-
-def redact_text(text: str) -> str:
-    """`text` with every known secret shape replaced."""
+def redact_text(text: str, replacement: str = REDACTED) -> str:
+    """`text` with every known secret shape replaced by `replacement` (what names a
+    shape, a key's prefix or "whsec_", stays). The error reporter masks with it too."""
     if len(text) < _SHORTEST:
         return text
-    return SECRET_SHAPES.sub(_replace, text)
+    return SECRET_SHAPES.sub(lambda match: f"{match.group(match.lastgroup)}{replacement}", text)
 
 
 def _redact_value(value: Any, depth: int = 0) -> Any:

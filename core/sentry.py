@@ -15,9 +15,10 @@ credentials, nor a lead's phone number (numbers are masked wherever they occur i
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
+
+from config.logs import redact_text
 
 FILTERED = "[Filtered]"
 
@@ -66,27 +67,15 @@ REQUEST_AND_TASK_LINE_LOGGERS = (
     "django_structlog.tasks.receivers",
 )
 
-# Secrets and personal data that may sit inside any text: an exception's message, a log
-# line, a URL. Each is masked where it occurs; the request id finds the full story in our
-# own logs.
-_TEXT_MASKS: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]] = [
-    # `Bearer <api key>` (an Authorization header quoted in a message).
-    (re.compile(r"(?i)\b(bearer)\s+[^\s\"',;]+"), rf"\1 {FILTERED}"),
-    # An API key, `<8-character prefix>.<32-character secret>`: the prefix stays (it is
-    # shown in the admin and names the key without opening it).
-    (re.compile(r"\b([A-Za-z0-9]{8})\.[A-Za-z0-9]{32}\b"), rf"\1.{FILTERED}"),
-    # An outbound webhook endpoint's signing secret (Standard Webhooks' whsec_ prefix).
-    (re.compile(r"whsec_[A-Za-z0-9+/=_-]+"), f"whsec_{FILTERED}"),
-    # A phone number in E.164 (also URL-encoded, `%2B...`): a lead's is personal data.
-    (re.compile(r"(?:\+|%2[Bb])[1-9]\d{6,14}(?!\d)"), "[phone number]"),
-]
+# A phone number in E.164 (also URL-encoded, `%2B...`): a lead's is personal data.
+_PHONE_NUMBER = re.compile(r"(?:\+|%2[Bb])[1-9]\d{6,14}(?!\d)")
 
 
 def mask_text(text: str) -> str:
-    """`text` with API keys, bearer tokens, webhook secrets and E.164 numbers masked."""
-    for pattern, replacement in _TEXT_MASKS:
-        text = pattern.sub(replacement, text)
-    return text
+    """`text` with the secret shapes the logs redact (API keys, bearer credentials, webhook
+    secrets: config/logs.py, one definition for both) and E.164 numbers masked. The
+    request id finds the full story in our own logs."""
+    return _PHONE_NUMBER.sub("[phone number]", redact_text(text, FILTERED))
 
 
 def _mask_strings(value: Any) -> Any:
@@ -108,11 +97,9 @@ def _query_names_only(query_string: str) -> str:
 
 def _request_context() -> dict[str, Any]:
     """What the structured logs bound for the request or task being served (its id, the
-    caller's user id), if structlog is there."""
-    try:
-        from structlog.contextvars import get_contextvars
-    except ImportError:  # pragma: no cover - structlog comes with the structured logs
-        return {}
+    caller's user id)."""
+    from structlog.contextvars import get_contextvars
+
     return get_contextvars()
 
 
